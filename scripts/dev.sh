@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The one entry point for a fresh machine that has only Node and npm.
+#   bash scripts/dev.sh start   install, build, start the system
+#   bash scripts/dev.sh test    install, build, lint and run every test
+#   bash scripts/dev.sh bench   install, build, run the benchmarks
+# It brings Node 24 (npm package node-<os>-<arch>) when the Node on PATH is older than 22.12,
+# and a pinned pnpm through npm, because Corepack can't verify pnpm on offline machines.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS="$ROOT/.tools"
+NODE_VERSION=24.21.0
+PNPM_VERSION=10.34.9
+cd "$ROOT"
+
+node_is_recent() {
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null
+}
+
+if ! node_is_recent; then
+  pkg="node-$(node -p process.platform)-$(node -p process.arch)"
+  bin="$TOOLS/node/node_modules/$pkg/bin"
+  if [ ! -x "$bin/node" ]; then
+    echo "› Node $(node -v 2>/dev/null || echo none) is older than 22.12: installing $pkg@$NODE_VERSION into .tools/"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/node" "$pkg@$NODE_VERSION"
+  fi
+  export PATH="$bin:$PATH"
+fi
+
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+  if [ ! -x "$TOOLS/pnpm/node_modules/.bin/pnpm" ]; then
+    echo "› installing pnpm@$PNPM_VERSION into .tools/"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/pnpm" "pnpm@$PNPM_VERSION"
+  fi
+  export PATH="$TOOLS/pnpm/node_modules/.bin:$PATH"
+fi
+export STRAPI_TELEMETRY_DISABLED=true
+echo "› node $(node -v), pnpm $(pnpm --version)"
+
+pnpm install --frozen-lockfile --prefer-offline
+pnpm turbo run build --output-logs=errors-only
+
+case "${1:-start}" in
+  test)
+    pnpm biome check .
+    pnpm turbo run typecheck --output-logs=errors-only
+    # One package at a time: the tests start ffmpeg and Postgres, and the machines have 2 cores.
+    pnpm turbo run test --concurrency=1
+    ;;
+  bench)
+    shift
+    pnpm --filter @dynamic-image/bench run bench "$@"
+    ;;
+  start)
+    shift || true
+    pnpm --filter @dynamic-image/worker run demo "$@"
+    ;;
+  *)
+    echo "usage: scripts/dev.sh start|test|bench" >&2
+    exit 2
+    ;;
+esac
