@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { DynamicImageError, type ErrorCode } from './errors.js';
+import { type OutputGeometry, resolveOutputGeometry } from './geometry.js';
+import type { SourceProbe } from './probe.js';
+import {
+  type DynamicImageFormat,
+  type Template,
+  templateInputSchema,
+  toValidationIssues,
+} from './template.js';
+import { type FrameTiming, resolveFrameTiming } from './timing.js';
+import { type CaptureWindow, resolveCaptureWindow } from './window.js';
+
+/** Bumped only for changes an older worker could not honour; new optional fields keep the version. */
+export const JOB_CONTRACT_VERSION = 1;
+
+export const QUEUE_NAMES = {
+  jobs: 'dynamic-image.jobs',
+  deadLetter: 'dynamic-image.jobs.dead',
+} as const;
+
+const deliverySchema = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('file'), path: z.string().min(1) }),
+  z.looseObject({ kind: z.literal('http'), url: z.url({ protocol: /^https?$/ }) }),
+]);
+
+// Loose objects: fields added by a newer plugin are kept and ignored, not refused.
+export const jobDataSchema = z.looseObject({
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(JOB_CONTRACT_VERSION, {
+      error: `this worker understands job contract version ${JOB_CONTRACT_VERSION} and below`,
+    }),
+  jobId: z.string().min(1).max(128),
+  source: z.looseObject({
+    url: z.string().min(1),
+    name: z.string().optional(),
+    mime: z.string().optional(),
+    size: z.number().nonnegative().optional(),
+    videoId: z.union([z.string(), z.number()]).optional(),
+  }),
+  template: templateInputSchema,
+  delivery: deliverySchema,
+  timeoutSeconds: z.number().positive().optional(),
+  requestedAt: z.string().optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type DynamicImageJobData = Omit<z.output<typeof jobDataSchema>, 'template'> & { template: Template };
+
+export function parseJobData(input: unknown): DynamicImageJobData {
+  const parsed = jobDataSchema.safeParse(input);
+  if (parsed.success) return parsed.data as DynamicImageJobData;
+  const problems = parsed.error.issues.map((issue) =>
+    issue.path[0] === 'template'
+      ? (toValidationIssues(new z.ZodError([issue]), input)[0]?.message ?? issue.message)
+      : `${issue.path.join('.') || '(job)'}: ${issue.message}`,
+  );
+  throw new DynamicImageError('INVALID_JOB', `Invalid job payload: ${problems.join('; ')}`, { problems });
+}
+
+export const jobResultSchema = z.looseObject({
+  version: z.number().int(),
+  jobId: z.string(),
+  format: z.enum(['gif', 'webp']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  fps: z.number().positive(),
+  frameCount: z.number().int().positive(),
+  duration: z.number().nonnegative(),
+  bytes: z.number().int().positive(),
+  loop: z.literal(0),
+  window: z.object({ start: z.number(), end: z.number(), duration: z.number() }),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  timings: z.object({
+    fetchMs: z.number(),
+    probeMs: z.number(),
+    encodeMs: z.number(),
+    verifyMs: z.number(),
+    totalMs: z.number(),
+  }),
+});
+
+export interface DynamicImageResult {
+  version: number;
+  jobId: string;
+  format: DynamicImageFormat;
+  width: number;
+  height: number;
+  /** The rate the animation plays at (a GIF above 50 fps is encoded at 50). */
+  fps: number;
+  frameCount: number;
+  /** Seconds the animation plays, from its frame delays. */
+  duration: number;
+  bytes: number;
+  loop: 0;
+  window: CaptureWindow;
+  sha256: string;
+  timings: { fetchMs: number; probeMs: number; encodeMs: number; verifyMs: number; totalMs: number };
+}
+
+export type JobStage = 'fetch' | 'probe' | 'encode' | 'verify' | 'deliver';
+export interface JobProgress {
+  jobId: string;
+  stage: JobStage;
+  /** Overall, 0 to 100. */
+  percent: number;
+}
+
+export type JobState = 'queued' | 'processing' | 'success' | 'failed';
+export const JOB_STATES: readonly JobState[] = ['queued', 'processing', 'success', 'failed'];
+
+export interface JobFailure {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface DynamicImagePlan {
+  format: DynamicImageFormat;
+  window: CaptureWindow;
+  geometry: OutputGeometry;
+  timing: FrameTiming;
+}
+
+/** Everything the encoder needs, decided before ffmpeg starts. */
+export function planDynamicImage(template: Template, probe: SourceProbe): DynamicImagePlan {
+  if (!probe.video) throw new DynamicImageError('AUDIO_ONLY');
+  const window = resolveCaptureWindow(template, probe);
+  const geometry = resolveOutputGeometry(template, probe);
+  const timing = resolveFrameTiming(template.format, template.fps, window);
+  return { format: template.format, window, geometry, timing };
+}

@@ -1,0 +1,286 @@
+import { z } from 'zod';
+import { DynamicImageError } from './errors.js';
+import { MAX_TIME_SECONDS, TIME_RULE_TEXT, timeSchema } from './time.js';
+
+/** The limits of a template, in one place for the schema, the API and the admin UI. */
+export const TEMPLATE_LIMITS = {
+  nameMin: 4,
+  nameMax: 64,
+  namePattern: '^[A-Za-z0-9_-]+$',
+  fpsMin: 1,
+  fpsMax: 60,
+  sizeMin: 128,
+  sizeMax: 4096,
+  timeMax: MAX_TIME_SECONDS,
+  /** GIF delays are whole centiseconds and browsers stretch delays under 2 cs. */
+  gifMaxPlayableFps: 50,
+} as const;
+
+export const TEMPLATE_VERSION = 1;
+export const FORMATS = ['gif', 'webp'] as const;
+export const CAPTURE_METHODS = ['byDuration', 'trimBeginEnd'] as const;
+export type DynamicImageFormat = (typeof FORMATS)[number];
+export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
+
+/** Each capture method's own time field; the other method's field is refused, not ignored. */
+export const CAPTURE_METHOD_FIELD = { byDuration: 'duration', trimBeginEnd: 'trimEnd' } as const;
+
+const size = z.number().int().min(TEMPLATE_LIMITS.sizeMin).max(TEMPLATE_LIMITS.sizeMax);
+
+const templateFields = {
+  version: z.literal(TEMPLATE_VERSION).default(TEMPLATE_VERSION),
+  name: z
+    .string()
+    .min(TEMPLATE_LIMITS.nameMin)
+    .max(TEMPLATE_LIMITS.nameMax)
+    .regex(new RegExp(TEMPLATE_LIMITS.namePattern)),
+  format: z.enum(FORMATS),
+  fps: z.number().int().min(TEMPLATE_LIMITS.fpsMin).max(TEMPLATE_LIMITS.fpsMax),
+  width: size.optional(),
+  height: size.optional(),
+  captureMethod: z.enum(CAPTURE_METHODS),
+  start: timeSchema.default(0),
+  duration: timeSchema.optional(),
+  trimEnd: timeSchema.optional(),
+  setAsDefaultThumbnail: z.boolean().default(false),
+};
+
+function checkCaptureMethod(
+  value: {
+    captureMethod?: CaptureMethod | undefined;
+    duration?: number | undefined;
+    trimEnd?: number | undefined;
+  },
+  ctx: z.RefinementCtx,
+  prefix: string,
+): void {
+  if (value === null || typeof value !== 'object') return;
+  const method = value.captureMethod;
+  if (!method || !Object.hasOwn(CAPTURE_METHOD_FIELD, method)) return;
+  const own = CAPTURE_METHOD_FIELD[method];
+  const other = own === 'duration' ? 'trimEnd' : 'duration';
+  if (value[own] === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [own],
+      message: `${prefix}${own} is required when captureMethod is ${method}`,
+      params: { rule: 'required', complete: true },
+    });
+  }
+  if (value[other] !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [other],
+      message: `${prefix}${other} is not allowed when captureMethod is ${method} (it belongs to ${method === 'byDuration' ? 'trimBeginEnd' : 'byDuration'})`,
+      params: { rule: 'notAllowed', complete: true },
+      input: value[other],
+    });
+  }
+  if (own === 'duration' && value.duration === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['duration'],
+      message: `${prefix}duration must be greater than 0; got 0`,
+      params: { rule: 'range', complete: true },
+      input: 0,
+    });
+  }
+}
+
+export const templateInputSchema = z
+  .strictObject(templateFields)
+  .superRefine((value, ctx) => checkCaptureMethod(value, ctx, ''), {
+    // Also when other fields fail, so one answer lists every problem.
+    when: () => true,
+  });
+
+export type TemplateInput = z.input<typeof templateInputSchema>;
+export type Template = z.output<typeof templateInputSchema>;
+
+export interface ValidationIssue {
+  /** Dotted path, e.g. `fps` or `overrideParams.width`. */
+  field: string;
+  /** Machine rule: required, notAllowed, unknownField, type, integer, range, length, pattern, enum, precision, timeFormat. */
+  rule: string;
+  /** Names the field, the rule and the value given. */
+  message: string;
+  value: unknown;
+}
+
+const RULE_TEXT: Record<string, Record<string, string>> = {
+  name: {
+    length: `must be ${TEMPLATE_LIMITS.nameMin} to ${TEMPLATE_LIMITS.nameMax} characters`,
+    pattern: 'may only contain letters, digits, _ and -',
+    type: 'must be a string',
+  },
+  format: { enum: 'must be gif or webp', type: 'must be gif or webp' },
+  fps: {
+    integer: 'must be an integer in (0, 60]',
+    range: 'must be an integer in (0, 60]',
+    type: 'must be an integer in (0, 60]',
+  },
+  width: {
+    integer: 'must be an integer in [128, 4096]',
+    range: 'must be an integer in [128, 4096]',
+    type: 'must be an integer in [128, 4096]',
+  },
+  captureMethod: { enum: 'must be byDuration or trimBeginEnd', type: 'must be byDuration or trimBeginEnd' },
+  setAsDefaultThumbnail: { type: 'must be a boolean' },
+  version: { enum: `must be ${TEMPLATE_VERSION}`, type: `must be ${TEMPLATE_VERSION}` },
+};
+RULE_TEXT.height = RULE_TEXT.width as Record<string, string>;
+const TIME_FIELDS = new Set(['start', 'duration', 'trimEnd']);
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function ruleOf(issue: z.core.$ZodIssue, value: unknown): string {
+  const custom = (issue as { params?: { rule?: string } }).params?.rule;
+  if (custom) return custom;
+  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value'))
+    return 'required';
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'integer' : 'type';
+    case 'too_small':
+    case 'too_big':
+      return issue.origin === 'string' ? 'length' : 'range';
+    case 'invalid_format':
+      return 'pattern';
+    case 'invalid_value':
+      return 'enum';
+    case 'not_multiple_of':
+      return 'precision';
+    default:
+      return 'type';
+  }
+}
+
+/** Turns zod's issues into ours: one per field and rule, each message naming the field, the rule and the value. */
+export function toValidationIssues(error: z.ZodError, input: unknown, prefix = ''): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const field = `${prefix}${[...issue.path, key].join('.')}`;
+        const value = valueAt(input, [...issue.path, key]);
+        issues.push({
+          field,
+          rule: 'unknownField',
+          message: `${field} is not a template field; got ${show(value)}`,
+          value,
+        });
+      }
+      continue;
+    }
+    const path = issue.path;
+    const name = String(path[path.length - 1] ?? '');
+    const field = `${prefix}${path.join('.')}` || prefix.replace(/\.$/, '') || '(template)';
+    const value = valueAt(input, path);
+    const rule = ruleOf(issue, value);
+    let message: string;
+    if ((issue as { params?: { complete?: boolean } }).params?.complete) {
+      // Capture-method messages are written whole where the rule is checked.
+      message = issue.message;
+      if (rule === 'notAllowed') message += `; got ${show(value)}`;
+    } else if (rule === 'required') {
+      message = `${field} is required`;
+    } else if (TIME_FIELDS.has(name)) {
+      const text = TIME_RULE_TEXT[rule as keyof typeof TIME_RULE_TEXT] ?? TIME_RULE_TEXT.type;
+      message = `${field} ${text}; got ${show(value)}`;
+    } else if (path.length === 0) {
+      message = `the template must be an object; got ${show(value)}`;
+    } else {
+      const text = RULE_TEXT[name]?.[rule] ?? issue.message;
+      message = `${field} ${text}; got ${show(value)}`;
+    }
+    issues.push({ field, rule, message, value });
+  }
+  return issues;
+}
+
+export class TemplateValidationError extends DynamicImageError {
+  readonly issues: ValidationIssue[];
+
+  constructor(issues: ValidationIssue[]) {
+    super('INVALID_TEMPLATE', `Invalid template: ${issues.map((i) => i.message).join('; ')}`, { issues });
+    this.name = 'TemplateValidationError';
+    this.issues = issues;
+  }
+}
+
+export type ValidationResult<T> = { ok: true; template: T } | { ok: false; issues: ValidationIssue[] };
+
+export function validateTemplate(input: unknown): ValidationResult<Template> {
+  const parsed = templateInputSchema.safeParse(input);
+  return parsed.success
+    ? { ok: true, template: parsed.data }
+    : { ok: false, issues: toValidationIssues(parsed.error, input) };
+}
+
+export function parseTemplate(input: unknown): Template {
+  const result = validateTemplate(input);
+  if (!result.ok) throw new TemplateValidationError(result.issues);
+  return result.template;
+}
+
+/** Job-time overrides (VOD's OverrideParams): a subset of the template fields. */
+export const overrideParamsSchema = z.strictObject({
+  format: templateFields.format.optional(),
+  fps: templateFields.fps.optional(),
+  width: size.optional(),
+  height: size.optional(),
+  captureMethod: templateFields.captureMethod.optional(),
+  start: timeSchema.optional(),
+  duration: timeSchema.optional(),
+  trimEnd: timeSchema.optional(),
+});
+export type OverrideParams = z.input<typeof overrideParamsSchema>;
+
+/** Applies overrides to a template and validates the result; switching method drops the old method's field. */
+export function applyOverrides(template: Template, overrides: unknown): Template {
+  if (overrides === undefined || overrides === null) return template;
+  const parsed = overrideParamsSchema.safeParse(overrides);
+  if (!parsed.success)
+    throw new TemplateValidationError(toValidationIssues(parsed.error, overrides, 'overrideParams.'));
+  const o = parsed.data;
+  const merged: Record<string, unknown> = { ...template };
+  for (const [key, value] of Object.entries(o)) if (value !== undefined) merged[key] = value;
+  if (o.captureMethod && o.captureMethod !== template.captureMethod) {
+    const stale = CAPTURE_METHOD_FIELD[template.captureMethod];
+    if (o[stale] === undefined) delete merged[stale];
+  }
+  for (const key of ['duration', 'trimEnd', 'width', 'height'] as const)
+    if (merged[key] === undefined) delete merged[key];
+  const result = templateInputSchema.safeParse(merged);
+  if (!result.success) {
+    const issues = toValidationIssues(result.error, merged).map((issue) =>
+      Object.hasOwn(o, issue.field)
+        ? { ...issue, field: `overrideParams.${issue.field}`, message: `overrideParams.${issue.message}` }
+        : issue,
+    );
+    throw new TemplateValidationError(issues);
+  }
+  return result.data;
+}
+
+/** JSON Schema of the template input, shared by the admin UI and the API docs. */
+export const templateJsonSchema: Record<string, unknown> = z.toJSONSchema(templateInputSchema, {
+  io: 'input',
+  unrepresentable: 'any',
+}) as Record<string, unknown>;
