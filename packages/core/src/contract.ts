@@ -48,7 +48,22 @@ export const jobDataSchema = z.looseObject({
   meta: z.record(z.string(), z.unknown()).optional(),
 });
 
-export type DynamicImageJobData = Omit<z.output<typeof jobDataSchema>, 'template'> & { template: Template };
+export type JobDelivery = { kind: 'file'; path: string } | { kind: 'http'; url: string };
+
+/** The queue payload the plugin sends and the worker reads. */
+export interface DynamicImageJobData {
+  version: number;
+  jobId: string;
+  source: { url: string; name?: string; mime?: string; size?: number; videoId?: string | number };
+  /** The template as resolved when the job was made, overrides applied: later edits don't change it. */
+  template: Template;
+  delivery: JobDelivery;
+  timeoutSeconds?: number;
+  requestedAt?: string;
+  meta?: Record<string, unknown>;
+  /** Fields from a newer contract are kept. */
+  [field: string]: unknown;
+}
 
 export function parseJobData(input: unknown): DynamicImageJobData {
   const parsed = jobDataSchema.safeParse(input);

@@ -1,0 +1,92 @@
+// Every worker option is validated here, once, like pg-boss's attorney: a wrong value stops
+// start-up with a message that names the option.
+import { availableParallelism, tmpdir } from 'node:os';
+import { z } from 'zod';
+
+export const workerOptionsSchema = z
+  .object({
+    databaseUrl: z.string().min(1),
+    /** pg-boss keeps to its own schema, apart from the CMS's tables. */
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default('pgboss'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => availableParallelism()),
+    /** Backstop polling; new jobs wake workers at once through LISTEN/NOTIFY. */
+    pollingIntervalSeconds: z.number().min(0.5).default(2),
+    retryLimit: z.number().int().min(0).max(20).default(2),
+    retryDelaySeconds: z.number().int().min(0).default(5),
+    retryBackoff: z.boolean().default(true),
+    /** A job in hand longer than this is failed and retried elsewhere. */
+    expireInSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .default(15 * 60),
+    /** A worker that dies (kill -9) stops its heartbeat; its job is retried after this long. */
+    heartbeatSeconds: z.number().int().min(10).default(30),
+    jobTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(10 * 60),
+    shutdownGraceSeconds: z.number().min(0).default(30),
+    tmpDir: z
+      .string()
+      .min(1)
+      .default(() => tmpdir()),
+    allowFileSources: z.boolean().default(false),
+    allowedHosts: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((o) => o.jobTimeoutSeconds < o.expireInSeconds, {
+    message: 'jobTimeoutSeconds must be below expireInSeconds, so a job times out before pg-boss expires it',
+    path: ['jobTimeoutSeconds'],
+  });
+
+export type WorkerOptionsInput = z.input<typeof workerOptionsSchema>;
+export type WorkerOptions = z.output<typeof workerOptionsSchema>;
+
+export class WorkerConfigError extends Error {
+  override name = 'WorkerConfigError';
+}
+
+export function parseWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
+  const parsed = workerOptionsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(options)'}: ${issue.message}`,
+  );
+  throw new WorkerConfigError(`Invalid worker options:\n${lines.join('\n')}`);
+}
+
+const number = (value: string | undefined) =>
+  value === undefined || value === '' ? undefined : Number(value);
+
+/** Options from DYNAMIC_IMAGE_* environment variables (and DATABASE_URL). */
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<WorkerOptionsInput> {
+  const entries: Partial<WorkerOptionsInput> = {
+    databaseUrl: env.DATABASE_URL,
+    schema: env.DYNAMIC_IMAGE_QUEUE_SCHEMA,
+    concurrency: number(env.DYNAMIC_IMAGE_CONCURRENCY),
+    pollingIntervalSeconds: number(env.DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS),
+    retryLimit: number(env.DYNAMIC_IMAGE_RETRY_LIMIT),
+    jobTimeoutSeconds: number(env.DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS),
+    tmpDir: env.DYNAMIC_IMAGE_TMP_DIR,
+    allowFileSources:
+      env.DYNAMIC_IMAGE_ALLOW_FILE_SOURCES === undefined
+        ? undefined
+        : env.DYNAMIC_IMAGE_ALLOW_FILE_SOURCES === 'true',
+    allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  };
+  return Object.fromEntries(
+    Object.entries(entries).filter(([, v]) => v !== undefined),
+  ) as Partial<WorkerOptionsInput>;
+}

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DynamicImageError,
+  type DynamicImageJobData,
+  type DynamicImagePlan,
+  type DynamicImageResult,
+  JOB_CONTRACT_VERSION,
+  type JobProgress,
+  planDynamicImage,
+} from '@dynamic-image/core';
+import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
+import type { FfmpegBinaries } from './binaries.js';
+import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from './encode.js';
+import { FfmpegError, runFfmpeg } from './ffmpeg.js';
+import { probeSource } from './probe.js';
+import { resolveSource, type SourcePolicy } from './source.js';
+
+export interface PipelineOptions {
+  binaries: FfmpegBinaries;
+  tmpDir: string;
+  sourcePolicy: SourcePolicy;
+  /** Used when the job doesn't carry its own timeoutSeconds. */
+  timeoutSeconds: number;
+  encodeSettings?: EncodeSettings;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: JobProgress) => void) | undefined;
+}
+
+export interface PipelineOutput {
+  result: DynamicImageResult;
+  plan: DynamicImagePlan;
+  /** The verified file; it lives in a temporary folder that is removed when `use` returns. */
+  file: string;
+}
+
+// Signs in ffmpeg's log that the source itself is broken, rather than the encode.
+const DAMAGE_PATTERN =
+  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found)/i;
+
+function stageProgress(stage: JobProgress['stage'], fraction: number): number {
+  const spans: Record<JobProgress['stage'], [number, number]> = {
+    fetch: [0, 2],
+    probe: [2, 5],
+    encode: [5, 92],
+    verify: [92, 96],
+    deliver: [96, 100],
+  };
+  const [from, to] = spans[stage];
+  return Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction)));
+}
+
+function encodeFailure(err: FfmpegError, deadlinePassed: boolean): DynamicImageError {
+  if (err.kind === 'timeout' || (err.kind === 'aborted' && deadlinePassed)) {
+    return new DynamicImageError('TIMEOUT', 'Encoding ran past the time limit; ffmpeg was stopped');
+  }
+  if (err.kind === 'aborted') return new DynamicImageError('CANCELLED');
+  const tail = err.stderr.trim().split('\n').slice(-4).join(' ').slice(0, 600);
+  if (/No space left on device/i.test(err.stderr)) {
+    return new DynamicImageError('STORAGE_UNAVAILABLE', `The worker's temporary folder is full: ${tail}`);
+  }
+  if (DAMAGE_PATTERN.test(err.stderr))
+    return new DynamicImageError('DAMAGED_SOURCE', `The source can't be decoded: ${tail}`);
+  return new DynamicImageError('ENCODE_FAILED', `ffmpeg failed: ${tail}`);
+}
+
+/** Checks the encoded file against the plan: format, size, loop, frame count and duration. */
+export function verifyAnimation(info: AnimationInfo, plan: DynamicImagePlan, stderr: string): void {
+  const problems: string[] = [];
+  if (info.format !== plan.format) problems.push(`format ${info.format}, expected ${plan.format}`);
+  if (info.width !== plan.geometry.width || info.height !== plan.geometry.height) {
+    problems.push(
+      `size ${info.width}x${info.height}, expected ${plan.geometry.width}x${plan.geometry.height}`,
+    );
+  }
+  if (info.loopCount !== 0) problems.push(`loop count ${info.loopCount ?? 'absent'}, expected 0 (forever)`);
+  const expected = plan.timing.frameCount;
+  // libwebp merges identical consecutive frames into one longer frame, so WebP may hold fewer.
+  const minFrames = plan.format === 'gif' ? expected - 1 : 1;
+  if (info.frameCount < Math.max(1, minFrames) || info.frameCount > expected + 1) {
+    problems.push(`${info.frameCount} frames, expected about ${expected}`);
+  }
+  const toleranceMs = plan.timing.averageDelayMs + 10;
+  const durationMs = plan.window.duration * 1000;
+  if (Math.abs(info.durationMs - durationMs) > toleranceMs) {
+    problems.push(`plays ${info.durationMs} ms, expected ${Math.round(durationMs)} ms`);
+  }
+  if (problems.length === 0) return;
+  const message = `The output failed verification: ${problems.join('; ')}`;
+  // The window lies inside the duration the source declares; media that stops short of it means
+  // the file was cut or damaged, whatever ffmpeg logged.
+  const endedEarly = info.durationMs < durationMs - toleranceMs || info.frameCount < minFrames;
+  if (endedEarly || DAMAGE_PATTERN.test(stderr)) {
+    throw new DynamicImageError('DAMAGED_SOURCE', `The source ends early or is damaged. ${message}`, {
+      problems,
+    });
+  }
+  throw new DynamicImageError('OUTPUT_INVALID', message, { problems });
+}
+
+async function makeTempDir(root: string): Promise<string> {
+  try {
+    return await mkdtemp(join(root, 'dynamic-image-'));
+  } catch (err) {
+    throw new DynamicImageError(
+      'STORAGE_UNAVAILABLE',
+      `The temporary folder ${root} is not writable: ${(err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Probe, plan, encode and verify one job, then hand the verified file to `use` (delivery)
+ * before the temporary folder is removed. Every failure is a DynamicImageError with a code.
+ */
+export async function runPipeline<T>(
+  job: DynamicImageJobData,
+  options: PipelineOptions,
+  use: (output: PipelineOutput) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  const timeoutMs = (job.timeoutSeconds ?? options.timeoutSeconds) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const deadlineController = new AbortController();
+  const deadlineTimer = setTimeout(() => deadlineController.abort(), timeoutMs);
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, deadlineController.signal])
+    : deadlineController.signal;
+  const remaining = () => Math.max(1, deadline - Date.now());
+  const report = (stage: JobProgress['stage'], fraction: number) =>
+    options.onProgress?.({ jobId: job.jobId, stage, percent: stageProgress(stage, fraction) });
+  const settings = options.encodeSettings ?? DEFAULT_ENCODE_SETTINGS;
+
+  const dir = await makeTempDir(options.tmpDir);
+  try {
+    report('fetch', 0);
+    const source = resolveSource(job.source.url, options.sourcePolicy);
+    const fetchMs = performance.now() - started;
+
+    report('probe', 0);
+    const probeStarted = performance.now();
+    const probe = await probeSource(options.binaries, source, { timeoutMs: remaining(), signal }).catch(
+      (err) => {
+        if (
+          err instanceof DynamicImageError &&
+          err.code === 'CANCELLED' &&
+          deadlineController.signal.aborted
+        ) {
+          throw new DynamicImageError('TIMEOUT', 'Probing ran past the time limit');
+        }
+        throw err;
+      },
+    );
+    const plan = planDynamicImage(job.template, probe);
+    const probeMs = performance.now() - probeStarted;
+
+    report('encode', 0);
+    const encodeStarted = performance.now();
+    const file = join(dir, `output.${plan.format}`);
+    const { runs } = buildEncodeRuns(source, plan, file, join(dir, 'palette.png'), settings);
+    let stderr = '';
+    for (const [index, run] of runs.entries()) {
+      try {
+        ({ stderr } = await runFfmpeg(options.binaries, {
+          ...run,
+          timeoutMs: remaining(),
+          signal,
+          onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
+        }));
+      } catch (err) {
+        if (err instanceof FfmpegError) throw encodeFailure(err, deadlineController.signal.aborted);
+        throw err;
+      }
+    }
+    const encodeMs = performance.now() - encodeStarted;
+
+    report('verify', 0);
+    const verifyStarted = performance.now();
+    const bytes = await readFile(file);
+    let info: AnimationInfo;
+    try {
+      // The window lies inside the declared duration, so no frame at all means the media isn't there.
+      if (bytes.length === 0 || /Output file is empty|nothing was encoded/i.test(stderr)) {
+        throw new DynamicImageError('DAMAGED_SOURCE', 'The window of the source holds no decodable frame');
+      }
+      info = inspectAnimation(bytes);
+    } catch (err) {
+      if (err instanceof AnimationFormatError) {
+        throw new DynamicImageError(
+          'OUTPUT_INVALID',
+          `The output is not a valid ${plan.format}: ${err.message}`,
+        );
+      }
+      throw err;
+    }
+    verifyAnimation(info, plan, stderr);
+    const verifyMs = performance.now() - verifyStarted;
+
+    const result: DynamicImageResult = {
+      version: JOB_CONTRACT_VERSION,
+      jobId: job.jobId,
+      format: plan.format,
+      width: info.width,
+      height: info.height,
+      fps: plan.timing.fps,
+      frameCount: info.frameCount,
+      duration: info.durationMs / 1000,
+      bytes: bytes.length,
+      loop: 0,
+      window: plan.window,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      timings: {
+        fetchMs: Math.round(fetchMs),
+        probeMs: Math.round(probeMs),
+        encodeMs: Math.round(encodeMs),
+        verifyMs: Math.round(verifyMs),
+        totalMs: Math.round(performance.now() - started),
+      },
+    };
+    report('deliver', 0);
+    const delivered = await use({ result, plan, file });
+    report('deliver', 1);
+    return delivered;
+  } finally {
+    clearTimeout(deadlineTimer);
+    await rm(dir, { recursive: true, force: true });
+  }
+}

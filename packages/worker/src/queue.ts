@@ -1,0 +1,71 @@
+// pg-boss set-up: the queue, its dead-letter queue and how jobs are sent. The worker loop lives in worker.ts.
+
+import { createHash } from 'node:crypto';
+import { type DynamicImageJobData, QUEUE_NAMES } from '@dynamic-image/core';
+import { PgBoss, type SendOptions } from 'pg-boss';
+import type { WorkerOptions } from './config.js';
+
+export type QueueOptions = Pick<
+  WorkerOptions,
+  | 'databaseUrl'
+  | 'schema'
+  | 'retryLimit'
+  | 'retryDelaySeconds'
+  | 'retryBackoff'
+  | 'expireInSeconds'
+  | 'heartbeatSeconds'
+>;
+
+export function createBoss(
+  options: Pick<WorkerOptions, 'databaseUrl' | 'schema'>,
+  applicationName: string,
+): PgBoss {
+  return new PgBoss({
+    connectionString: options.databaseUrl,
+    schema: options.schema,
+    application_name: applicationName,
+    // Wakes idle workers the moment a job is sent instead of at the next poll.
+    useListenNotify: true,
+    max: 4,
+  });
+}
+
+/** Creates the dead-letter queue first (it must exist before it is named), then the job queue. */
+export async function ensureQueues(boss: PgBoss, options: QueueOptions): Promise<void> {
+  if (!(await boss.getQueue(QUEUE_NAMES.deadLetter))) {
+    await boss.createQueue(QUEUE_NAMES.deadLetter, { retentionSeconds: 14 * 24 * 3600 });
+  }
+  const settings = {
+    retryLimit: options.retryLimit,
+    retryDelay: options.retryDelaySeconds,
+    retryBackoff: options.retryBackoff,
+    expireInSeconds: options.expireInSeconds,
+    heartbeatSeconds: options.heartbeatSeconds,
+    deadLetter: QUEUE_NAMES.deadLetter,
+    notify: true,
+  };
+  if (await boss.getQueue(QUEUE_NAMES.jobs)) await boss.updateQueue(QUEUE_NAMES.jobs, settings);
+  else await boss.createQueue(QUEUE_NAMES.jobs, settings);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The pg-boss id of a job: its jobId when that is a UUID, otherwise a UUID derived from it. */
+export function queueJobId(jobId: string): string {
+  if (UUID.test(jobId)) return jobId.toLowerCase();
+  const hex = createHash('sha256').update(jobId).digest('hex');
+  // Shaped as a version-8 (custom) UUID, which is what pg-boss's uuid column accepts.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Sends a job under an id derived from its jobId, so sending the same job twice (a retried
+ * request, two CMS instances) queues it once: the second send returns null.
+ */
+export async function sendJob(
+  boss: PgBoss,
+  data: DynamicImageJobData,
+  options: SendOptions = {},
+): Promise<string | null> {
+  return boss.send(QUEUE_NAMES.jobs, data, { ...options, id: queueJobId(data.jobId) });
+}

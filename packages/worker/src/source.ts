@@ -1,0 +1,79 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamicImageError } from '@dynamic-image/core';
+
+export interface SourcePolicy {
+  /** Local paths and file: URLs; off for workers that only take sources from a CMS. */
+  allowFile: boolean;
+  /** When set, http(s) sources must be on one of these hosts. */
+  allowedHosts?: string[] | undefined;
+}
+
+export interface ResolvedSource {
+  kind: 'file' | 'http';
+  /** What ffmpeg and ffprobe open. */
+  input: string;
+  /** Options placed before `-i`, shared by ffprobe and ffmpeg. */
+  inputOptions: string[];
+}
+
+// Demuxers for real video containers. Playlist and list demuxers (hls, concat, …) are left out so a
+// crafted source can't make ffmpeg open other files or hosts.
+export const VIDEO_DEMUXERS = [
+  'mov',
+  'matroska',
+  'avi',
+  'mpegts',
+  'mpeg',
+  'flv',
+  'ogg',
+  'asf',
+  'gif',
+  'h264',
+  'hevc',
+  'm4v',
+  'mpegvideo',
+  'ivf',
+  'yuv4mpegpipe',
+  'rawvideo',
+  'mjpeg',
+];
+
+function inputOptions(protocols: string, extra: string[] = []): string[] {
+  return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(','), ...extra];
+}
+
+export function resolveSource(url: string, policy: SourcePolicy): ResolvedSource {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (!scheme || (scheme.length === 1 && /^[a-z]:[\\/]/i.test(url)) || isAbsolute(url)) {
+    if (!policy.allowFile)
+      throw new DynamicImageError('UNSUPPORTED_SOURCE', 'Local file sources are not allowed here');
+    return { kind: 'file', input: resolve(url), inputOptions: inputOptions('file') };
+  }
+  if (scheme === 'file') {
+    if (!policy.allowFile)
+      throw new DynamicImageError('UNSUPPORTED_SOURCE', 'file: sources are not allowed here');
+    return { kind: 'file', input: fileURLToPath(url), inputOptions: inputOptions('file') };
+  }
+  if (scheme === 'http' || scheme === 'https') {
+    const host = new URL(url).hostname;
+    if (policy.allowedHosts && !policy.allowedHosts.includes(host)) {
+      throw new DynamicImageError('UNSUPPORTED_SOURCE', `Source host ${host} is not in the allowed hosts`, {
+        host,
+      });
+    }
+    // rw_timeout (µs) bounds each network read, so a stalled server can't hold a job until expiry.
+    return {
+      kind: 'http',
+      input: url,
+      inputOptions: inputOptions('http,https,tcp,tls', ['-rw_timeout', '20000000']),
+    };
+  }
+  throw new DynamicImageError(
+    'UNSUPPORTED_SOURCE',
+    `Source scheme ${scheme}: is not supported; use http(s) or a file`,
+    {
+      scheme,
+    },
+  );
+}

