@@ -4,7 +4,6 @@ export const ErrorCodes = {
   ABNORMAL_CONTAINER: 'ABNORMAL_CONTAINER',
   WINDOW_OUT_OF_RANGE: 'WINDOW_OUT_OF_RANGE',
   SOURCE_UNREACHABLE: 'SOURCE_UNREACHABLE',
-  SOURCE_TOO_LARGE: 'SOURCE_TOO_LARGE',
   UNSUPPORTED_SOURCE: 'UNSUPPORTED_SOURCE',
   INVALID_TEMPLATE: 'INVALID_TEMPLATE',
   INVALID_JOB: 'INVALID_JOB',
@@ -47,11 +46,6 @@ export const errorCatalog: Record<ErrorCode, ErrorCatalogEntry> = {
     message: 'The source could not be opened or fetched.',
     retryable: true,
     httpStatus: 502,
-  },
-  SOURCE_TOO_LARGE: {
-    message: 'The source is larger than the configured limit.',
-    retryable: false,
-    httpStatus: 413,
   },
   UNSUPPORTED_SOURCE: {
     message: 'The source location, protocol or format is not allowed.',

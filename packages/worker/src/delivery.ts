@@ -18,7 +18,7 @@ export async function deliverToFile(job: DynamicImageJobData, output: PipelineOu
     await copyFile(output.file, partial);
     await rename(partial, target);
   } catch (err) {
-    await rm(partial, { force: true });
+    await rm(partial, { force: true }).catch(() => {});
     throw new DynamicImageError(
       'STORAGE_UNAVAILABLE',
       `Could not write the result to ${target}: ${(err as Error).message}`,

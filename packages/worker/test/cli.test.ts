@@ -45,6 +45,31 @@ describe('dynamic-image CLI', () => {
     expect(inspectAnimation(await readFile(out))).toMatchObject({ width: 480, height: 270, loopCount: 0 });
   });
 
+  it.each([
+    ['portrait-rotated', 'gif', '180x320'],
+    ['portrait-rotated', 'webp', '180x320'],
+    ['anamorphic', 'gif', '320x180'],
+    ['anamorphic', 'webp', '320x180'],
+    ['odd-size', 'gif', '320x242'],
+    ['variable-frame-rate', 'webp', '320x180'],
+  ] as const)('turns %s into a correct %s (%s)', async (kind, format, size) => {
+    const out = join(await emptyDir('cli-'), `out.${format}`);
+    const [width, height] = size.split('x').map(Number);
+    const flag = kind === 'portrait-rotated' ? ['--height', String(height)] : ['--width', String(width)];
+    const r = await run(['make', samples[kind], ...flag, '--start', '1', '--duration', '2', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(inspectAnimation(await readFile(out))).toMatchObject({ format, width, height, loopCount: 0 });
+  });
+
+  it.each([
+    ['random-bytes', 'DAMAGED_SOURCE'],
+    ['truncated-mp4', 'ABNORMAL_CONTAINER'],
+  ] as const)('reports %s as %s', async (kind, code) => {
+    const r = await run(['make', samples[kind], '-o', '/tmp/never.gif']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(code);
+  });
+
   it('takes VOD-style times and the format from the extension', async () => {
     const out = join(await emptyDir('cli-'), 'out.gif');
     const r = await run([

@@ -6,7 +6,8 @@ import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
-import { runPipeline } from '../src/pipeline.js';
+import { DEFAULT_ENCODE_SETTINGS } from '../src/encode.js';
+import { runPipeline, verifyAnimation } from '../src/pipeline.js';
 import type { SampleKind } from '../src/samples.js';
 import {
   binaries,
@@ -226,5 +227,85 @@ describe('bad sources fail with their code', () => {
   it('an unwritable temporary folder is STORAGE_UNAVAILABLE', async () => {
     const err = await failure(make(samples.landscape, {}, { tmpDir: '/proc/dynamic-image-nowhere' }));
     expect(err.code).toBe('STORAGE_UNAVAILABLE');
+  });
+});
+
+describe('encoder and verification failures', () => {
+  it('an ffmpeg that refuses its settings is ENCODE_FAILED', async () => {
+    const job = jobFor(samples.landscape, { format: 'gif', width: 160 });
+    const tmpDir = await emptyDir('tmp-');
+    const err = await failure(
+      runPipeline(
+        job,
+        {
+          binaries,
+          tmpDir,
+          sourcePolicy: { allowFile: true },
+          timeoutSeconds: 60,
+          encodeSettings: { ...DEFAULT_ENCODE_SETTINGS, gifDither: 'no_such_dither' },
+        },
+        async () => undefined,
+      ),
+    );
+    expect(err.code).toBe('ENCODE_FAILED');
+    expect(await listDir(tmpDir)).toEqual([]);
+  });
+
+  it('makes the GIF palette in a first pass when the frames exceed the budget', async () => {
+    const job = jobFor(samples.landscape, { width: 320 });
+    const result = await runPipeline(
+      job,
+      {
+        binaries,
+        tmpDir: await emptyDir('tmp-'),
+        sourcePolicy: { allowFile: true },
+        timeoutSeconds: 60,
+        encodeSettings: { ...DEFAULT_ENCODE_SETTINGS, paletteFrameBudgetBytes: 1024 },
+      },
+      async (output) => output.result,
+    );
+    expect(result).toMatchObject({ format: 'gif', width: 320, height: 180, frameCount: 20 });
+  });
+
+  const plan = {
+    format: 'gif' as const,
+    window: { start: 0, end: 2, duration: 2 },
+    geometry: {
+      width: 320,
+      height: 180,
+      displayWidth: 640,
+      displayHeight: 360,
+      rotation: 0 as const,
+      sampleAspectRatio: 1,
+    },
+    timing: {
+      requestedFps: 10,
+      fps: 10,
+      frameCount: 20,
+      averageDelayMs: 100,
+      delayUnitMs: 10 as const,
+      capped: false,
+    },
+  };
+  const good = {
+    format: 'gif' as const,
+    width: 320,
+    height: 180,
+    frameCount: 20,
+    durationMs: 2000,
+    loopCount: 0,
+  };
+
+  it.each([
+    ['a wrong size', { ...good, width: 300 }, 'OUTPUT_INVALID'],
+    ['no loop', { ...good, loopCount: null }, 'OUTPUT_INVALID'],
+    ['the wrong format', { ...good, format: 'webp' as const }, 'OUTPUT_INVALID'],
+    ['too few frames: the source ended early', { ...good, frameCount: 8, durationMs: 800 }, 'DAMAGED_SOURCE'],
+  ])('an output with %s fails verification', (_, info, code) => {
+    expect(() => verifyAnimation(info, plan, '')).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('a matching output passes verification', () => {
+    expect(() => verifyAnimation(good, plan, '')).not.toThrow();
   });
 });

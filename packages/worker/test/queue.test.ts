@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamicImageError, QUEUE_NAMES } from '@dynamic-image/core';
@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { createBoss, ensureQueues, sendJob } from '../src/queue.js';
+import type { SampleKind } from '../src/samples.js';
 import { type JobOutcome, type RunningWorker, startWorker } from '../src/worker.js';
 import { emptyDir, jobFor, samples } from './support/helpers.js';
 
@@ -67,7 +68,7 @@ describe('jobs through pg-boss on a real Postgres', () => {
       },
       {
         onOutcome: (o) => seen.record(o),
-        log: () => {},
+        log: process.env.DEBUG_WORKER ? console.log : () => {},
         deliver: async (job, output) => {
           const { deliverToFile } = await import('../src/delivery.js');
           await deliverToFile(job, output);
@@ -88,29 +89,43 @@ describe('jobs through pg-boss on a real Postgres', () => {
     await sender?.stop({ graceful: false });
   });
 
-  it.each(['gif', 'webp'] as const)(
-    'turns a clip into a %s and completes the pg-boss job',
-    async (format) => {
-      const job = jobFor(samples.landscape, { format, width: 320 });
-      const id = await sendJob(sender, job);
-      expect(id).toBeTruthy();
-      const outcome = await seen.final(job.jobId);
-      expect(outcome.status).toBe('success');
-      if (job.delivery.kind !== 'file') throw new Error();
-      const info = inspectAnimation(await readFile(job.delivery.path));
-      expect(info).toMatchObject({ format, width: 320, height: 180, loopCount: 0 });
-      const stored = await settled(sender, id as string);
-      expect(stored?.state).toBe('completed');
-      expect(stored?.output).toMatchObject({ status: 'success', result: { format, width: 320 } });
-    },
-  );
+  const goodClips: Array<[SampleKind, number]> = [
+    ['landscape', 180],
+    ['portrait-rotated', 569],
+    ['anamorphic', 180],
+    ['odd-size', 242],
+    ['variable-frame-rate', 180],
+  ];
+  it.each(
+    goodClips.flatMap(([kind, height]) =>
+      (['gif', 'webp'] as const).map((format) => [kind, format, height] as const),
+    ),
+  )('turns %s into a %s and completes the pg-boss job', async (kind, format, height) => {
+    const job = jobFor(samples[kind], { format, width: 320 });
+    const id = await sendJob(sender, job);
+    expect(id).toBeTruthy();
+    const outcome = await seen.final(job.jobId);
+    expect(outcome.status).toBe('success');
+    if (job.delivery.kind !== 'file') throw new Error();
+    const info = inspectAnimation(await readFile(job.delivery.path));
+    const expectHeight = format === 'webp' ? height + (height % 2) : height;
+    expect(info).toMatchObject({ format, width: 320, height: expectHeight, loopCount: 0 });
+    expect(Math.abs(info.durationMs - 2000)).toBeLessThanOrEqual(110);
+    const stored = await settled(sender, id as string);
+    expect(stored?.state).toBe('completed');
+    expect(stored?.output).toMatchObject({
+      status: 'success',
+      result: { format, width: 320, height: expectHeight },
+    });
+  });
 
   it.each([
     ['audio-only', 'AUDIO_ONLY'],
     ['random-bytes', 'DAMAGED_SOURCE'],
     ['truncated-mp4', 'ABNORMAL_CONTAINER'],
+    ['truncated-faststart-mp4', 'DAMAGED_SOURCE'],
   ] as const)('%s fails once, without retry, with %s, into the dead-letter queue', async (kind, code) => {
-    const job = jobFor(samples[kind]);
+    const job = jobFor(samples[kind], { start: 3, duration: 2 });
     const id = (await sendJob(sender, job)) as string;
     const outcome = await seen.final(job.jobId);
     expect(outcome).toMatchObject({ status: 'failed', final: true, attempt: 1, error: { code } });
@@ -126,6 +141,38 @@ describe('jobs through pg-boss on a real Postgres', () => {
     expect(await seen.final(job.jobId)).toMatchObject({
       status: 'failed',
       error: { code: 'WINDOW_OUT_OF_RANGE' },
+    });
+  });
+
+  it('a scheme that is not allowed fails with UNSUPPORTED_SOURCE', async () => {
+    const job = jobFor('ftp://127.0.0.1/video.mp4');
+    await sendJob(sender, job);
+    expect(await seen.final(job.jobId)).toMatchObject({
+      status: 'failed',
+      final: true,
+      error: { code: 'UNSUPPORTED_SOURCE' },
+    });
+  });
+
+  it('a job past its time limit fails with TIMEOUT after its retries', async () => {
+    const job = {
+      ...jobFor(samples.landscape, { width: 4096, fps: 60, start: 0, duration: 6 }),
+      timeoutSeconds: 0.5,
+    };
+    await sendJob(sender, job);
+    const outcome = await seen.final(job.jobId);
+    expect(outcome).toMatchObject({ status: 'failed', final: true, attempt: 2, error: { code: 'TIMEOUT' } });
+  });
+
+  it('an unwritable destination fails with STORAGE_UNAVAILABLE', async () => {
+    // A file where the destination folder should be: even root can't write there.
+    const blocker = join(await emptyDir('blocked-'), 'not-a-folder');
+    await writeFile(blocker, '');
+    const job = jobFor(samples.landscape, { width: 160 }, join(blocker, 'out.gif'));
+    await sendJob(sender, job);
+    expect(await seen.final(job.jobId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'STORAGE_UNAVAILABLE' },
     });
   });
 
