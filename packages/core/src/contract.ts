@@ -148,3 +148,12 @@ export function planDynamicImage(template: Template, probe: SourceProbe): Dynami
   const timing = resolveFrameTiming(template.format, template.fps, window);
   return { format: template.format, window, geometry, timing };
 }
+
+/** Queue settings used by whichever side creates the queue first; workers may tune them. */
+export const QUEUE_DEFAULTS = {
+  retryLimit: 2,
+  retryDelaySeconds: 5,
+  retryBackoff: true,
+  expireInSeconds: 15 * 60,
+  heartbeatSeconds: 30,
+} as const;

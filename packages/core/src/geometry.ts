@@ -55,11 +55,10 @@ export function resolveOutputGeometry(
     width *= factor;
     height *= factor;
   }
-  width = Math.max(1, Math.min(TEMPLATE_LIMITS.sizeMax, Math.round(width)));
-  height = Math.max(1, Math.min(TEMPLATE_LIMITS.sizeMax, Math.round(height)));
-  if (template.format === 'webp') {
-    width = Math.min(TEMPLATE_LIMITS.sizeMax, even(width));
-    height = Math.min(TEMPLATE_LIMITS.sizeMax, even(height));
-  }
+  // Rounded once, from the exact value: to the nearest even size for WebP, to the nearest integer otherwise.
+  const toSize = (n: number) =>
+    Math.min(TEMPLATE_LIMITS.sizeMax, template.format === 'webp' ? even(n) : Math.max(1, Math.round(n)));
+  width = toSize(width);
+  height = toSize(height);
   return { width, height, displayWidth, displayHeight, rotation: video.rotation, sampleAspectRatio: sar };
 }

@@ -2,6 +2,7 @@ export * from './contract.js';
 export * from './errors.js';
 export * from './geometry.js';
 export * from './probe.js';
+export * from './signature.js';
 export * from './template.js';
 export * from './time.js';
 export * from './timing.js';

@@ -42,6 +42,8 @@ export const workerOptionsSchema = z
       .default(() => tmpdir()),
     allowFileSources: z.boolean().default(false),
     allowedHosts: z.array(z.string().min(1)).optional(),
+    /** Shared with the CMS: signs results, progress and failures sent over HTTP. */
+    workerSecret: z.string().min(16).optional(),
   })
   .strict()
   .refine((o) => o.jobTimeoutSeconds < o.expireInSeconds, {
@@ -82,6 +84,7 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
       env.DYNAMIC_IMAGE_ALLOW_FILE_SOURCES === undefined
         ? undefined
         : env.DYNAMIC_IMAGE_ALLOW_FILE_SOURCES === 'true',
+    workerSecret: env.DYNAMIC_IMAGE_WORKER_SECRET,
     allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
       .map((h) => h.trim())
       .filter(Boolean),

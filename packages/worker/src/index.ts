@@ -8,9 +8,10 @@ export {
 } from './config.js';
 export { deliverToFile } from './delivery.js';
 export { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from './encode.js';
+export { httpDelivery, signedHeaders } from './http-delivery.js';
 export { type PipelineOptions, type PipelineOutput, runPipeline } from './pipeline.js';
 export { probeSource } from './probe.js';
-export { createBoss, ensureQueues, sendJob } from './queue.js';
+export { createBoss, ensureQueues, queueJobId, sendJob } from './queue.js';
 export { generateSample, SAMPLE_KINDS, type SampleKind } from './samples.js';
 export { resolveSource, type SourcePolicy } from './source.js';
 export {

@@ -1,5 +1,6 @@
 // The pg-boss consumer: one handler per job, turning a pipeline outcome into a settled job.
 import {
+  DynamicImageError,
   type DynamicImageJobData,
   type DynamicImageResult,
   type JobFailure,
@@ -12,6 +13,7 @@ import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
+import { httpDelivery } from './http-delivery.js';
 import { type PipelineOutput, runPipeline } from './pipeline.js';
 import { createBoss, ensureQueues } from './queue.js';
 
@@ -41,10 +43,8 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-const defaultDeliver: Deliver = async (job, output) => {
-  if (job.delivery.kind === 'file') return deliverToFile(job, output);
-  throw toDynamicImageError(new Error(`No delivery is configured for ${job.delivery.kind} in this worker`));
-};
+// Progress goes to the CMS at most this often per job, plus at every stage change.
+const PROGRESS_INTERVAL_MS = 1000;
 
 export async function startWorker(
   input: WorkerOptionsInput,
@@ -54,7 +54,35 @@ export async function startWorker(
   const log = hooks.log ?? ((message: string) => console.log(`[dynamic-image worker] ${message}`));
   const binaries = resolveFfmpegBinaries();
   log(describeBinaries(binaries));
-  const deliver = hooks.deliver ?? defaultDeliver;
+  const http = options.workerSecret ? httpDelivery({ secret: options.workerSecret }) : null;
+  const deliver: Deliver =
+    hooks.deliver ??
+    (async (job, output) => {
+      if (job.delivery.kind === 'file') return deliverToFile(job, output);
+      if (!http)
+        throw new DynamicImageError(
+          'INVALID_JOB',
+          'This worker has no workerSecret, so it cannot deliver over HTTP',
+        );
+      return http.deliver(job, output);
+    });
+
+  /** Reports progress to the CMS for HTTP jobs, throttled; a lost report is only logged. */
+  const progressReporter = (job: DynamicImageJobData, attempt: number) => {
+    let last = 0;
+    let lastStage = '';
+    return (progress: JobProgress) => {
+      hooks.onProgress?.(progress);
+      if (!http || job.delivery.kind !== 'http') return;
+      const now = Date.now();
+      if (progress.stage === lastStage && now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      lastStage = progress.stage;
+      http
+        .progress(job, { ...progress, attempt })
+        .catch((err) => log(`progress for ${job.jobId} not sent: ${err.message}`));
+    };
+  };
 
   const boss = createBoss(options, 'dynamic-image-worker');
   boss.on('error', (err) => log(`queue error: ${err.message}`));
@@ -76,7 +104,7 @@ export async function startWorker(
           sourcePolicy: { allowFile: options.allowFileSources, allowedHosts: options.allowedHosts },
           timeoutSeconds: options.jobTimeoutSeconds,
           signal: job.signal,
-          onProgress: hooks.onProgress,
+          onProgress: progressReporter(job_, attempt),
         },
         async (output) => {
           await deliver(job_, output);
@@ -93,6 +121,11 @@ export async function startWorker(
       log(
         `job ${jobId} attempt ${attempt} failed: ${error.code}: ${error.message}${final ? '' : ' (will retry)'}`,
       );
+      if (http && data?.delivery.kind === 'http') {
+        await http
+          .failure(data, { ...failure, attempt, final })
+          .catch((err) => log(`failure of ${jobId} not reported: ${err.message}`));
+      }
       await hooks.onOutcome?.({ status: 'failed', jobId, attempt, final, error: failure });
       // A deterministic failure (bad source, bad window) goes straight to the dead-letter queue:
       // retrying it would only fail again.

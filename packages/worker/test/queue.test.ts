@@ -89,18 +89,20 @@ describe('jobs through pg-boss on a real Postgres', () => {
     await sender?.stop({ graceful: false });
   });
 
-  const goodClips: Array<[SampleKind, number]> = [
-    ['landscape', 180],
-    ['portrait-rotated', 569],
-    ['anamorphic', 180],
-    ['odd-size', 242],
-    ['variable-frame-rate', 180],
+  // [clip, GIF height, WebP height] at 320 wide: WebP takes the nearest even height.
+  const goodClips: Array<[SampleKind, number, number]> = [
+    ['landscape', 180, 180],
+    ['portrait-rotated', 569, 568],
+    ['anamorphic', 180, 180],
+    ['odd-size', 242, 242],
+    ['variable-frame-rate', 180, 180],
   ];
   it.each(
-    goodClips.flatMap(([kind, height]) =>
-      (['gif', 'webp'] as const).map((format) => [kind, format, height] as const),
-    ),
-  )('turns %s into a %s and completes the pg-boss job', async (kind, format, height) => {
+    goodClips.flatMap(([kind, gifHeight, webpHeight]) => [
+      [kind, 'gif', gifHeight] as const,
+      [kind, 'webp', webpHeight] as const,
+    ]),
+  )('turns %s into a %s and completes the pg-boss job', async (kind, format, expectHeight) => {
     const job = jobFor(samples[kind], { format, width: 320 });
     const id = await sendJob(sender, job);
     expect(id).toBeTruthy();
@@ -108,7 +110,6 @@ describe('jobs through pg-boss on a real Postgres', () => {
     expect(outcome.status).toBe('success');
     if (job.delivery.kind !== 'file') throw new Error();
     const info = inspectAnimation(await readFile(job.delivery.path));
-    const expectHeight = format === 'webp' ? height + (height % 2) : height;
     expect(info).toMatchObject({ format, width: 320, height: expectHeight, loopCount: 0 });
     expect(Math.abs(info.durationMs - 2000)).toBeLessThanOrEqual(110);
     const stored = await settled(sender, id as string);

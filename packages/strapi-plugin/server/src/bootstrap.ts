@@ -1,0 +1,15 @@
+import type { Core } from '@strapi/strapi';
+import { ACTIONS } from './routes';
+
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.service('admin::permission').actionProvider.registerMany(
+    ACTIONS.map((a) => ({
+      section: 'plugins',
+      pluginName: 'dynamic-image',
+      uid: a.uid,
+      displayName: a.displayName,
+    })),
+  );
+  await strapi.plugin('dynamic-image').service('queue').start();
+  strapi.plugin('dynamic-image').service('uploads').subscribe();
+};

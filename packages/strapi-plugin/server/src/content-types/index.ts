@@ -1,0 +1,11 @@
+import dynamicImage from './dynamic-image/schema.json';
+import job from './job/schema.json';
+import template from './template/schema.json';
+import workflow from './workflow/schema.json';
+
+export default {
+  template: { schema: template },
+  workflow: { schema: workflow },
+  job: { schema: job },
+  'dynamic-image': { schema: dynamicImage },
+};

@@ -1,0 +1,15 @@
+import type { Core } from '@strapi/strapi';
+import { body, respond } from './respond';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const templates = () => strapi.plugin('dynamic-image').service('templates');
+  return {
+    find: respond(async () => templates().list()),
+    findOne: respond(async (ctx) => templates().get(ctx.params.templateId)),
+    create: respond(async (ctx) => templates().create(body(ctx)), 201),
+    update: respond(async (ctx) => templates().update(ctx.params.templateId, body(ctx))),
+    delete: respond(async (ctx) => {
+      await templates().remove(ctx.params.templateId);
+    }),
+  };
+};

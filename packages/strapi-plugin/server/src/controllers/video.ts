@@ -1,0 +1,53 @@
+import type { Core } from '@strapi/strapi';
+import { invalidParameter } from '../errors';
+import { body, respond } from './respond';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const plugin = () => strapi.plugin('dynamic-image');
+  return {
+    /** VOD's GetVideoInfo: the video, its cover and its dynamic images. */
+    info: respond(async (ctx) => plugin().service('results').videoInfo(ctx.params.videoId)),
+    /** VOD's ListDynamicImage. */
+    dynamicImages: respond(async (ctx) => {
+      const video = await plugin().service('jobs').video(ctx.params.videoId);
+      return plugin().service('results').listForVideo(video.id);
+    }),
+    /** VOD's DeleteDynamicImage: the record and its Media Library file. */
+    deleteDynamicImage: respond(async (ctx) => {
+      await plugin().service('results').remove(Number(ctx.params.dynamicImageId));
+    }),
+    setCover: respond(async (ctx) => {
+      await plugin().service('results').setCover(Number(ctx.params.dynamicImageId));
+    }),
+    /** Upload with a workflow: one multipart request with `files` and `workflowId`. */
+    upload: respond(async (ctx) => {
+      const { workflowId } = body(ctx);
+      if (typeof workflowId !== 'string' || !workflowId) {
+        throw invalidParameter('workflowId', `workflowId is required; got ${JSON.stringify(workflowId)}`);
+      }
+      const workflow = await plugin().service('workflows').get(workflowId);
+      const files = (ctx.request as unknown as { files?: Record<string, unknown> }).files?.files;
+      if (!files || (Array.isArray(files) && files.length === 0))
+        throw invalidParameter('files', 'a video file is required');
+      const list = Array.isArray(files) ? files : [files];
+      for (const f of list) {
+        const mime = String((f as { mimetype?: string }).mimetype ?? '');
+        if (!mime.startsWith('video/'))
+          throw invalidParameter('files', `only videos can be processed; got ${mime || 'unknown type'}`);
+      }
+      const uploads = plugin().service('uploads');
+      const stored = await uploads.withoutHook(() =>
+        strapi
+          .plugin('upload')
+          .service('upload')
+          .upload({ data: { fileInfo: {} }, files: list.length === 1 ? list[0] : list }),
+      );
+      const results = [];
+      for (const file of stored as Array<{ id: number; url: string; name: string }>) {
+        const run = await plugin().service('jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
+        results.push({ video: { videoId: file.id, name: file.name, url: file.url }, jobs: run.jobs });
+      }
+      return results;
+    }, 201),
+  };
+};

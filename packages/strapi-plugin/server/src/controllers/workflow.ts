@@ -1,0 +1,21 @@
+import type { Core } from '@strapi/strapi';
+import { body, respond } from './respond';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const workflows = () => strapi.plugin('dynamic-image').service('workflows');
+  const jobs = () => strapi.plugin('dynamic-image').service('jobs');
+  return {
+    find: respond(async () => workflows().list()),
+    findOne: respond(async (ctx) => workflows().get(ctx.params.workflowId)),
+    create: respond(async (ctx) => workflows().create(body(ctx)), 201),
+    update: respond(async (ctx) => workflows().update(ctx.params.workflowId, body(ctx))),
+    delete: respond(async (ctx) => {
+      await workflows().remove(ctx.params.workflowId);
+    }),
+    /** VOD's SubmitWorkflowJob: run a workflow on a video already in the Media Library. */
+    run: respond(
+      async (ctx) => jobs().submitWorkflow(body(ctx).videoId, ctx.params.workflowId, 'workflow'),
+      201,
+    ),
+  };
+};

@@ -1,0 +1,99 @@
+// The same operations on two surfaces: the admin API (admin JWT + the plugin's RBAC actions) and the
+// content API (users-permissions roles and API tokens; closed until a role or token is given access).
+// Worker routes are public to Strapi's auth and checked by their HMAC signature instead.
+
+type Action =
+  | 'templates.read'
+  | 'templates.write'
+  | 'workflows.read'
+  | 'workflows.write'
+  | 'jobs.read'
+  | 'jobs.submit'
+  | 'dynamic-images.read'
+  | 'dynamic-images.write'
+  | 'upload';
+
+interface Operation {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  handler: string;
+  action: Action;
+}
+
+export const OPERATIONS: Operation[] = [
+  { method: 'GET', path: '/templates', handler: 'template.find', action: 'templates.read' },
+  { method: 'GET', path: '/templates/:templateId', handler: 'template.findOne', action: 'templates.read' },
+  { method: 'POST', path: '/templates', handler: 'template.create', action: 'templates.write' },
+  { method: 'PUT', path: '/templates/:templateId', handler: 'template.update', action: 'templates.write' },
+  { method: 'DELETE', path: '/templates/:templateId', handler: 'template.delete', action: 'templates.write' },
+  { method: 'GET', path: '/workflows', handler: 'workflow.find', action: 'workflows.read' },
+  { method: 'GET', path: '/workflows/:workflowId', handler: 'workflow.findOne', action: 'workflows.read' },
+  { method: 'POST', path: '/workflows', handler: 'workflow.create', action: 'workflows.write' },
+  { method: 'PUT', path: '/workflows/:workflowId', handler: 'workflow.update', action: 'workflows.write' },
+  { method: 'DELETE', path: '/workflows/:workflowId', handler: 'workflow.delete', action: 'workflows.write' },
+  { method: 'POST', path: '/workflows/:workflowId/jobs', handler: 'workflow.run', action: 'jobs.submit' },
+  { method: 'POST', path: '/jobs', handler: 'job.submit', action: 'jobs.submit' },
+  { method: 'GET', path: '/jobs', handler: 'job.find', action: 'jobs.read' },
+  { method: 'GET', path: '/jobs/:jobId', handler: 'job.findOne', action: 'jobs.read' },
+  { method: 'POST', path: '/jobs/:jobId/retry', handler: 'job.retry', action: 'jobs.submit' },
+  { method: 'POST', path: '/upload', handler: 'video.upload', action: 'upload' },
+  { method: 'GET', path: '/videos/:videoId', handler: 'video.info', action: 'dynamic-images.read' },
+  {
+    method: 'GET',
+    path: '/videos/:videoId/dynamic-images',
+    handler: 'video.dynamicImages',
+    action: 'dynamic-images.read',
+  },
+  {
+    method: 'DELETE',
+    path: '/dynamic-images/:dynamicImageId',
+    handler: 'video.deleteDynamicImage',
+    action: 'dynamic-images.write',
+  },
+  {
+    method: 'POST',
+    path: '/dynamic-images/:dynamicImageId/cover',
+    handler: 'video.setCover',
+    action: 'dynamic-images.write',
+  },
+];
+
+export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
+  { uid: 'templates.read', displayName: 'Read templates' },
+  { uid: 'templates.write', displayName: 'Create, edit and delete templates' },
+  { uid: 'workflows.read', displayName: 'Read workflows' },
+  { uid: 'workflows.write', displayName: 'Create, edit and delete workflows' },
+  { uid: 'jobs.read', displayName: 'Read jobs' },
+  { uid: 'jobs.submit', displayName: 'Submit and retry jobs' },
+  { uid: 'dynamic-images.read', displayName: 'Read dynamic images' },
+  { uid: 'dynamic-images.write', displayName: 'Delete dynamic images and set covers' },
+  { uid: 'upload', displayName: 'Upload videos with a workflow' },
+];
+
+export default {
+  admin: {
+    type: 'admin',
+    routes: OPERATIONS.map((op) => ({
+      method: op.method,
+      path: op.path,
+      handler: op.handler,
+      config: {
+        policies: [
+          { name: 'admin::hasPermissions', config: { actions: [`plugin::dynamic-image.${op.action}`] } },
+        ],
+      },
+    })),
+  },
+  'content-api': {
+    type: 'content-api',
+    routes: [
+      ...OPERATIONS.map((op) => ({ method: op.method, path: op.path, handler: op.handler, config: {} })),
+      ...(['result', 'progress', 'failure'] as const).map((kind) => ({
+        method: 'POST' as const,
+        path: kind === 'result' ? '/worker/jobs/:jobId' : `/worker/jobs/:jobId/${kind}`,
+        handler: `worker.${kind}`,
+        config: { auth: false as const },
+      })),
+    ],
+  },
+};

@@ -1,0 +1,10 @@
+import events from './events';
+import jobs from './jobs';
+import queue from './queue';
+import results from './results';
+import signatures from './signatures';
+import templates from './templates';
+import uploads from './uploads';
+import workflows from './workflows';
+
+export default { events, jobs, queue, results, signatures, templates, uploads, workflows };

@@ -1,0 +1,263 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  applyOverrides,
+  type DynamicImageJobData,
+  type ErrorCode,
+  isErrorCode,
+  JOB_CONTRACT_VERSION,
+  type Template,
+  TemplateValidationError,
+} from '@dynamic-image/core';
+import type { Core } from '@strapi/strapi';
+import { fromValidation, invalidParameter, notFound } from '../errors';
+
+const JOB = 'plugin::dynamic-image.job';
+const FILE = 'plugin::upload.file';
+
+export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry';
+
+export interface SubmitRequest {
+  videoId: unknown;
+  templateId: unknown;
+  overrideParams?: unknown;
+  workflowId?: string;
+  origin: JobOrigin;
+  /** Make it again even if the same video and template already have a job. */
+  force?: boolean;
+}
+
+const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function presentJob(row: Record<string, unknown>) {
+  return {
+    jobId: row.jobId,
+    state: row.state,
+    progress: row.progress ?? 0,
+    stage: row.stage ?? null,
+    videoId: row.videoId,
+    templateId: row.templateId,
+    workflowId: row.workflowId ?? null,
+    origin: row.origin,
+    template: json(row.templateSnapshot),
+    overrideParams: json(row.overrideParams) ?? null,
+    errorCode: row.errorCode ?? null,
+    errorMessage: row.errorMessage ?? null,
+    attempts: row.attempts ?? 0,
+    queuedAt: row.queuedAt,
+    startedAt: row.startedAt ?? null,
+    finishedAt: row.finishedAt ?? null,
+    dynamicImageId: row.dynamicImageId ?? null,
+    result: json(row.result) ?? null,
+  };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const plugin = () => strapi.plugin('dynamic-image');
+  const publicUrl = () =>
+    (strapi.config.get('plugin::dynamic-image.publicUrl') as string | undefined) ??
+    `http://127.0.0.1:${strapi.config.get('server.port')}`;
+  const absolute = (url: string) => (/^https?:\/\//.test(url) ? url : new URL(url, publicUrl()).toString());
+
+  return {
+    publicUrl,
+
+    async video(videoId: unknown) {
+      const id = Number(videoId);
+      if (!Number.isInteger(id) || id <= 0)
+        throw invalidParameter('videoId', `videoId must be a file id; got ${JSON.stringify(videoId)}`);
+      const file = await strapi.db.query(FILE).findOne({ where: { id } });
+      if (!file) throw notFound('Video', videoId);
+      if (!String(file.mime ?? '').startsWith('video/')) {
+        throw invalidParameter('videoId', `file ${id} is ${file.mime}, not a video`);
+      }
+      return file;
+    },
+
+    async submit(request: SubmitRequest) {
+      if (typeof request.templateId !== 'string' || !request.templateId) {
+        throw invalidParameter(
+          'templateId',
+          `templateId is required; got ${JSON.stringify(request.templateId)}`,
+        );
+      }
+      const video = await this.video(request.videoId);
+      const stored = await plugin().service('templates').get(request.templateId);
+      const { templateId, createdAt: _c, updatedAt: _u, ...base } = stored;
+      let template: Template;
+      try {
+        template = applyOverrides(base as Template, request.overrideParams);
+      } catch (err) {
+        if (err instanceof TemplateValidationError) throw fromValidation(err);
+        throw err;
+      }
+      // The same file content and the same resolved template make the same dynamic image.
+      const dedupeKey = createHash('sha256')
+        .update(`${video.hash}:${video.size}:${stable(template)}`)
+        .digest('hex');
+
+      return strapi.db.transaction(async ({ trx }) => {
+        // Two CMS instances reacting to one upload serialise here; the second finds the first's job.
+        await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [dedupeKey]);
+        if (!request.force) {
+          const existing = await strapi.db
+            .query(JOB)
+            .findOne({ where: { dedupeKey, state: { $ne: 'failed' } } });
+          if (existing) return { ...presentJob(existing), created: false };
+        }
+        const jobId = randomUUID();
+        const row = await strapi.db.query(JOB).create({
+          data: {
+            jobId,
+            dedupeKey,
+            video: video.id,
+            videoId: video.id,
+            templateId,
+            workflowId: request.workflowId ?? null,
+            templateSnapshot: template,
+            overrideParams: request.overrideParams ?? null,
+            origin: request.origin,
+            state: 'queued',
+            progress: 0,
+            attempts: 0,
+            queuedAt: new Date(),
+          },
+        });
+        const payload: DynamicImageJobData = {
+          version: JOB_CONTRACT_VERSION,
+          jobId,
+          source: {
+            url: absolute(video.url),
+            name: video.name,
+            mime: video.mime,
+            size: Math.round(Number(video.size) * 1024),
+            videoId: video.id,
+          },
+          template,
+          delivery: { kind: 'http', url: `${publicUrl()}/api/dynamic-image/worker/jobs/${jobId}` },
+          timeoutSeconds: strapi.config.get('plugin::dynamic-image.jobTimeoutSeconds') as number,
+          requestedAt: new Date().toISOString(),
+        };
+        await plugin().service('queue').send(payload, trx);
+        return { ...presentJob(row), created: true };
+      });
+    },
+
+    async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin) {
+      const workflow = await plugin().service('workflows').get(workflowId);
+      await this.video(videoId);
+      const jobs = [];
+      for (const node of workflow.nodes) {
+        jobs.push(
+          await this.submit({
+            videoId,
+            templateId: node.templateId,
+            workflowId: workflow.workflowId,
+            origin,
+          }),
+        );
+      }
+      return { workflowId: workflow.workflowId, videoId: Number(videoId), jobs };
+    },
+
+    async get(jobId: string) {
+      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
+      if (!row) throw notFound('Job', jobId);
+      return presentJob(row);
+    },
+
+    async list(filters: { videoId?: number; state?: string; limit?: number } = {}) {
+      const where: Record<string, unknown> = {};
+      if (filters.videoId) where.videoId = filters.videoId;
+      if (filters.state) where.state = filters.state;
+      const rows = await strapi.db
+        .query(JOB)
+        .findMany({ where, orderBy: { queuedAt: 'desc' }, limit: filters.limit ?? 100 });
+      return rows.map(presentJob);
+    },
+
+    async retry(jobId: string) {
+      const job = await this.get(jobId);
+      if (job.state !== 'failed') {
+        const { illegalStatus } = await import('../errors');
+        throw illegalStatus(`Job ${jobId} is ${job.state}; only failed jobs can be retried`);
+      }
+      return this.submit({
+        videoId: job.videoId,
+        templateId: job.templateId,
+        overrideParams: (job.overrideParams as Record<string, unknown> | null) ?? undefined,
+        workflowId: (job.workflowId as string | null) ?? undefined,
+        origin: 'retry',
+        force: true,
+      });
+    },
+
+    /** Progress from a worker: the job is processing, unless it already ended. */
+    async markProgress(jobId: string, progress: { percent: number; stage: string; attempt: number }) {
+      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
+      if (!row) throw notFound('Job', jobId);
+      if (row.state === 'success' || row.state === 'failed') return;
+      await strapi.db.query(JOB).update({
+        where: { jobId },
+        data: {
+          state: 'processing',
+          progress: Math.max(0, Math.min(99, Math.round(progress.percent))),
+          stage: progress.stage,
+          attempts: Math.max(Number(row.attempts ?? 0), progress.attempt),
+          startedAt: row.startedAt ?? new Date(),
+        },
+      });
+    },
+
+    /** A failure from a worker; only a final one ends the job. */
+    async markFailure(
+      jobId: string,
+      failure: { code: string; message: string; attempt: number; final: boolean },
+    ) {
+      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
+      if (!row) throw notFound('Job', jobId);
+      if (row.state === 'success' || row.state === 'failed') return;
+      const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
+      await strapi.db.query(JOB).update({
+        where: { jobId },
+        data: {
+          errorCode: code,
+          errorMessage: String(failure.message ?? '').slice(0, 2000),
+          attempts: Math.max(Number(row.attempts ?? 0), failure.attempt),
+          ...(failure.final ? { state: 'failed', finishedAt: new Date() } : {}),
+        },
+      });
+      if (failure.final) {
+        plugin().service('events').emitComplete({
+          VideoId: row.videoId,
+          JobId: jobId,
+          Status: 'fail',
+          ErrorCode: code,
+          ErrorMessage: failure.message,
+        });
+      }
+    },
+
+    /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */
+    async markDead(jobId: string, output: unknown) {
+      if (!(await strapi.db.query(JOB).findOne({ where: { jobId } }))) return;
+      const error = (json(output) as { error?: { code?: string; message?: string } } | null)?.error;
+      await this.markFailure(jobId, {
+        code: error?.code ?? 'INTERNAL',
+        message: error?.message ?? 'The job ran out of retries without a result',
+        attempt: 0,
+        final: true,
+      });
+    },
+  };
+};

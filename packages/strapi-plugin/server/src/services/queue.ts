@@ -1,0 +1,89 @@
+// pg-boss from the CMS side: it sends jobs (inside the CMS's own transaction) and works the
+// dead-letter queue, so a job whose retries ran out still ends failed with an event.
+import { QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
+import type { Core } from '@strapi/strapi';
+import { fromKnex, PgBoss } from 'pg-boss';
+
+type Knex = Parameters<typeof fromKnex>[0];
+
+// Strapi's Postgres dialect installs global pg-types parsers that leave JSON as text; pg-boss
+// shares pg, so its own pool gets parsers that parse JSON again.
+function ownTypes(pgTypes: { getTypeParser: (oid: number, format?: string) => unknown }) {
+  return {
+    getTypeParser(oid: number, format?: string) {
+      if (oid === 114 || oid === 3802) return (value: string) => JSON.parse(value);
+      return pgTypes.getTypeParser(oid, format);
+    },
+  };
+}
+
+export function connectionOptions(strapi: Core.Strapi): Record<string, unknown> {
+  const connection = strapi.config.get('database.connection.connection') as Record<string, unknown> | string;
+  if (typeof connection === 'string') return { connectionString: connection };
+  const { connectionString, host, port, database, user, password, ssl } = connection;
+  return connectionString ? { connectionString, ssl } : { host, port, database, user, password, ssl };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  let boss: PgBoss | null = null;
+
+  return {
+    async start(): Promise<void> {
+      const schema = strapi.config.get('plugin::dynamic-image.queueSchema') as string;
+      // biome-ignore lint/suspicious/noExplicitAny: pg's types are reached through Strapi's knex client.
+      const pgTypes = (strapi.db.connection.client as any).driver.types;
+      boss = new PgBoss({
+        ...connectionOptions(strapi),
+        schema,
+        application_name: 'dynamic-image-cms',
+        max: 3,
+        types: ownTypes(pgTypes),
+      } as ConstructorParameters<typeof PgBoss>[0]);
+      boss.on('error', (err) => strapi.log.error(`[dynamic-image] queue: ${err.message}`));
+      await boss.start();
+      if (!(await boss.getQueue(QUEUE_NAMES.deadLetter))) await boss.createQueue(QUEUE_NAMES.deadLetter);
+      if (!(await boss.getQueue(QUEUE_NAMES.jobs))) {
+        await boss.createQueue(QUEUE_NAMES.jobs, {
+          retryLimit: QUEUE_DEFAULTS.retryLimit,
+          retryDelay: QUEUE_DEFAULTS.retryDelaySeconds,
+          retryBackoff: QUEUE_DEFAULTS.retryBackoff,
+          expireInSeconds: QUEUE_DEFAULTS.expireInSeconds,
+          heartbeatSeconds: QUEUE_DEFAULTS.heartbeatSeconds,
+          deadLetter: QUEUE_NAMES.deadLetter,
+          notify: true,
+        });
+      }
+      await boss.work<Record<string, unknown>>(
+        QUEUE_NAMES.deadLetter,
+        { pollingIntervalSeconds: 2, includeMetadata: true },
+        async (jobs) => {
+          for (const job of jobs) {
+            const data = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
+            const meta = job as unknown as { deadLetterOutput?: unknown; output?: unknown };
+            await strapi
+              .plugin('dynamic-image')
+              .service('jobs')
+              .markDead(String(data?.jobId ?? ''), meta.deadLetterOutput ?? meta.output);
+          }
+        },
+      );
+    },
+
+    async stop(): Promise<void> {
+      await boss?.stop({ graceful: true, timeout: 5000 });
+      boss = null;
+    },
+
+    /** Sends in the caller's transaction: the job row and the queue entry commit together or not at all. */
+    async send(data: Record<string, unknown> & { jobId: string }, trx: Knex): Promise<void> {
+      if (!boss) throw new Error('dynamic-image queue is not started');
+      await boss.send(QUEUE_NAMES.jobs, data, { id: data.jobId, db: fromKnex(trx) });
+    },
+
+    async depth(): Promise<{ queued: number; active: number } | null> {
+      if (!boss) return null;
+      const queue = await boss.getQueue(QUEUE_NAMES.jobs);
+      return queue ? { queued: queue.queuedCount ?? 0, active: queue.activeCount ?? 0 } : null;
+    },
+  };
+};

@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
+import type { Core } from '@strapi/strapi';
+import { ApiError, invalidParameter, notFound } from '../errors';
+
+const JOB = 'plugin::dynamic-image.job';
+const IMAGE = 'plugin::dynamic-image.dynamic-image';
+const FILE = 'plugin::upload.file';
+const FOLDER = 'plugin::upload.folder';
+export const RESULTS_FOLDER = 'Dynamic images';
+
+export function presentImage(row: Record<string, unknown>) {
+  const file = row.file as { id?: number; url?: string; mime?: string } | null | undefined;
+  return {
+    dynamicImageId: row.id,
+    jobId: row.jobId,
+    videoId: row.videoId,
+    templateId: row.templateId,
+    fileId: file?.id ?? null,
+    url: file?.url ?? null,
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    duration: Number(row.duration),
+    fps: Number(row.fps),
+    frameCount: row.frameCount,
+    size: row.size,
+    isCover: row.isCover === true,
+    createdAt: row.createdAt,
+  };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const upload = () => strapi.plugin('upload').service('upload');
+
+  async function resultsFolder(): Promise<number> {
+    const existing = await strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    if (existing) return existing.id;
+    const created = await strapi
+      .plugin('upload')
+      .service('folder')
+      .create({ name: RESULTS_FOLDER, parent: null });
+    return created.id;
+  }
+
+  return {
+    resultsFolder,
+
+    /**
+     * Stores a worker's verified file once per job: a retried delivery of the same job
+     * returns the stored result instead of adding a second file.
+     */
+    async store(jobId: string, bytes: Buffer, encodedResult: string | undefined) {
+      let result: DynamicImageResult;
+      try {
+        result = jobResultSchema.parse(
+          JSON.parse(Buffer.from(encodedResult ?? '', 'base64url').toString('utf8')),
+        ) as DynamicImageResult;
+      } catch {
+        throw invalidParameter('result', 'the x-dynamic-image-result header must hold the job result');
+      }
+      if (result.jobId !== jobId) throw invalidParameter('result.jobId', 'the result belongs to another job');
+      if (
+        createHash('sha256').update(bytes).digest('hex') !== result.sha256 ||
+        bytes.length !== result.bytes
+      ) {
+        throw invalidParameter('body', 'the file does not match the result (sha256 or size)');
+      }
+      type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean };
+      const stored = (await strapi.db.transaction(async ({ trx }) => {
+        // Serialises deliveries of the same job across requests and CMS instances.
+        await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`dynamic-image:${jobId}`]);
+        const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
+        if (!job) throw notFound('Job', jobId);
+        if (job.dynamicImageId) {
+          const existing = await strapi.db
+            .query(IMAGE)
+            .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
+          if (existing) return { dynamicImage: presentImage(existing), created: false };
+        }
+        const video = await strapi.db.query(FILE).findOne({ where: { id: job.videoId } });
+        if (!video) throw new ApiError(404, 'InvalidVideo.NotFound', `The video of job ${jobId} was deleted`);
+
+        const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-result-'));
+        const baseName = String(video.name ?? 'video').replace(/\.[^.]+$/, '');
+        const filename = `${baseName}-${jobId.slice(0, 8)}.${result.format}`;
+        const filepath = join(dir, filename);
+        let file: { id: number; url: string; size: number };
+        try {
+          await writeFile(filepath, bytes);
+          const [uploaded] = await upload().upload({
+            data: {
+              fileInfo: {
+                name: filename,
+                alternativeText: `Dynamic image of ${video.name}`,
+                caption: `${result.format.toUpperCase()} ${result.width}×${result.height}, ${result.fps} fps, ${result.duration.toFixed(2)} s`,
+                folder: await resultsFolder(),
+              },
+            },
+            files: {
+              filepath,
+              originalFilename: filename,
+              mimetype: `image/${result.format}`,
+              size: bytes.length,
+            },
+          });
+          file = uploaded;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+
+        const snapshot =
+          typeof job.templateSnapshot === 'string' ? JSON.parse(job.templateSnapshot) : job.templateSnapshot;
+        const setCover = snapshot?.setAsDefaultThumbnail === true;
+        if (setCover)
+          await strapi.db
+            .query(IMAGE)
+            .updateMany({ where: { videoId: job.videoId }, data: { isCover: false } });
+        const image = await strapi.db.query(IMAGE).create({
+          data: {
+            file: file.id,
+            video: job.videoId,
+            videoId: job.videoId,
+            jobId,
+            templateId: job.templateId,
+            format: result.format,
+            width: result.width,
+            height: result.height,
+            duration: result.duration,
+            fps: result.fps,
+            frameCount: result.frameCount,
+            size: bytes.length,
+            sha256: result.sha256,
+            isCover: setCover,
+          },
+          populate: ['file'],
+        });
+        await strapi.db.query(JOB).update({
+          where: { jobId },
+          data: {
+            state: 'success',
+            progress: 100,
+            stage: 'done',
+            finishedAt: new Date(),
+            result,
+            dynamicImageId: image.id,
+            errorCode: null,
+            errorMessage: null,
+          },
+        });
+        return { dynamicImage: presentImage(image), created: true };
+      })) as Stored;
+      if (stored.created) {
+        const d = stored.dynamicImage;
+        strapi
+          .plugin('dynamic-image')
+          .service('events')
+          .emitComplete({
+            VideoId: d.videoId as number,
+            JobId: jobId,
+            Status: 'success',
+            DynamicImageId: d.dynamicImageId as number,
+            FileURL: new URL(
+              String(d.url),
+              strapi.plugin('dynamic-image').service('jobs').publicUrl(),
+            ).toString(),
+            FileSize: d.size as number,
+            Width: d.width as number,
+            Height: d.height as number,
+            Fps: d.fps,
+            Format: d.format as string,
+            Duration: d.duration,
+          });
+      }
+      return stored.dynamicImage;
+    },
+
+    async listForVideo(videoId: number) {
+      const rows = await strapi.db
+        .query(IMAGE)
+        .findMany({ where: { videoId }, populate: ['file'], orderBy: { createdAt: 'desc' } });
+      return rows.map(presentImage);
+    },
+
+    /** Removes the record and its Media Library file. */
+    async remove(dynamicImageId: number) {
+      const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId }, populate: ['file'] });
+      if (!row) throw notFound('DynamicImage', dynamicImageId);
+      if (row.file) await upload().remove(row.file);
+      await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
+    },
+
+    async setCover(dynamicImageId: number) {
+      const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId } });
+      if (!row) throw notFound('DynamicImage', dynamicImageId);
+      await strapi.db.query(IMAGE).updateMany({ where: { videoId: row.videoId }, data: { isCover: false } });
+      await strapi.db.query(IMAGE).update({ where: { id: dynamicImageId }, data: { isCover: true } });
+    },
+
+    async videoInfo(videoId: unknown) {
+      const video = await strapi.plugin('dynamic-image').service('jobs').video(videoId);
+      const images = await this.listForVideo(video.id);
+      const cover = images.find((i) => i.isCover) ?? null;
+      return {
+        video: {
+          videoId: video.id,
+          name: video.name,
+          url: video.url,
+          mime: video.mime,
+          size: video.size,
+          folder: video.folderPath,
+        },
+        coverUrl: cover?.url ?? null,
+        dynamicImages: images,
+      };
+    },
+  };
+};

@@ -1,0 +1,56 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Core } from '@strapi/strapi';
+
+// Set while the plugin uploads on purpose (an upload with a chosen workflow, a result): the
+// Media Library hook then leaves that file alone, so nothing runs twice and outputs never loop.
+const quiet = new AsyncLocalStorage<true>();
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  withoutHook<T>(fn: () => Promise<T>): Promise<T> {
+    return quiet.run(true, fn);
+  },
+
+  /** Reacts to Media Library uploads and replacements (admin, REST, any provider). */
+  subscribe() {
+    const onFile = (file: Record<string, unknown> | undefined, reason: 'created' | 'replaced') => {
+      if (!file || quiet.getStore()) return;
+      if (!String(file.mime ?? '').startsWith('video/')) return;
+      // After the upload's own transaction: the job is made in a transaction of its own.
+      setImmediate(() => {
+        this.runBoundWorkflow(file, reason).catch((err: Error) =>
+          strapi.log.error(
+            `[dynamic-image] workflow for uploaded file ${file.id} not started: ${err.message}`,
+          ),
+        );
+      });
+    };
+    strapi.db.lifecycles.subscribe({
+      models: ['plugin::upload.file'],
+      afterCreate: (event) => onFile(event.result as Record<string, unknown>, 'created'),
+      afterUpdate: (event) => {
+        const params = event.params as { data?: Record<string, unknown> };
+        // A replaced file gets a new hash; metadata edits (name, caption) keep it.
+        if (params.data && 'hash' in params.data) onFile(event.result as Record<string, unknown>, 'replaced');
+      },
+    });
+  },
+
+  async runBoundWorkflow(file: Record<string, unknown>, reason: 'created' | 'replaced') {
+    const folderId = (file.folder as { id?: number } | number | null | undefined) ?? null;
+    let folder =
+      typeof folderId === 'object' && folderId ? (folderId.id ?? null) : (folderId as number | null);
+    if (folder === null) {
+      const withFolder = await strapi.db
+        .query('plugin::upload.file')
+        .findOne({ where: { id: file.id }, populate: ['folder'] });
+      folder = withFolder?.folder?.id ?? null;
+    }
+    const workflow = await strapi.plugin('dynamic-image').service('workflows').forUpload(folder);
+    if (!workflow) return;
+    strapi.log.info(`[dynamic-image] video ${file.id} ${reason}: running workflow ${workflow.name}`);
+    await strapi
+      .plugin('dynamic-image')
+      .service('jobs')
+      .submitWorkflow(file.id, workflow.workflowId, 'upload');
+  },
+});

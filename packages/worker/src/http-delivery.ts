@@ -1,0 +1,102 @@
+// Hands results, progress and failures to the CMS over HTTP, signed with the shared secret:
+// a standalone worker shares no disk with the CMS.
+import { createHash, createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  DynamicImageError,
+  type DynamicImageJobData,
+  formatSignatureHeader,
+  type JobFailure,
+  type JobProgress,
+  RESULT_HEADER,
+  SIGNATURE_HEADER,
+  signingString,
+  WORKER_ENDPOINTS,
+} from '@dynamic-image/core';
+import type { PipelineOutput } from './pipeline.js';
+
+export interface HttpDeliveryOptions {
+  secret: string;
+  /** Per request. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+function endpoint(job: DynamicImageJobData, suffix: string): URL {
+  if (job.delivery.kind !== 'http')
+    throw new DynamicImageError('INVALID_JOB', 'delivery.kind must be http here');
+  return new URL(job.delivery.url + suffix);
+}
+
+export function signedHeaders(
+  secret: string,
+  method: string,
+  url: URL,
+  body: Uint8Array,
+): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const bodySha = createHash('sha256').update(body).digest('hex');
+  const hmac = createHmac('sha256', secret)
+    .update(signingString(timestamp, method, url.pathname, bodySha))
+    .digest('hex');
+  return { [SIGNATURE_HEADER]: formatSignatureHeader(timestamp, hmac) };
+}
+
+async function post(
+  options: HttpDeliveryOptions,
+  url: URL,
+  body: Uint8Array,
+  headers: Record<string, string>,
+): Promise<void> {
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      method: 'POST',
+      body,
+      headers: { ...headers, ...signedHeaders(options.secret, 'POST', url, body) },
+      redirect: 'error',
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    });
+  } catch (err) {
+    throw new DynamicImageError(
+      'DELIVERY_FAILED',
+      `The CMS at ${url.origin} could not be reached: ${(err as Error).message}`,
+    );
+  }
+  if (!response.ok) {
+    const text = (await response.text().catch(() => '')).slice(0, 300);
+    throw new DynamicImageError(
+      'DELIVERY_FAILED',
+      `The CMS answered ${response.status} to ${url.pathname}: ${text}`,
+    );
+  }
+}
+
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+export function httpDelivery(options: HttpDeliveryOptions) {
+  return {
+    async deliver(job: DynamicImageJobData, output: PipelineOutput): Promise<void> {
+      const body = await readFile(output.file);
+      const result = Buffer.from(JSON.stringify(output.result)).toString('base64url');
+      await post(options, endpoint(job, WORKER_ENDPOINTS.result), body, {
+        'content-type': 'application/octet-stream',
+        [RESULT_HEADER]: result,
+      });
+    },
+    async progress(job: DynamicImageJobData, progress: JobProgress & { attempt: number }): Promise<void> {
+      await post(options, endpoint(job, WORKER_ENDPOINTS.progress), json(progress), {
+        'content-type': 'application/octet-stream',
+      });
+    },
+    async failure(
+      job: DynamicImageJobData,
+      failure: JobFailure & { attempt: number; final: boolean },
+    ): Promise<void> {
+      await post(options, endpoint(job, WORKER_ENDPOINTS.failure), json(failure), {
+        'content-type': 'application/octet-stream',
+      });
+    },
+  };
+}

@@ -1,0 +1,345 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  generateSample,
+  inspectAnimation,
+  resolveFfmpegBinaries,
+  signedHeaders,
+} from '@dynamic-image/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The worker's helper: DATABASE_URL when set, else an embedded Postgres in a temporary folder.
+import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
+
+let database: TestDatabase;
+let cms: RunningCms;
+let hooks: WebhookReceiver;
+let adminToken: string;
+let apiToken: string;
+const media: Record<string, string> = {};
+
+type Json = Record<string, any>;
+
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string | null; form?: FormData } = {},
+) {
+  const token = options.token === undefined ? apiToken : options.token;
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${cms.url}${path}`, {
+    method,
+    headers,
+    body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : null) as Json };
+}
+
+async function waitForJob(jobId: string, states = ['success', 'failed']): Promise<Json> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const { json } = await call('GET', `/api/dynamic-image/jobs/${jobId}`);
+    if (states.includes(json.data?.state)) return json.data;
+    if (Date.now() > deadline)
+      throw new Error(`job ${jobId} stuck: ${JSON.stringify(json)}\n${cms.log().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function videoForm(path: string, name: string, fields: Record<string, string>): Promise<FormData> {
+  return readFile(path).then((bytes) => {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) form.append(key, value);
+    form.append(
+      'files',
+      new Blob([bytes], { type: name.endsWith('.m4a') ? 'audio/mp4' : 'video/mp4' }),
+      name,
+    );
+    return form;
+  });
+}
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
+  const binaries = resolveFfmpegBinaries();
+  media.landscape = await generateSample(binaries, 'landscape', dir, 6);
+  media.portrait = await generateSample(binaries, 'portrait-rotated', dir, 6);
+  database = await startTestDatabase();
+  cms = await startCms(database.url);
+  ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
+  hooks = await startWebhookReceiver();
+  const webhook = await call('POST', '/admin/webhooks', {
+    token: adminToken,
+    body: { name: 'e2e', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] },
+  });
+  expect(webhook.status, JSON.stringify(webhook.json)).toBe(201);
+});
+
+afterAll(async () => {
+  await cms?.stop();
+  await hooks?.close();
+  await database?.stop();
+});
+
+describe('the dynamic-image plugin in a real Strapi, with the embedded worker', () => {
+  let gifTemplate: Json;
+  let webpTemplate: Json;
+  let workflow: Json;
+
+  it('refuses an invalid template with a 400 that names the field', async () => {
+    const { status, json } = await call('POST', '/api/dynamic-image/templates', {
+      body: { name: 'ok-name', format: 'gif', fps: 61, captureMethod: 'byDuration', duration: 2, trimEnd: 1 },
+    });
+    expect(status).toBe(400);
+    expect(json.error.code).toBe('InvalidParameter.Fps');
+    expect(json.error.message).toContain('fps');
+    expect(json.error.details.issues.map((i: Json) => i.field)).toEqual(['fps', 'trimEnd']);
+    expect((await call('GET', '/api/dynamic-image/templates')).json.data).toEqual([]);
+  });
+
+  it('creates, reads and updates templates', async () => {
+    const created = await call('POST', '/api/dynamic-image/templates', {
+      body: {
+        name: 'social-gif',
+        format: 'gif',
+        fps: 10,
+        width: 320,
+        captureMethod: 'byDuration',
+        start: 1,
+        duration: 2,
+        setAsDefaultThumbnail: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    gifTemplate = created.json.data;
+    expect(gifTemplate.templateId).toMatch(/^[0-9a-f]{32}$/);
+    webpTemplate = (
+      await call('POST', '/api/dynamic-image/templates', {
+        body: {
+          name: 'highlight-webp',
+          format: 'webp',
+          fps: 12,
+          height: 240,
+          captureMethod: 'trimBeginEnd',
+          start: '00:00:02',
+          trimEnd: 2,
+        },
+      })
+    ).json.data;
+    expect(webpTemplate).toMatchObject({ start: 2, trimEnd: 2, captureMethod: 'trimBeginEnd' });
+    const updated = await call('PUT', `/api/dynamic-image/templates/${webpTemplate.templateId}`, {
+      body: { fps: 15 },
+    });
+    expect(updated.json.data).toMatchObject({ fps: 15, height: 240 });
+    const bad = await call('PUT', `/api/dynamic-image/templates/${webpTemplate.templateId}`, {
+      body: { width: 5000 },
+    });
+    expect(bad).toMatchObject({ status: 400, json: { error: { code: 'InvalidParameter.Width' } } });
+    expect((await call('GET', '/api/dynamic-image/templates/nope')).json.error.code).toBe(
+      'InvalidTemplate.NotFound',
+    );
+  });
+
+  it('creates a workflow, and a template in use cannot be deleted', async () => {
+    const created = await call('POST', '/api/dynamic-image/workflows', {
+      body: {
+        name: 'social',
+        nodes: [{ templateId: gifTemplate.templateId }, { templateId: webpTemplate.templateId }],
+      },
+    });
+    expect(created.status).toBe(201);
+    workflow = created.json.data;
+    const missing = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'bad', nodes: [{ templateId: 'missing' }] },
+    });
+    expect(missing).toMatchObject({ status: 404, json: { error: { code: 'InvalidTemplate.NotFound' } } });
+    const del = await call('DELETE', `/api/dynamic-image/templates/${gifTemplate.templateId}`);
+    expect(del).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
+  });
+
+  let videoId: number;
+  let jobs: Json[];
+
+  it('uploads a video with a workflow, runs its jobs and sends DynamicImageComplete', async () => {
+    const upload = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.landscape as string, 'landscape.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    videoId = upload.json.data[0].video.videoId;
+    jobs = upload.json.data[0].jobs;
+    expect(jobs).toHaveLength(2);
+    const done = await Promise.all(jobs.map((j) => waitForJob(j.jobId)));
+    expect(done.map((j) => j.state)).toEqual(['success', 'success']);
+
+    const gifJob = done[0] as Json;
+    const event = await hooks.waitFor((e) => (e as Json).JobId === gifJob.jobId);
+    expect(event).toMatchObject({
+      event: 'dynamic-image.complete',
+      EventType: 'DynamicImageComplete',
+      VideoId: videoId,
+      JobId: gifJob.jobId,
+      Status: 'success',
+      DynamicImageId: gifJob.dynamicImageId,
+      Width: 320,
+      Height: 180,
+      Fps: 10,
+      Format: 'gif',
+      Duration: 2,
+    });
+    expect(Date.parse(event.EventTime as string)).toBeGreaterThan(Date.now() - 120_000);
+    expect(event.FileSize).toBeGreaterThan(1000);
+
+    // The file behind FileURL is the animation the event describes.
+    const file = await fetch(event.FileURL as string);
+    expect(file.status).toBe(200);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    expect(bytes.length).toBe(event.FileSize);
+    expect(inspectAnimation(bytes)).toMatchObject({
+      format: 'gif',
+      width: 320,
+      height: 180,
+      frameCount: 20,
+      loopCount: 0,
+    });
+
+    const webpEvent = await hooks.waitFor((e) => (e as Json).JobId === (done[1] as Json).jobId);
+    // trimBeginEnd: 2 s from the start, 2 s off the end of a 6 s clip; 240 high keeps 16:9.
+    expect(webpEvent).toMatchObject({
+      Status: 'success',
+      Format: 'webp',
+      Width: 426,
+      Height: 240,
+      Duration: 2,
+    });
+  });
+
+  it('lists the dynamic images, gives video info with the cover, and deletes', async () => {
+    const list = await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`);
+    expect(list.json.data).toHaveLength(2);
+    const info = await call('GET', `/api/dynamic-image/videos/${videoId}`);
+    const gif = list.json.data.find((d: Json) => d.format === 'gif');
+    expect(info.json.data).toMatchObject({ video: { videoId, mime: 'video/mp4' }, coverUrl: gif.url });
+    const del = await call('DELETE', `/api/dynamic-image/dynamic-images/${gif.dynamicImageId}`);
+    expect(del.status).toBe(204);
+    expect((await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json.data).toHaveLength(
+      1,
+    );
+    expect((await fetch(`${cms.url}${gif.url}`)).status).toBe(404);
+  });
+
+  it('submits a job for a video already in the CMS, with override params', async () => {
+    const submitted = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 160, fps: 5 } },
+    });
+    expect(submitted.status).toBe(201);
+    const job = await waitForJob(submitted.json.data.jobId);
+    expect(job).toMatchObject({ state: 'success', result: { width: 160, height: 90, fps: 5 } });
+    const again = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 160, fps: 5 } },
+    });
+    // The same file and the same resolved template are not processed twice.
+    expect(again.json.data).toMatchObject({ jobId: job.jobId, created: false });
+    const bad = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId, templateId: gifTemplate.templateId, overrideParams: { fps: 0 } },
+    });
+    expect(bad).toMatchObject({
+      status: 400,
+      json: { error: { code: 'InvalidParameter.OverrideParams.Fps' } },
+    });
+    expect(
+      (
+        await call('POST', '/api/dynamic-image/jobs', {
+          body: { videoId: 99999, templateId: gifTemplate.templateId },
+        })
+      ).json.error.code,
+    ).toBe('InvalidVideo.NotFound');
+  });
+
+  it('an audio-only upload ends in a fail event with AUDIO_ONLY', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
+    const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 3);
+    // Served as video/mp4, as a phone might label it: the worker finds no video stream.
+    const upload = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(audio, 'voice-note.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const job = await waitForJob(upload.json.data[0].jobs[0].jobId);
+    expect(job).toMatchObject({ state: 'failed', errorCode: 'AUDIO_ONLY' });
+    const event = await hooks.waitFor((e) => (e as Json).JobId === job.jobId);
+    expect(event).toMatchObject({
+      Status: 'fail',
+      ErrorCode: 'AUDIO_ONLY',
+      VideoId: upload.json.data[0].video.videoId,
+    });
+    expect(event.ErrorMessage).toBeTruthy();
+  });
+
+  it('runs the bound workflow for a plain Media Library upload into its folder', async () => {
+    const folder = await call('POST', '/upload/folders', {
+      token: adminToken,
+      body: { name: 'Social clips', parent: null },
+    });
+    expect(folder.status, JSON.stringify(folder.json)).toBe(201);
+    const folderId = folder.json.data.id;
+    await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
+      body: { folders: [folderId] },
+    });
+    const form = await videoForm(media.portrait as string, 'portrait.mp4', {
+      fileInfo: JSON.stringify({ folder: folderId }),
+    });
+    const upload = await call('POST', '/upload', { token: adminToken, form });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const fileId = upload.json[0]?.id ?? upload.json.data?.[0]?.id;
+    let listed: Json[] = [];
+    const deadline = Date.now() + 30_000;
+    while (listed.length < 2 && Date.now() < deadline) {
+      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(listed).toHaveLength(2);
+    const done = await Promise.all(listed.map((j) => waitForJob(j.jobId)));
+    const gif = done.find((j) => j.template.format === 'gif');
+    expect(gif).toMatchObject({ state: 'success', origin: 'upload', result: { width: 320, height: 569 } });
+  });
+
+  it('refuses anonymous callers, and serves admins on the admin API', async () => {
+    for (const path of ['/api/dynamic-image/templates', '/api/dynamic-image/jobs']) {
+      expect([401, 403]).toContain((await call('GET', path, { token: null })).status);
+    }
+    expect(
+      (await call('POST', '/api/dynamic-image/jobs', { token: null, body: {} })).status,
+    ).toBeGreaterThanOrEqual(401);
+    expect((await call('GET', '/dynamic-image/templates', { token: null })).status).toBe(401);
+    const admin = await call('GET', '/dynamic-image/templates', { token: adminToken });
+    expect(admin.status).toBe(200);
+    expect(admin.json.data).toHaveLength(2);
+  });
+
+  it('the worker endpoint refuses forged and replayed signatures', async () => {
+    const jobId = jobs[0]?.jobId as string;
+    const url = new URL(`${cms.url}/api/dynamic-image/worker/jobs/${jobId}/progress`);
+    const body = new TextEncoder().encode(JSON.stringify({ percent: 50, stage: 'encode', attempt: 1 }));
+    const post = (headers: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        body,
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
+      }).then((r) => r.status);
+    expect(await post({})).toBe(401);
+    expect(await post(signedHeaders('not-the-secret-at-all', 'POST', url, body))).toBe(401);
+    const good = signedHeaders(cms.secret, 'POST', url, body);
+    expect(await post(good)).toBe(204);
+    expect(await post(good)).toBe(401);
+    const stale = {
+      'x-dynamic-image-signature': (good['x-dynamic-image-signature'] as string).replace(/t=\d+/, 't=1000'),
+    };
+    expect(await post(stale)).toBe(401);
+    // A finished job stays finished.
+    expect((await call('GET', `/api/dynamic-image/jobs/${jobId}`)).json.data.state).toBe('success');
+  });
+});

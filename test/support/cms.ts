@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const cmsDir = join(repoRoot, 'apps', 'cms');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningCms {
+  url: string;
+  secret: string;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built CMS the way `npm start` does, with its embedded worker, on a database of its own. */
+export async function startCms(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningCms> {
+  const port = await freePort();
+  const secret = 'test-worker-secret-0123456789';
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [join(cmsDir, 'scripts', 'start.mjs'), 'start'], {
+    cwd: cmsDir,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      APP_KEYS: 'testKeyA,testKeyB',
+      API_TOKEN_SALT: 'test-salt',
+      ADMIN_JWT_SECRET: 'test-admin-jwt',
+      TRANSFER_TOKEN_SALT: 'test-transfer',
+      JWT_SECRET: 'test-jwt',
+      ENCRYPTION_KEY: 'test-encryption-key',
+      DYNAMIC_IMAGE_WORKER_SECRET: secret,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const status = await fetch(`${url}/_health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 204) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the CMS did not start (exit ${child.exitCode}):\n${output.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    url,
+    secret,
+    log: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The CMS's first admin, and a full-access API token for the content API. */
+export async function bootstrapAccess(url: string): Promise<{ adminToken: string; apiToken: string }> {
+  const register = await fetch(`${url}/admin/register-admin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      firstname: 'Ada',
+      lastname: 'Admin',
+      email: 'ada@example.com',
+      password: 'Admin12345!',
+    }),
+  });
+  const adminToken = ((await register.json()) as { data: { token: string } }).data.token;
+  const token = await fetch(`${url}/admin/api-tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ name: 'e2e', type: 'full-access', lifespan: null, description: '' }),
+  });
+  const apiToken = ((await token.json()) as { data: { accessKey: string } }).data.accessKey;
+  return { adminToken, apiToken };
+}
