@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one entry point for a fresh machine that has only Node and npm.
-#   bash scripts/dev.sh start   install, build, start the system
+#   bash scripts/dev.sh start   install, build, start the CMS with its embedded worker
+#   bash scripts/dev.sh demo    install, build, make a GIF and a WebP from a generated clip with the CLI
 #   bash scripts/dev.sh test    install, build, lint and run every test
-#   bash scripts/dev.sh bench   install, build, run the benchmarks
 # It brings Node 24 (npm package node-<os>-<arch>) when the Node on PATH is older than 22.12,
 # and a pinned pnpm through npm, because Corepack can't verify pnpm on offline machines.
 set -euo pipefail
@@ -46,16 +46,15 @@ case "${1:-start}" in
     # One package at a time: the tests start ffmpeg and Postgres, and the machines have 2 cores.
     pnpm turbo run test --concurrency=1
     ;;
-  bench)
-    shift
-    pnpm --filter @dynamic-image/bench run bench "$@"
+  demo)
+    pnpm --filter @dynamic-image/worker run demo
     ;;
   start)
-    shift || true
-    pnpm --filter @dynamic-image/worker run demo "$@"
+    # Embedded Postgres in apps/cms/.data when DATABASE_URL is unset.
+    pnpm --filter cms start
     ;;
   *)
-    echo "usage: scripts/dev.sh start|test|bench" >&2
+    echo "usage: scripts/dev.sh start|demo|test" >&2
     exit 2
     ;;
 esac
