@@ -307,6 +307,67 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(gif).toMatchObject({ state: 'success', origin: 'upload', result: { width: 320, height: 569 } });
   });
 
+  it('offers the same operations, rules and permissions through GraphQL', async () => {
+    const gql = async (query: string, variables: Json = {}, token: string | null = apiToken) => {
+      const response = await fetch(`${cms.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as Json;
+    };
+    const templates = await gql(
+      '{ dynamicImageTemplates { templateId name format fps width height captureMethod } }',
+    );
+    expect(templates.errors, JSON.stringify(templates.errors)).toBeUndefined();
+    expect(templates.data.dynamicImageTemplates.map((t: Json) => t.name).sort()).toEqual([
+      'highlight-webp',
+      'social-gif',
+    ]);
+
+    const invalid = await gql(
+      'mutation($data: JSON!) { createDynamicImageTemplate(data: $data) { templateId } }',
+      {
+        data: { name: 'gql-bad', format: 'gif', fps: 61, captureMethod: 'byDuration', duration: 1 },
+      },
+    );
+    expect(invalid.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(invalid.errors[0].extensions.error.details.code).toBe('InvalidParameter.Fps');
+    expect(invalid.errors[0].message).toContain('fps');
+
+    const submitted = await gql(
+      'mutation($v: ID!, $t: String!, $o: JSON) { submitDynamicImageJob(videoId: $v, templateId: $t, overrideParams: $o) { jobId state created } }',
+      { v: String(videoId), t: webpTemplate.templateId, o: { height: 180 } },
+    );
+    expect(submitted.errors, JSON.stringify(submitted.errors)).toBeUndefined();
+    const jobId = submitted.data.submitDynamicImageJob.jobId;
+    await waitForJob(jobId);
+    const job = await gql('query($id: String!) { dynamicImageJob(jobId: $id) { state result errorCode } }', {
+      id: jobId,
+    });
+    expect(job.data.dynamicImageJob).toMatchObject({
+      state: 'success',
+      result: { width: 320, height: 180, format: 'webp' },
+      errorCode: null,
+    });
+    const images = await gql(
+      'query($v: ID!) { dynamicImages(videoId: $v) { dynamicImageId format width height url } }',
+      { v: String(videoId) },
+    );
+    expect(images.data.dynamicImages.some((d: Json) => d.width === 320 && d.format === 'webp')).toBe(true);
+
+    const missing = await gql('query { dynamicImageTemplate(templateId: "nope") { name } }');
+    expect(missing.errors[0].extensions.error.details.code).toBe('InvalidTemplate.NotFound');
+    // Shadow CRUD is off: the plugin's tables can't be reached around its rules.
+    const shadow = await gql('{ templates { documentId } }');
+    expect(shadow.errors[0].message).toMatch(/Cannot query field/);
+    const anonymous = await gql('{ dynamicImageTemplates { name } }', {}, null);
+    expect(anonymous.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
   it('refuses anonymous callers, and serves admins on the admin API', async () => {
     for (const path of ['/api/dynamic-image/templates', '/api/dynamic-image/jobs']) {
       expect([401, 403]).toContain((await call('GET', path, { token: null })).status);

@@ -1,4 +1,5 @@
 import events from './events';
+import graphql from './graphql';
 import jobs from './jobs';
 import queue from './queue';
 import results from './results';
@@ -7,4 +8,4 @@ import templates from './templates';
 import uploads from './uploads';
 import workflows from './workflows';
 
-export default { events, jobs, queue, results, signatures, templates, uploads, workflows };
+export default { events, graphql, jobs, queue, results, signatures, templates, uploads, workflows };

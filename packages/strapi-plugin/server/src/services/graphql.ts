@@ -1,0 +1,193 @@
+// GraphQL for the same operations, rules and permissions as REST: each resolver calls the same
+// service, and each is guarded by the content-API action of its REST twin. Shadow CRUD is off for
+// the plugin's types, so nothing reaches them without the plugin's validation.
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { ApiError } from '../errors';
+import { OPERATIONS } from '../routes';
+
+const UIDS = ['template', 'workflow', 'job', 'dynamic-image'].map((name) => `plugin::dynamic-image.${name}`);
+
+/** The users-permissions action of the REST route with this handler. */
+const scopeOf = (handler: string) => {
+  if (!OPERATIONS.some((op) => op.handler === handler)) throw new Error(`no route for ${handler}`);
+  return { auth: { scope: [`plugin::dynamic-image.${handler}`] } };
+};
+
+function toGraphqlError(err: unknown): never {
+  if (err instanceof ApiError) {
+    const details = { code: err.code, status: err.status, ...(err.details ?? {}) };
+    if (err.status === 404) throw new errors.NotFoundError(err.message, details);
+    throw new errors.ValidationError(err.message, details);
+  }
+  throw err;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  register() {
+    const extension = strapi.plugin('graphql')?.service('extension');
+    if (!extension) return;
+    for (const uid of UIDS) extension.shadowCRUD(uid).disable();
+    const svc = (name: string) => strapi.plugin('dynamic-image').service(name);
+    const run =
+      <A>(fn: (args: A) => Promise<unknown>) =>
+      async (_parent: unknown, args: A) => {
+        try {
+          return await fn(args);
+        } catch (err) {
+          toGraphqlError(err);
+        }
+      };
+
+    // biome-ignore lint/suspicious/noExplicitAny: nexus comes from Strapi's GraphQL plugin at run time.
+    extension.use(({ nexus }: { nexus: any }) => {
+      const { objectType, extendType, nonNull, list, stringArg, idArg, arg } = nexus;
+      const Template = objectType({
+        name: 'DynamicImageTemplate',
+        definition(t: any) {
+          t.nonNull.string('templateId');
+          t.nonNull.string('name');
+          t.nonNull.string('format');
+          t.nonNull.int('fps');
+          t.int('width');
+          t.int('height');
+          t.nonNull.string('captureMethod');
+          t.nonNull.float('start');
+          t.float('duration');
+          t.float('trimEnd');
+          t.nonNull.boolean('setAsDefaultThumbnail');
+        },
+      });
+      const Job = objectType({
+        name: 'DynamicImageJob',
+        definition(t: any) {
+          t.nonNull.string('jobId');
+          t.nonNull.string('state');
+          t.nonNull.int('progress');
+          t.string('stage');
+          t.int('videoId');
+          t.string('templateId');
+          t.string('workflowId');
+          t.string('errorCode');
+          t.string('errorMessage');
+          t.int('attempts');
+          t.int('dynamicImageId');
+          t.field('template', { type: 'JSON' });
+          t.field('result', { type: 'JSON' });
+          t.boolean('created');
+        },
+      });
+      const Image = objectType({
+        name: 'DynamicImage',
+        definition(t: any) {
+          t.nonNull.int('dynamicImageId');
+          t.nonNull.string('jobId');
+          t.nonNull.int('videoId');
+          t.string('url');
+          t.nonNull.string('format');
+          t.nonNull.int('width');
+          t.nonNull.int('height');
+          t.nonNull.float('duration');
+          t.nonNull.float('fps');
+          t.nonNull.int('size');
+          t.nonNull.boolean('isCover');
+        },
+      });
+      const VideoInfo = objectType({
+        name: 'DynamicImageVideoInfo',
+        definition(t: any) {
+          t.field('video', { type: 'JSON' });
+          t.string('coverUrl');
+          t.list.field('dynamicImages', { type: 'DynamicImage' });
+        },
+      });
+      const Query = extendType({
+        type: 'Query',
+        definition(t: any) {
+          t.list.field('dynamicImageTemplates', {
+            type: 'DynamicImageTemplate',
+            resolve: run(() => svc('templates').list()),
+          });
+          t.field('dynamicImageTemplate', {
+            type: 'DynamicImageTemplate',
+            args: { templateId: nonNull(stringArg()) },
+            resolve: run((a: { templateId: string }) => svc('templates').get(a.templateId)),
+          });
+          t.field('dynamicImageJob', {
+            type: 'DynamicImageJob',
+            args: { jobId: nonNull(stringArg()) },
+            resolve: run((a: { jobId: string }) => svc('jobs').get(a.jobId)),
+          });
+          t.field('dynamicImageVideoInfo', {
+            type: 'DynamicImageVideoInfo',
+            args: { videoId: nonNull(idArg()) },
+            resolve: run((a: { videoId: string }) => svc('results').videoInfo(a.videoId)),
+          });
+          t.list.field('dynamicImages', {
+            type: 'DynamicImage',
+            args: { videoId: nonNull(idArg()) },
+            resolve: run(async (a: { videoId: string }) =>
+              svc('results').listForVideo((await svc('jobs').video(a.videoId)).id),
+            ),
+          });
+        },
+      });
+      const Mutation = extendType({
+        type: 'Mutation',
+        definition(t: any) {
+          t.field('createDynamicImageTemplate', {
+            type: 'DynamicImageTemplate',
+            args: { data: nonNull(arg({ type: 'JSON' })) },
+            resolve: run((a: { data: unknown }) => svc('templates').create(a.data)),
+          });
+          t.field('submitDynamicImageJob', {
+            type: 'DynamicImageJob',
+            args: {
+              videoId: nonNull(idArg()),
+              templateId: nonNull(stringArg()),
+              overrideParams: arg({ type: 'JSON' }),
+            },
+            resolve: run((a: { videoId: string; templateId: string; overrideParams?: unknown }) =>
+              svc('jobs').submit({
+                videoId: a.videoId,
+                templateId: a.templateId,
+                overrideParams: a.overrideParams ?? undefined,
+                origin: 'api',
+              }),
+            ),
+          });
+          t.list.field('submitWorkflowJob', {
+            type: 'DynamicImageJob',
+            args: { workflowId: nonNull(stringArg()), videoId: nonNull(idArg()) },
+            resolve: run(
+              async (a: { workflowId: string; videoId: string }) =>
+                (await svc('jobs').submitWorkflow(a.videoId, a.workflowId, 'workflow')).jobs,
+            ),
+          });
+          t.field('deleteDynamicImage', {
+            type: 'Boolean',
+            args: { dynamicImageId: nonNull(idArg()) },
+            resolve: run(async (a: { dynamicImageId: string }) => {
+              await svc('results').remove(Number(a.dynamicImageId));
+              return true;
+            }),
+          });
+        },
+      });
+      return {
+        types: [Template, Job, Image, VideoInfo, Query, Mutation],
+        resolversConfig: {
+          'Query.dynamicImageTemplates': scopeOf('template.find'),
+          'Query.dynamicImageTemplate': scopeOf('template.findOne'),
+          'Query.dynamicImageJob': scopeOf('job.findOne'),
+          'Query.dynamicImageVideoInfo': scopeOf('video.info'),
+          'Query.dynamicImages': scopeOf('video.dynamicImages'),
+          'Mutation.createDynamicImageTemplate': scopeOf('template.create'),
+          'Mutation.submitDynamicImageJob': scopeOf('job.submit'),
+          'Mutation.submitWorkflowJob': scopeOf('workflow.run'),
+          'Mutation.deleteDynamicImage': scopeOf('video.deleteDynamicImage'),
+        },
+      };
+    });
+  },
+});
