@@ -218,6 +218,23 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     });
   });
 
+  it("keeps every frame through Strapi's own image processing", async () => {
+    const list = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    for (const image of list) {
+      const file = await call('GET', `/api/upload/files/${image.fileId}`);
+      const original = inspectAnimation(
+        new Uint8Array(await (await fetch(`${cms.url}${file.json.url}`)).arrayBuffer()),
+      );
+      expect(original.frameCount).toBeGreaterThan(1);
+      // Responsive formats, when Strapi makes them, are animated with the same frames.
+      for (const format of Object.values((file.json.formats ?? {}) as Record<string, Json>)) {
+        const bytes = new Uint8Array(await (await fetch(`${cms.url}${format.url}`)).arrayBuffer());
+        expect(inspectAnimation(bytes).frameCount, `${format.url}`).toBe(original.frameCount);
+      }
+    }
+  });
+
   it('lists the dynamic images, gives video info with the cover, and deletes', async () => {
     const list = await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`);
     expect(list.json.data).toHaveLength(2);
@@ -305,6 +322,24 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const done = await Promise.all(listed.map((j) => waitForJob(j.jobId)));
     const gif = done.find((j) => j.template.format === 'gif');
     expect(gif).toMatchObject({ state: 'success', origin: 'upload', result: { width: 320, height: 569 } });
+
+    // Replacing the video's file runs the workflow again on the new content.
+    const replace = await call('POST', `/upload?id=${fileId}`, {
+      token: adminToken,
+      form: await videoForm(media.landscape as string, 'replacement.mp4', {}),
+    });
+    expect(replace.status, JSON.stringify(replace.json)).toBe(200);
+    const until = Date.now() + 30_000;
+    while (listed.length < 4 && Date.now() < until) {
+      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(listed).toHaveLength(4);
+    const rerun = await Promise.all(listed.slice(0, 2).map((j) => waitForJob(j.jobId)));
+    expect(rerun.find((j) => j.template.format === 'gif')).toMatchObject({
+      state: 'success',
+      result: { width: 320, height: 180 },
+    });
   });
 
   it('offers the same operations, rules and permissions through GraphQL', async () => {

@@ -59,11 +59,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         async (jobs) => {
           for (const job of jobs) {
             const data = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
-            const meta = job as unknown as { deadLetterOutput?: unknown; output?: unknown };
+            // sourceOutput: what the last attempt stored (the worker's failure), when there was one.
+            const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
             await strapi
               .plugin('dynamic-image')
               .service('jobs')
-              .markDead(String(data?.jobId ?? ''), meta.deadLetterOutput ?? meta.output);
+              .markDead(String(data?.jobId ?? ''), sourceOutput);
           }
         },
       );

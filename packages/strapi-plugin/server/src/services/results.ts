@@ -69,6 +69,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ) {
         throw invalidParameter('body', 'the file does not match the result (sha256 or size)');
       }
+      // Outside the result's transaction: a folder made inside it would block every other delivery.
+      const folder = await resultsFolder();
       type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean };
       const stored = (await strapi.db.transaction(async ({ trx }) => {
         // Serialises deliveries of the same job across requests and CMS instances.
@@ -97,7 +99,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 name: filename,
                 alternativeText: `Dynamic image of ${video.name}`,
                 caption: `${result.format.toUpperCase()} ${result.width}×${result.height}, ${result.fps} fps, ${result.duration.toFixed(2)} s`,
-                folder: await resultsFolder(),
+                folder,
               },
             },
             files: {

@@ -1,0 +1,127 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QUEUE_NAMES } from '@dynamic-image/core';
+import { createBoss, generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
+
+type Json = Record<string, any>;
+
+// Two CMS instances on one database and no worker: jobs stay queued, so the test can decide their fate.
+let database: TestDatabase;
+let a: RunningCms;
+let b: RunningCms;
+let hooks: WebhookReceiver;
+let apiToken: string;
+
+async function call(cms: RunningCms, method: string, path: string, body?: unknown, form?: FormData) {
+  const response = await fetch(`${cms.url}/api/dynamic-image${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: form ?? (body ? JSON.stringify(body) : undefined),
+  });
+  return { status: response.status, json: (await response.json()) as Json };
+}
+
+beforeAll(async () => {
+  database = await startTestDatabase();
+  a = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+  const access = await bootstrapAccess(a.url);
+  apiToken = access.apiToken;
+  hooks = await startWebhookReceiver();
+  await fetch(`${a.url}/admin/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
+    body: JSON.stringify({ name: 'e2e', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
+  });
+  // Started after the webhook exists, so both instances send it.
+  b = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await hooks?.close();
+  await database?.stop();
+});
+
+describe('two CMS instances behind one database', () => {
+  let videoId: number;
+  let templateId: string;
+  let queuedJobId: string;
+
+  it('an upload makes its jobs once, and the same job asked of both instances at once is made once', async () => {
+    templateId = (
+      await call(a, 'POST', '/templates', {
+        name: 'twice-gif',
+        format: 'gif',
+        fps: 5,
+        captureMethod: 'byDuration',
+        duration: 1,
+      })
+    ).json.data.templateId;
+    const workflow = (await call(a, 'POST', '/workflows', { name: 'twice', nodes: [{ templateId }] })).json
+      .data;
+    const clip = await generateSample(
+      resolveFfmpegBinaries(),
+      'landscape',
+      await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
+      3,
+    );
+    const form = new FormData();
+    form.append('workflowId', workflow.workflowId);
+    form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
+    const upload = await call(b, 'POST', '/upload', undefined, form);
+    expect(upload.status).toBe(201);
+    videoId = upload.json.data[0].video.videoId;
+    queuedJobId = upload.json.data[0].jobs[0].jobId;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await call(a, 'GET', `/jobs?videoId=${videoId}`)).json.data).toHaveLength(1);
+
+    const override = { overrideParams: { width: 200 } };
+    const [fromA, fromB] = await Promise.all([
+      call(a, 'POST', '/jobs', { videoId, templateId, ...override }),
+      call(b, 'POST', '/jobs', { videoId, templateId, ...override }),
+    ]);
+    expect(fromA.json.data.jobId).toBe(fromB.json.data.jobId);
+    expect([fromA.json.data.created, fromB.json.data.created].sort()).toEqual([false, true]);
+    expect((await call(a, 'GET', `/jobs?videoId=${videoId}`)).json.data).toHaveLength(2);
+  });
+
+  it('a job whose retries run out ends failed, with one event, even with two instances listening', async () => {
+    const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-chaos');
+    boss.on('error', () => {});
+    await boss.start();
+    try {
+      // Plays the part of workers that keep dying: every attempt of the queued job fails.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const [job] = await boss.fetch(QUEUE_NAMES.jobs, { ignoreStartAfter: true, batchSize: 1 });
+        if (!job) break;
+        await boss.fail(QUEUE_NAMES.jobs, job.id, {
+          status: 'failed',
+          error: { code: 'TIMEOUT', message: 'worker lost' },
+        });
+      }
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+    const deadline = Date.now() + 30_000;
+    let job: Json = {};
+    while (job.state !== 'failed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      job = (await call(a, 'GET', `/jobs/${queuedJobId}`)).json.data;
+    }
+    expect(job).toMatchObject({ state: 'failed', errorCode: 'TIMEOUT', errorMessage: 'worker lost' });
+    await hooks.waitFor((e) => e.JobId === queuedJobId);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(hooks.events.filter((e) => e.JobId === queuedJobId)).toHaveLength(1);
+    expect(hooks.events.find((e) => e.JobId === queuedJobId)).toMatchObject({
+      Status: 'fail',
+      ErrorCode: 'TIMEOUT',
+      VideoId: videoId,
+    });
+  });
+});
