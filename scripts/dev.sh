@@ -3,6 +3,7 @@
 #   bash scripts/dev.sh start   install, build, start the CMS with its embedded worker
 #   bash scripts/dev.sh demo    install, build, make a GIF and a WebP from a generated clip with the CLI
 #   bash scripts/dev.sh test    install, build, lint and run every test
+#   bash scripts/dev.sh bench   install, build, run the benchmarks and rewrite BENCHMARKS.md (add --small for a quick run)
 # It brings Node 24 (npm package node-<os>-<arch>) when the Node on PATH is older than 22.12,
 # and a pinned pnpm through npm, because Corepack can't verify pnpm on offline machines.
 set -euo pipefail
@@ -49,12 +50,16 @@ case "${1:-start}" in
   demo)
     pnpm --filter @dynamic-image/worker run demo
     ;;
+  bench)
+    shift
+    pnpm --filter @dynamic-image/bench run bench "$@"
+    ;;
   start)
     # Embedded Postgres in apps/cms/.data when DATABASE_URL is unset.
     pnpm --filter cms start
     ;;
   *)
-    echo "usage: scripts/dev.sh start|demo|test" >&2
+    echo "usage: scripts/dev.sh start|demo|test|bench" >&2
     exit 2
     ;;
 esac
