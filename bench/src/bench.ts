@@ -4,7 +4,7 @@
 //   node src/bench.ts --small    one content kind at one size (CI runs this so the bench never rots)
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ const { values: flags } = parseArgs({
     small: { type: 'boolean', default: false },
     out: { type: 'string' },
     runs: { type: 'string', default: '3' },
+    // Re-renders the report and chart from the last run's results.json, without measuring again.
+    render: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
@@ -367,8 +369,10 @@ function chart(rows: Measure[]): string {
   const H = 420;
   const pad = 60;
   const maxBytes = Math.max(...points.map((p) => p.bytes as number));
+  const minBytes = Math.min(...points.map((p) => p.bytes as number));
+  const [lo, hi] = [Math.log10(minBytes * 0.8), Math.log10(maxBytes * 1.25)];
   const minSsim = Math.min(...points.map((p) => p.ssim as number), 0.9);
-  const x = (b: number) => pad + (Math.log10(b) / Math.log10(maxBytes * 1.2)) * (W - 2 * pad);
+  const x = (b: number) => pad + ((Math.log10(b) - lo) / (hi - lo)) * (W - 2 * pad);
   const y = (s: number) => H - pad - ((s - minSsim) / (1 - minSsim)) * (H - 2 * pad);
   const colours = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6'];
   const methods = [...new Set(points.map((p) => p.method))];
@@ -381,15 +385,19 @@ function chart(rows: Measure[]): string {
   const legend = methods
     .map(
       (m, i) =>
-        `<text x="${W - 250}" y="${30 + i * 16}" font-size="12" fill="${colours[i % colours.length]}">● ${m}</text>`,
+        `<text x="${pad + 12}" y="${H / 2 + i * 16}" font-size="12" fill="${colours[i % colours.length]}">● ${m}</text>`,
     )
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+<title>Bytes against SSIM for every method and clip</title>
 <rect width="100%" height="100%" fill="white"/>
 <line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>
 <text x="${W / 2}" y="${H - 20}" text-anchor="middle" font-size="13">bytes (log scale)</text>
 <text x="18" y="${H / 2}" transform="rotate(-90 18 ${H / 2})" text-anchor="middle" font-size="13">SSIM (luma) vs reference</text>
-<text x="${pad}" y="${H - pad + 16}" font-size="11">${minSsim.toFixed(2)} … 1.00 SSIM; up to ${(maxBytes / 1024).toFixed(0)} KiB</text>
+<text x="${pad}" y="${H - pad + 16}" font-size="11">${(minBytes / 1024).toFixed(0)} KiB</text>
+<text x="${W - pad}" y="${H - pad + 16}" font-size="11" text-anchor="end">${(maxBytes / 1024).toFixed(0)} KiB</text>
+<text x="${pad - 4}" y="${pad + 4}" font-size="11" text-anchor="end">1.00</text>
+<text x="${pad - 4}" y="${H - pad}" font-size="11" text-anchor="end">${minSsim.toFixed(2)}</text>
 ${dots}
 ${legend}
 </svg>`;
@@ -455,29 +463,35 @@ function report(rows: Measure[], seconds: number): string {
   return lines.join('\n');
 }
 
-const started = performance.now();
-await mkdir(outDir, { recursive: true });
-const work = await mkdtemp(join(tmpdir(), 'dynamic-image-bench-'));
-const rows: Measure[] = [];
-try {
-  const kinds = flags.small ? KINDS.filter((k) => k.name === 'natural') : KINDS;
-  const sizes = flags.small ? SIZES.filter(([label]) => label === '480p') : SIZES;
-  for (const kind of kinds) {
-    for (const size of sizes) {
-      console.error(`› ${kind.name} ${size[0]}`);
-      rows.push(...(await benchClip(kind, size, work)));
+async function measure(): Promise<{ seconds: number; rows: Measure[] }> {
+  const started = performance.now();
+  const work = await mkdtemp(join(tmpdir(), 'dynamic-image-bench-'));
+  const rows: Measure[] = [];
+  try {
+    const kinds = flags.small ? KINDS.filter((k) => k.name === 'natural') : KINDS;
+    const sizes = flags.small ? SIZES.filter(([label]) => label === '480p') : SIZES;
+    for (const kind of kinds) {
+      for (const size of sizes) {
+        console.error(`› ${kind.name} ${size[0]}`);
+        rows.push(...(await benchClip(kind, size, work)));
+      }
     }
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-} finally {
-  await rm(work, { recursive: true, force: true });
+  return { seconds: (performance.now() - started) / 1000, rows };
 }
-const seconds = (performance.now() - started) / 1000;
+
+await mkdir(outDir, { recursive: true });
+const { seconds, rows } = flags.render
+  ? (JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as { seconds: number; rows: Measure[] })
+  : await measure();
 await writeFile(reportPath, report(rows, seconds));
 await writeFile(
   flags.out ? join(outDir, 'benchmarks.svg') : join(root, 'bench', 'benchmarks.svg'),
   chart(rows),
 );
-await writeFile(join(outDir, 'results.json'), JSON.stringify(rows, null, 2));
+await writeFile(join(outDir, 'results.json'), JSON.stringify({ seconds, rows }, null, 2));
 console.error(`wrote ${reportPath}`);
 if (rows.some((r) => r.bytes !== null && !(r.ssim && r.ssim > 0.5))) {
   console.error('a method produced an output whose quality could not be measured');

@@ -411,6 +411,18 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       (await call('POST', '/api/dynamic-image/jobs', { token: null, body: {} })).status,
     ).toBeGreaterThanOrEqual(401);
     expect((await call('GET', '/dynamic-image/templates', { token: null })).status).toBe(401);
+    // A read-only API token may read but not write.
+    const readOnly = await call('POST', '/admin/api-tokens', {
+      token: adminToken,
+      body: { name: 'e2e-read', type: 'read-only', lifespan: null, description: '' },
+    });
+    const reader = readOnly.json.data.accessKey as string;
+    expect((await call('GET', '/api/dynamic-image/templates', { token: reader })).status).toBe(200);
+    const write = await call('POST', '/api/dynamic-image/templates', {
+      token: reader,
+      body: { name: 'not-allowed', format: 'gif', fps: 5, captureMethod: 'byDuration', duration: 1 },
+    });
+    expect(write.status).toBe(403);
     const admin = await call('GET', '/dynamic-image/templates', { token: adminToken });
     expect(admin.status).toBe(200);
     expect(admin.json.data).toHaveLength(2);
