@@ -79,7 +79,8 @@ function loadEnvWithSecrets(file) {
     );
     log(`generated ${missing.join(', ')} into ${path.relative(process.cwd(), file) || file}`);
   }
-  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const [name, value] of Object.entries(parseEnv(current))) {
     process.env[name] ??= value;
   }
 }
