@@ -70,7 +70,8 @@ beforeAll(async () => {
   media.landscape = await generateSample(binaries, 'landscape', dir, 6);
   media.portrait = await generateSample(binaries, 'portrait-rotated', dir, 6);
   database = await startTestDatabase();
-  cms = await startCms(database.url);
+  // The default workflow is named before it exists; it applies once the test creates it.
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social' });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
   const webhook = await call('POST', '/admin/webhooks', {
@@ -340,6 +341,28 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       state: 'success',
       result: { width: 320, height: 180 },
     });
+  });
+
+  it('runs the default workflow for a plain content-API upload outside any bound folder', async () => {
+    const form = await videoForm(media.landscape as string, 'plain-upload.mp4', {});
+    const upload = await call('POST', '/api/upload', { form });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const fileId = upload.json[0].id;
+    let listed: Json[] = [];
+    const deadline = Date.now() + 30_000;
+    while (listed.length < 2 && Date.now() < deadline) {
+      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(listed.map((j) => j.workflowId)).toEqual([workflow.workflowId, workflow.workflowId]);
+    const done = await Promise.all(listed.map((j) => waitForJob(j.jobId)));
+    expect(done.every((j) => j.state === 'success')).toBe(true);
+    // The plugin's own outputs never start jobs: only the video has jobs.
+    const images = (await call('GET', `/api/dynamic-image/videos/${fileId}/dynamic-images`)).json
+      .data as Json[];
+    for (const image of images) {
+      expect((await call('GET', `/api/dynamic-image/jobs?videoId=${image.fileId}`)).json.data).toEqual([]);
+    }
   });
 
   it('offers the same operations, rules and permissions through GraphQL', async () => {
