@@ -42,6 +42,8 @@ export const workerOptionsSchema = z
       .default(() => tmpdir()),
     allowFileSources: z.boolean().default(false),
     allowedHosts: z.array(z.string().min(1)).optional(),
+    /** Link-local sources (cloud metadata lives there) are refused unless this is set. */
+    allowLinkLocalSources: z.boolean().default(false),
     /** Shared with the CMS: signs results, progress and failures sent over HTTP. */
     workerSecret: z.string().min(16).optional(),
   })
@@ -85,6 +87,10 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
         ? undefined
         : env.DYNAMIC_IMAGE_ALLOW_FILE_SOURCES === 'true',
     workerSecret: env.DYNAMIC_IMAGE_WORKER_SECRET,
+    allowLinkLocalSources:
+      env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === undefined
+        ? undefined
+        : env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === 'true',
     allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
       .map((h) => h.trim())
       .filter(Boolean),

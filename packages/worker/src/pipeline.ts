@@ -15,7 +15,7 @@ import type { FfmpegBinaries } from './binaries.js';
 import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from './encode.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { probeSource } from './probe.js';
-import { resolveSource, type SourcePolicy } from './source.js';
+import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
 
 export interface PipelineOptions {
   binaries: FfmpegBinaries;
@@ -136,6 +136,7 @@ export async function runPipeline<T>(
   try {
     report('fetch', 0);
     const source = resolveSource(job.source.url, options.sourcePolicy);
+    await checkSourceAddress(source, options.sourcePolicy);
     const fetchMs = performance.now() - started;
 
     report('probe', 0);

@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamicImageError } from '@dynamic-image/core';
@@ -7,6 +9,44 @@ export interface SourcePolicy {
   allowFile: boolean;
   /** When set, http(s) sources must be on one of these hosts. */
   allowedHosts?: string[] | undefined;
+  /** Link-local addresses, where clouds serve instance metadata and credentials; refused unless set. */
+  allowLinkLocal?: boolean | undefined;
+}
+
+// 169.254.0.0/16 holds the cloud metadata endpoint (169.254.169.254); fe80::/10 and AWS's fd00:ec2::254 likewise.
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
+
+/**
+ * Refuses http(s) sources whose host resolves to a link-local address, so a crafted URL can't make a
+ * worker fetch cloud credentials. ffmpeg resolves the name again, so a rebinding DNS server could
+ * still switch addresses; the host allow-list is the stronger control.
+ */
+export async function checkSourceAddress(source: ResolvedSource, policy: SourcePolicy): Promise<void> {
+  if (source.kind !== 'http' || policy.allowLinkLocal) return;
+  const host = new URL(source.input).hostname.replace(/^\[|\]$/g, '');
+  let addresses: Array<{ address: string; family: number }>;
+  try {
+    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+  } catch (err) {
+    throw new DynamicImageError(
+      'SOURCE_UNREACHABLE',
+      `The source host ${host} could not be resolved: ${(err as Error).message}`,
+    );
+  }
+  const blocked = addresses.find((a) => LINK_LOCAL.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4'));
+  if (blocked) {
+    throw new DynamicImageError(
+      'UNSUPPORTED_SOURCE',
+      `The source host ${host} is a link-local address (${blocked.address})`,
+      {
+        host,
+        address: blocked.address,
+      },
+    );
+  }
 }
 
 export interface ResolvedSource {

@@ -101,7 +101,11 @@ export async function startWorker(
         {
           binaries,
           tmpDir: options.tmpDir,
-          sourcePolicy: { allowFile: options.allowFileSources, allowedHosts: options.allowedHosts },
+          sourcePolicy: {
+            allowFile: options.allowFileSources,
+            allowedHosts: options.allowedHosts,
+            allowLinkLocal: options.allowLinkLocalSources,
+          },
           timeoutSeconds: options.jobTimeoutSeconds,
           signal: job.signal,
           onProgress: progressReporter(job_, attempt),

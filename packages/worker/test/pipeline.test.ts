@@ -309,3 +309,36 @@ describe('encoder and verification failures', () => {
     expect(() => verifyAnimation(good, plan, '')).not.toThrow();
   });
 });
+
+describe('sources by URL', () => {
+  it.each(['http://169.254.169.254/latest/meta-data/iam/', 'http://[fe80::1]/video.mp4'])(
+    '%s (link-local, where clouds keep credentials) is UNSUPPORTED_SOURCE without a request',
+    async (url) => {
+      const err = await failure(make(url, {}));
+      expect(err.code).toBe('UNSUPPORTED_SOURCE');
+      expect(err.message).toContain('link-local');
+    },
+  );
+
+  it('a host that does not resolve is SOURCE_UNREACHABLE', async () => {
+    const err = await failure(make('http://no-such-host.invalid/video.mp4', {}));
+    expect(err.code).toBe('SOURCE_UNREACHABLE');
+  });
+
+  it('a host outside the allow-list is UNSUPPORTED_SOURCE', async () => {
+    const job = jobFor('http://example.com/video.mp4');
+    const err = await failure(
+      runPipeline(
+        job,
+        {
+          binaries,
+          tmpDir: await emptyDir('tmp-'),
+          sourcePolicy: { allowFile: false, allowedHosts: ['cms.internal'] },
+          timeoutSeconds: 10,
+        },
+        async () => undefined,
+      ),
+    );
+    expect(err.code).toBe('UNSUPPORTED_SOURCE');
+  });
+});
