@@ -71,7 +71,8 @@ beforeAll(async () => {
   media.portrait = await generateSample(binaries, 'portrait-rotated', dir, 6);
   database = await startTestDatabase();
   // The default workflow is named before it exists; it applies once the test creates it.
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social' });
+  // Without the example auto-thumbnail rule, whose template would be in the template list.
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social', DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]' });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
   const webhook = await call('POST', '/admin/webhooks', {

@@ -1,3 +1,4 @@
+import autoThumbnail from './auto-thumbnail/schema.json';
 import dynamicImage from './dynamic-image/schema.json';
 import job from './job/schema.json';
 import template from './template/schema.json';
@@ -8,4 +9,5 @@ export default {
   workflow: { schema: workflow },
   job: { schema: job },
   'dynamic-image': { schema: dynamicImage },
+  'auto-thumbnail': { schema: autoThumbnail },
 };

@@ -70,10 +70,21 @@ export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
   { uid: 'upload', displayName: 'Upload videos with a workflow' },
 ];
 
+/** The settings page (Settings → Dynamic images): auto-thumbnail rules, admin API only. */
+export const SETTINGS_ACTIONS = [
+  { uid: 'settings.read', displayName: 'Read auto-thumbnail settings' },
+  { uid: 'settings.update', displayName: 'Edit auto-thumbnail settings' },
+] as const;
+
+const SETTINGS_ROUTES = [
+  { method: 'GET' as const, path: '/auto-thumbnails', handler: 'auto-thumbnail.find', action: 'settings.read' },
+  { method: 'PUT' as const, path: '/auto-thumbnails', handler: 'auto-thumbnail.replace', action: 'settings.update' },
+];
+
 export default {
   admin: {
     type: 'admin',
-    routes: OPERATIONS.map((op) => ({
+    routes: [...OPERATIONS, ...SETTINGS_ROUTES].map((op) => ({
       method: op.method,
       path: op.path,
       handler: op.handler,

@@ -18,6 +18,10 @@ export interface DynamicImageCompleteEvent {
   Duration?: number;
   ErrorCode?: string;
   ErrorMessage?: string;
+  /** When the job was made for an entry (auto-thumbnail on publish). */
+  EntryUid?: string;
+  EntryDocumentId?: string;
+  EntryLocale?: string | null;
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({

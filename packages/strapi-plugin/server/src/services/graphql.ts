@@ -74,6 +74,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.int('dynamicImageId');
           t.field('template', { type: 'JSON' });
           t.field('result', { type: 'JSON' });
+          t.field('entry', { type: 'JSON' });
           t.boolean('created');
         },
       });

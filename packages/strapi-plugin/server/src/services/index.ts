@@ -1,3 +1,4 @@
+import autoThumbnails from './auto-thumbnails';
 import events from './events';
 import graphql from './graphql';
 import jobs from './jobs';
@@ -8,4 +9,4 @@ import templates from './templates';
 import uploads from './uploads';
 import workflows from './workflows';
 
-export default { events, graphql, jobs, queue, results, signatures, templates, uploads, workflows };
+export default { autoThumbnails, events, graphql, jobs, queue, results, signatures, templates, uploads, workflows };

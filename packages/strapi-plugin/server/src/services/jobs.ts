@@ -14,7 +14,14 @@ import { fromValidation, invalidParameter, notFound } from '../errors';
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
 
-export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry';
+export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry' | 'publish';
+
+/** The entry a job was made for (auto-thumbnail on publish), so its result can go back to it. */
+export interface JobEntry {
+  uid: string;
+  documentId: string;
+  locale: string | null;
+}
 
 export interface SubmitRequest {
   videoId: unknown;
@@ -24,6 +31,7 @@ export interface SubmitRequest {
   origin: JobOrigin;
   /** Make it again even if the same video and template already have a job. */
   force?: boolean;
+  entry?: JobEntry | null;
 }
 
 const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
@@ -59,7 +67,15 @@ export function presentJob(row: Record<string, unknown>) {
     finishedAt: row.finishedAt ?? null,
     dynamicImageId: row.dynamicImageId ?? null,
     result: json(row.result) ?? null,
+    entry: (json(row.entry) as JobEntry | null) ?? null,
   };
+}
+
+/** The entry fields of a `DynamicImageComplete` payload, when the job came from an entry. */
+export function entryEventFields(entry: unknown) {
+  const e = json(entry) as JobEntry | null | undefined;
+  if (!e) return {};
+  return { EntryUid: e.uid, EntryDocumentId: e.documentId, EntryLocale: e.locale ?? null };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -127,6 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             templateSnapshot: template,
             overrideParams: request.overrideParams ?? null,
             origin: request.origin,
+            entry: request.entry ?? null,
             state: 'queued',
             progress: 0,
             attempts: 0,
@@ -199,6 +216,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         workflowId: (job.workflowId as string | null) ?? undefined,
         origin: 'retry',
         force: true,
+        entry: job.entry,
       });
     },
 
@@ -244,6 +262,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           Status: 'fail',
           ErrorCode: code,
           ErrorMessage: failure.message,
+          ...entryEventFields(row.entry),
         });
       }
     },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { ApiError, invalidParameter, notFound } from '../errors';
+import { entryEventFields } from './jobs';
 
 const JOB = 'plugin::dynamic-image.job';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
@@ -71,7 +72,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       // Outside the result's transaction: a folder made inside it would block every other delivery.
       const folder = await resultsFolder();
-      type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean };
+      type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean; entry?: unknown };
       const stored = (await strapi.db.transaction(async ({ trx }) => {
         // Serialises deliveries of the same job across requests and CMS instances.
         await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`dynamic-image:${jobId}`]);
@@ -153,10 +154,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             errorMessage: null,
           },
         });
-        return { dynamicImage: presentImage(image), created: true };
+        return { dynamicImage: presentImage(image), created: true, entry: job.entry };
       })) as Stored;
       if (stored.created) {
         const d = stored.dynamicImage;
+        // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
+        await strapi
+          .plugin('dynamic-image')
+          .service('autoThumbnails')
+          .onJobSuccess(jobId)
+          .catch((err: Error) =>
+            strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`),
+          );
         strapi
           .plugin('dynamic-image')
           .service('events')
@@ -175,6 +184,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             Fps: d.fps,
             Format: d.format as string,
             Duration: d.duration,
+            ...entryEventFields(stored.entry),
           });
       }
       return stored.dynamicImage;
