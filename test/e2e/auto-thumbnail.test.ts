@@ -3,7 +3,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateSample, inspectAnimation, resolveFfmpegBinaries, type SampleKind } from '@dynamic-image/worker';
+import {
+  generateSample,
+  inspectAnimation,
+  resolveFfmpegBinaries,
+  type SampleKind,
+} from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
@@ -72,7 +77,9 @@ async function cmStatus(documentId: string, locale = 'en'): Promise<string> {
 
 async function jobsOf(documentId: string, locale = 'en'): Promise<Json[]> {
   const { json } = await call('GET', '/api/dynamic-image/jobs?limit=100');
-  return (json.data as Json[]).filter((j) => j.entry?.documentId === documentId && j.entry?.locale === locale);
+  return (json.data as Json[]).filter(
+    (j) => j.entry?.documentId === documentId && j.entry?.locale === locale,
+  );
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> {
@@ -193,13 +200,13 @@ describe('auto-thumbnail rules', () => {
         'InvalidParameter.VideoField',
         'must be a single media field allowing videos',
       ],
-      [{ ...rule, targetField: 'title' }, 'InvalidParameter.TargetField', 'single media field allowing images'],
-      [{ ...rule, uid: 'api::nope.nope' }, 'InvalidParameter.Uid', 'does not exist'],
       [
-        { ...rule, uid: 'plugin::dynamic-image.job' },
-        'InvalidParameter.Uid',
-        'has no draft & publish',
+        { ...rule, targetField: 'title' },
+        'InvalidParameter.TargetField',
+        'single media field allowing images',
       ],
+      [{ ...rule, uid: 'api::nope.nope' }, 'InvalidParameter.Uid', 'does not exist'],
+      [{ ...rule, uid: 'plugin::dynamic-image.job' }, 'InvalidParameter.Uid', 'has no draft & publish'],
       [{ ...rule, templateId: 'missing' }, 'InvalidParameter.TemplateId', 'template missing does not exist'],
       [{ ...rule, setAsCover: 'yes' }, 'InvalidParameter.SetAsCover', 'setAsCover'],
     ];
@@ -398,6 +405,8 @@ describe('publishing from the Content Manager, as the admin UI does', () => {
     const saved = await admin('PUT', `${CM}/${documentId}?locale=en`, { title: 'Busy editor, again' });
     expect(saved.status, JSON.stringify(saved.json)).toBe(200);
     const { job } = await endedJob(documentId, 1);
+    // The edit really came first: the plugin filled an entry that was already "modified".
+    expect(Date.parse(job.finishedAt)).toBeGreaterThan(Date.parse(saved.json.data.updatedAt));
     const image = await dynamicImageFile(job);
     const { draft: d, published: p } = await versions(documentId);
     expect(d?.title).toBe('Busy editor, again');
@@ -471,6 +480,40 @@ describe('a video that fails', () => {
   });
 });
 
+describe('a rule with setAsCover', () => {
+  it('also makes the dynamic image the video’s cover', async () => {
+    const { json: rules } = await admin('GET', '/dynamic-image/auto-thumbnails');
+    const rule = rules.data[0] as Json;
+    expect(
+      (await admin('PUT', '/dynamic-image/auto-thumbnails', { data: [{ ...rule, setAsCover: true }] }))
+        .status,
+    ).toBe(200);
+    try {
+      const video = await upload(
+        await generateSample(
+          resolveFfmpegBinaries(),
+          'anamorphic',
+          await mkdtemp(join(tmpdir(), 'di-cover-')),
+          6,
+        ),
+        'cover.mp4',
+        'video/mp4',
+      );
+      const created = await call('POST', '/api/articles?status=published', {
+        body: { data: { title: 'Cover', video: video.id } },
+      });
+      const documentId = created.json.data.documentId;
+      const { job } = await endedJob(documentId, 1);
+      const image = await dynamicImageFile(job);
+      const info = (await call('GET', `/api/dynamic-image/videos/${video.id}`)).json.data;
+      expect(info.coverUrl).toBe(image.url);
+      expect((await versions(documentId)).published?.thumbnail?.id).toBe(image.fileId);
+    } finally {
+      await admin('PUT', '/dynamic-image/auto-thumbnails', { data: [rule] });
+    }
+  });
+});
+
 describe('publishing through GraphQL', () => {
   it('makes the job and fills the thumbnail like REST', async () => {
     const video = await upload(
@@ -517,12 +560,19 @@ describe('start-up configuration', () => {
     );
     expect(failure?.message).toContain('autoThumbnail.0.template: no template has the templateId or name');
     expect(failure?.message).toContain('autoThumbnail.1.uid: content type api::nope.nope does not exist');
-    expect(failure?.message).toContain('autoThumbnail.2.uid: content type plugin::dynamic-image.job has no draft & publish');
+    expect(failure?.message).toContain(
+      'autoThumbnail.2.uid: content type plugin::dynamic-image.job has no draft & publish',
+    );
   });
 
   it('a template spec that breaks a template rule is refused by the config check', async () => {
     const rules = [
-      { uid: ARTICLE, videoField: 'video', targetField: 'thumbnail', template: { name: 'bad', format: 'gif' } },
+      {
+        uid: ARTICLE,
+        videoField: 'video',
+        targetField: 'thumbnail',
+        template: { name: 'bad', format: 'gif' },
+      },
     ];
     const failure = await startCms(database.url, {
       DYNAMIC_IMAGE_WORKER_MODE: 'off',

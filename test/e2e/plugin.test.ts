@@ -72,7 +72,10 @@ beforeAll(async () => {
   database = await startTestDatabase();
   // The default workflow is named before it exists; it applies once the test creates it.
   // Without the example auto-thumbnail rule, whose template would be in the template list.
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social', DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]' });
+  cms = await startCms(database.url, {
+    DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social',
+    DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]',
+  });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
   const webhook = await call('POST', '/admin/webhooks', {

@@ -13,7 +13,8 @@ const ruleTemplate = z.union([
   z.record(z.string(), z.unknown()).superRefine((spec, ctx) => {
     const result = validateTemplate(spec);
     if (result.ok) return;
-    for (const issue of result.issues) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+    for (const issue of result.issues)
+      ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
   }),
 ]);
 

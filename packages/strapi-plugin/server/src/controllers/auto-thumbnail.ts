@@ -5,9 +5,7 @@ import { body, respond, WithMeta } from './respond';
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const service = () => strapi.plugin('dynamic-image').service('autoThumbnails');
   return {
-    find: respond(
-      async () => new WithMeta(await service().rules(), { candidates: service().candidates() }),
-    ),
+    find: respond(async () => new WithMeta(await service().rules(), { candidates: service().candidates() })),
     replace: respond(
       async (ctx) => new WithMeta(await service().replace(body(ctx)), { candidates: service().candidates() }),
     ),

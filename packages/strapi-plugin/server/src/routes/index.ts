@@ -77,8 +77,18 @@ export const SETTINGS_ACTIONS = [
 ] as const;
 
 const SETTINGS_ROUTES = [
-  { method: 'GET' as const, path: '/auto-thumbnails', handler: 'auto-thumbnail.find', action: 'settings.read' },
-  { method: 'PUT' as const, path: '/auto-thumbnails', handler: 'auto-thumbnail.replace', action: 'settings.update' },
+  {
+    method: 'GET' as const,
+    path: '/auto-thumbnails',
+    handler: 'auto-thumbnail.find',
+    action: 'settings.read',
+  },
+  {
+    method: 'PUT' as const,
+    path: '/auto-thumbnails',
+    handler: 'auto-thumbnail.replace',
+    action: 'settings.update',
+  },
 ];
 
 export default {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { type AutoThumbnailRuleConfig, autoThumbnailRuleSchema } from '../config';
-import { ApiError, invalidParameter } from '../errors';
+import { type ApiError, invalidParameter } from '../errors';
 import type { JobEntry } from './jobs';
 
 const RECORD = 'plugin::dynamic-image.auto-thumbnail';
@@ -75,12 +75,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The config file's rules with their templates resolved at bootstrap: used until the settings page saves. */
   let defaults: AutoThumbnailRule[] = [];
 
-  const model = (uid: string) => strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as unknown as Model;
+  const model = (uid: string) =>
+    strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as unknown as Model;
 
   /** What a rule's content type and fields must be; the same rules for the config file and the settings page. */
   function checkFields(rule: { uid: string; videoField: string; targetField: string }, at: string): Issue[] {
     const ct = model(rule.uid);
-    if (!ct) return [{ field: `${at}uid`, rule: 'exists', message: `content type ${rule.uid} does not exist` }];
+    if (!ct)
+      return [{ field: `${at}uid`, rule: 'exists', message: `content type ${rule.uid} does not exist` }];
     const issues: Issue[] = [];
     if (ct.options?.draftAndPublish !== true) {
       issues.push({
@@ -235,24 +237,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             strapi.log.warn(`[dynamic-image] auto-thumbnail rule ${issue.field} skipped: ${issue.message}`);
         }
       }
-      strapi.eventHub.on('entry.publish', async (event: { uid?: string; entry?: Record<string, unknown> }) => {
-        if (!event?.uid || !event.entry) return;
-        const { uid, entry } = event;
-        // Detached from the publish: it has committed, and a slow job send must not hold its response.
-        setImmediate(() => {
-          this.onPublish(uid, entry).catch((err: Error) =>
-            strapi.log.error(
-              `[dynamic-image] auto-thumbnail for ${uid} ${String(entry.documentId)} not started: ${err.message}`,
-            ),
-          );
-        });
-      });
+      strapi.eventHub.on(
+        'entry.publish',
+        async (event: { uid?: string; entry?: Record<string, unknown> }) => {
+          if (!event?.uid || !event.entry) return;
+          const { uid, entry } = event;
+          // Detached from the publish: it has committed, and a slow job send must not hold its response.
+          setImmediate(() => {
+            this.onPublish(uid, entry).catch((err: Error) =>
+              strapi.log.error(
+                `[dynamic-image] auto-thumbnail for ${uid} ${String(entry.documentId)} not started: ${err.message}`,
+              ),
+            );
+          });
+        },
+      );
       strapi.eventHub.on('entry.delete', async (event: { uid?: string; entry?: Record<string, unknown> }) => {
         if (!event?.uid || !event.entry?.documentId) return;
         const { uid, entry } = event;
         setImmediate(() => {
           this.forget(uid, String(entry.documentId), (entry.locale as string | undefined) ?? null).catch(
-            (err: Error) => strapi.log.error(`[dynamic-image] auto-thumbnail record not removed: ${err.message}`),
+            (err: Error) =>
+              strapi.log.error(`[dynamic-image] auto-thumbnail record not removed: ${err.message}`),
           );
         });
       });
@@ -456,7 +462,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         let wrote = false;
         for (const row of order.filter(eligible)) {
           if (wrote) await sleep(2); // strictly later updatedAt for the row written second
-          await strapi.db.query(rule.uid).update({ where: { id: row.id }, data: { [rule.targetField]: fileId } });
+          await strapi.db
+            .query(rule.uid)
+            .update({ where: { id: row.id }, data: { [rule.targetField]: fileId } });
           wrote = true;
         }
         await strapi.db
@@ -472,9 +480,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const where: Record<string, unknown> = { documentId };
       if (localized(model(uid))) where.locale = locale;
       if ((await strapi.db.query(uid).count({ where })) > 0) return;
-      await strapi.db
-        .query(RECORD)
-        .deleteMany({ where: { entryUid: uid, entryDocumentId: documentId, entryLocale: localized(model(uid)) ? locale : null } });
+      await strapi.db.query(RECORD).deleteMany({
+        where: {
+          entryUid: uid,
+          entryDocumentId: documentId,
+          entryLocale: localized(model(uid)) ? locale : null,
+        },
+      });
     },
   };
 };

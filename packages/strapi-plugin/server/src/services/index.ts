@@ -9,4 +9,15 @@ import templates from './templates';
 import uploads from './uploads';
 import workflows from './workflows';
 
-export default { autoThumbnails, events, graphql, jobs, queue, results, signatures, templates, uploads, workflows };
+export default {
+  autoThumbnails,
+  events,
+  graphql,
+  jobs,
+  queue,
+  results,
+  signatures,
+  templates,
+  uploads,
+  workflows,
+};

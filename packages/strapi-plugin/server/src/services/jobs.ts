@@ -256,14 +256,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
       });
       if (failure.final) {
-        plugin().service('events').emitComplete({
-          VideoId: row.videoId,
-          JobId: jobId,
-          Status: 'fail',
-          ErrorCode: code,
-          ErrorMessage: failure.message,
-          ...entryEventFields(row.entry),
-        });
+        plugin()
+          .service('events')
+          .emitComplete({
+            VideoId: row.videoId,
+            JobId: jobId,
+            Status: 'fail',
+            ErrorCode: code,
+            ErrorMessage: failure.message,
+            ...entryEventFields(row.entry),
+          });
       }
     },
 
