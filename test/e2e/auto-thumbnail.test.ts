@@ -27,6 +27,7 @@ let hooks: WebhookReceiver;
 let adminToken: string;
 let apiToken: string;
 const files: Record<string, Json> = {};
+const clips: Record<string, string> = {};
 
 async function call(
   method: string,
@@ -122,7 +123,7 @@ beforeAll(async () => {
   const sample = async (kind: SampleKind, seconds: number) =>
     generateSample(binaries, kind, await mkdtemp(join(tmpdir(), 'dynamic-image-auto-')), seconds);
   // Distinct contents: the plugin rightly reuses the result of a video it has already done.
-  const clips = {
+  Object.assign(clips, {
     a: await sample('landscape', 4),
     b: await sample('portrait-rotated', 4),
     c: await sample('landscape', 5),
@@ -130,7 +131,8 @@ beforeAll(async () => {
     e: await sample('anamorphic', 4),
     f: await sample('landscape', 6),
     g: await sample('anamorphic', 5),
-  };
+  });
+  clips.retry = await sample('portrait-rotated', 6);
   const audio = await sample('audio-only', 3);
   const picture = join(await mkdtemp(join(tmpdir(), 'dynamic-image-auto-')), 'chosen.png');
   await promisify(execFile)(binaries.ffmpeg.path, [
@@ -157,7 +159,7 @@ beforeAll(async () => {
   expect(webhook.status, JSON.stringify(webhook.json)).toBe(201);
   const locale = await admin('POST', '/i18n/locales', { code: 'fr', name: 'French (fr)', isDefault: false });
   expect(locale.status, JSON.stringify(locale.json)).toBe(200);
-  for (const [key, path] of Object.entries(clips)) files[key] = await upload(path, `${key}.mp4`, 'video/mp4');
+  for (const key of 'abcdefg') files[key] = await upload(clips[key] as string, `${key}.mp4`, 'video/mp4');
   // An audio track in an .mp4: the Media Library takes it for a video; the worker finds no picture.
   files.audio = await upload(audio, 'voice-note.mp4', 'video/mp4');
   files.picture = await upload(picture, 'chosen.png', 'image/png');
@@ -477,6 +479,27 @@ describe('a video that fails', () => {
     await call('PUT', `/api/articles/${documentId}?status=published`, { body: { data: { title: 'Voice' } } });
     await settle();
     expect(await jobsOf(documentId)).toHaveLength(1);
+
+    // The file is replaced by a real video in the Media Library and the job retried: the entry gets it.
+    const form = new FormData();
+    form.append(
+      'files',
+      new Blob([await readFile(clips.retry as string)], { type: 'video/mp4' }),
+      'voice-note.mp4',
+    );
+    const replaced = await call('POST', `/api/upload?id=${files.audio?.id}`, { form });
+    expect(replaced.status, JSON.stringify(replaced.json)).toBe(200);
+    const retry = await call('POST', `/api/dynamic-image/jobs/${job.jobId}/retry`);
+    expect(retry.status, JSON.stringify(retry.json)).toBe(201);
+    expect(retry.json.data.entry).toEqual({ uid: ARTICLE, documentId, locale: 'en' });
+    const { job: retried, event: retriedEvent } = await endedJob(documentId, 2);
+    expect(retried).toMatchObject({ state: 'success', origin: 'retry', jobId: retry.json.data.jobId });
+    expect(retriedEvent).toMatchObject({ Status: 'success', EntryDocumentId: documentId });
+    const image = await dynamicImageFile(retried);
+    const after = await versions(documentId);
+    expect(after.published?.thumbnail?.id).toBe(image.fileId);
+    expect(after.draft?.thumbnail?.id).toBe(image.fileId);
+    expect(await cmStatus(documentId)).toBe('published');
   });
 });
 
