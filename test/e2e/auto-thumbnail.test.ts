@@ -230,6 +230,30 @@ describe('auto-thumbnail rules', () => {
     // Settings are for admins with the settings permission: not on the content API, not anonymous.
     expect((await call('GET', '/api/dynamic-image/auto-thumbnails')).status).toBe(404);
     expect((await call('GET', '/dynamic-image/auto-thumbnails', { token: null })).status).toBe(401);
+    // An editor (Strapi's Editor role) has no settings permission until a super admin grants it.
+    const roles = (await admin('GET', '/admin/roles')).json.data as Json[];
+    const editorRole = roles.find((r) => r.code === 'strapi-editor') as Json;
+    const invited = await admin('POST', '/admin/users', {
+      firstname: 'Eddie',
+      lastname: 'Editor',
+      email: 'eddie@example.com',
+      roles: [editorRole.id],
+    });
+    expect(invited.status, JSON.stringify(invited.json)).toBe(201);
+    const registered = await call('POST', '/admin/register', {
+      token: null,
+      body: {
+        registrationToken: invited.json.data.registrationToken,
+        userInfo: { firstname: 'Eddie', lastname: 'Editor', password: 'Editor12345!' },
+      },
+    });
+    expect(registered.status, JSON.stringify(registered.json)).toBe(200);
+    const editor = registered.json.data.token as string;
+    expect((await call('GET', '/dynamic-image/auto-thumbnails', { token: editor })).status).toBe(403);
+    expect(
+      (await call('PUT', '/dynamic-image/auto-thumbnails', { token: editor, body: { data: [] } })).status,
+    ).toBe(403);
+    expect((await admin('GET', '/dynamic-image/auto-thumbnails')).json.data).toEqual([rule]);
   });
 });
 
