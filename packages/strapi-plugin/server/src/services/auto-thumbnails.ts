@@ -237,6 +237,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             strapi.log.warn(`[dynamic-image] auto-thumbnail rule ${issue.field} skipped: ${issue.message}`);
         }
       }
+      // entry.publish rather than a Document Service middleware: create and update with status=published
+      // (REST, GraphQL) publish inside the repository without passing a 'publish' action through middlewares,
+      // and the event comes after the commit, once per published locale.
       strapi.eventHub.on(
         'entry.publish',
         async (event: { uid?: string; entry?: Record<string, unknown> }) => {
