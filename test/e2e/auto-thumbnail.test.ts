@@ -104,6 +104,8 @@ async function endedJob(documentId: string, n: number, locale = 'en') {
   return { job, event };
 }
 
+const eventsOf = (documentId: string) => hooks.events.filter((e) => e.EntryDocumentId === documentId);
+
 /** Publishing reacts after its transaction commits; give a reaction that should not happen time to show. */
 const settle = () => new Promise((r) => setTimeout(r, 2500));
 
@@ -303,6 +305,7 @@ describe('publishing an article with a video', () => {
     expect(again.status, JSON.stringify(again.json)).toBe(200);
     await settle();
     expect(await jobsOf(documentId)).toHaveLength(1);
+    expect(eventsOf(documentId)).toHaveLength(1);
     const { draft, published } = await versions(documentId);
     expect(published?.title).toBe('Launch, edited');
     expect(published?.thumbnail?.id).toBe(draft?.thumbnail?.id);
@@ -339,6 +342,7 @@ describe('publishing an article with a video', () => {
     expect(newVideo.status).toBe(200);
     await settle();
     expect(await jobsOf(documentId)).toHaveLength(2);
+    expect(eventsOf(documentId)).toHaveLength(2);
     const { draft, published } = await versions(documentId);
     expect(published?.thumbnail?.id).toBe(files.picture?.id);
     expect(draft?.thumbnail?.id).toBe(files.picture?.id);
@@ -352,7 +356,10 @@ describe('publishing an article with a video', () => {
     await settle();
     const id = created.json.data.documentId;
     expect(await jobsOf(id)).toHaveLength(0);
-    expect((await versions(id)).published?.thumbnail?.id).toBe(files.picture?.id);
+    expect(eventsOf(id)).toHaveLength(0);
+    const { draft, published } = await versions(id);
+    expect(published?.thumbnail?.id).toBe(files.picture?.id);
+    expect(draft?.thumbnail?.id).toBe(files.picture?.id);
   });
 
   it('a second article with an already-done video gets its image without a new job', async () => {
@@ -368,6 +375,7 @@ describe('publishing an article with a video', () => {
     expect(filled.published?.thumbnail?.id).toBe(expected);
     expect(filled.draft?.thumbnail?.id).toBe(expected);
     expect(await jobsOf(id)).toHaveLength(0);
+    expect(eventsOf(id)).toHaveLength(0); // no job ran for it
     expect(await cmStatus(id)).toBe('published');
   });
 
@@ -418,7 +426,30 @@ describe('publishing from the Content Manager, as the admin UI does', () => {
     });
     await settle();
     expect(await jobsOf(documentId)).toHaveLength(1);
+    expect(eventsOf(documentId)).toHaveLength(1);
     expect(await cmStatus(documentId)).toBe('published');
+  });
+
+  it('bulk publishing from the list view makes a job for each entry', async () => {
+    const ids: string[] = [];
+    for (const [i, kind] of (['landscape', 'portrait-rotated'] as const).entries()) {
+      const dir = await mkdtemp(join(tmpdir(), 'di-bulk-'));
+      const clip = await generateSample(resolveFfmpegBinaries(), kind, dir, 8);
+      const video = await upload(clip, `bulk-${i}.mp4`, 'video/mp4');
+      const draft = await admin('POST', `${CM}?locale=en`, { title: `Bulk ${i}`, video: video.id });
+      ids.push(draft.json.data.documentId);
+    }
+    const bulk = await admin('POST', `${CM}/actions/bulkPublish?locale=en`, { documentIds: ids });
+    expect(bulk.status, JSON.stringify(bulk.json)).toBe(200);
+    for (const id of ids) {
+      const { job, event } = await endedJob(id, 1);
+      expect(event).toMatchObject({ Status: 'success', EntryDocumentId: id });
+      const image = await dynamicImageFile(job);
+      const { draft, published } = await versions(id);
+      expect(published?.thumbnail?.id).toBe(image.fileId);
+      expect(draft?.thumbnail?.id).toBe(image.fileId);
+      expect(await cmStatus(id)).toBe('published');
+    }
   });
 
   it('an edit saved while the job runs still shows "modified" afterwards', async () => {
@@ -503,6 +534,7 @@ describe('a video that fails', () => {
     await call('PUT', `/api/articles/${documentId}?status=published`, { body: { data: { title: 'Voice' } } });
     await settle();
     expect(await jobsOf(documentId)).toHaveLength(1);
+    expect(eventsOf(documentId)).toHaveLength(1);
 
     // The file is replaced by a real video in the Media Library and the job retried: the entry gets it.
     const form = new FormData();
