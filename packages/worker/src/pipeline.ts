@@ -37,7 +37,7 @@ export interface PipelineOutput {
 
 // Signs in ffmpeg's log that the source itself is broken, rather than the encode.
 const DAMAGE_PATTERN =
-  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found)/i;
+  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found|Cannot determine format of input stream)/i;
 
 function stageProgress(stage: JobProgress['stage'], fraction: number): number {
   const spans: Record<JobProgress['stage'], [number, number]> = {

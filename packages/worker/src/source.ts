@@ -77,6 +77,11 @@ export const VIDEO_DEMUXERS = [
   'yuv4mpegpipe',
   'rawvideo',
   'mjpeg',
+  // Audio-only formats, read so that an audio file fails as AUDIO_ONLY rather than as a refused format.
+  'mp3',
+  'aac',
+  'flac',
+  'wav',
 ];
 
 function inputOptions(protocols: string, extra: string[] = []): string[] {
