@@ -166,7 +166,11 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
     });
 
   // The source's own file name stays at the end of the path: ffmpeg guesses some formats from it.
-  const name = origin.pathname.split('/').pop()?.replace(/[^\w.-]/g, '_') || 'source';
+  const name =
+    origin.pathname
+      .split('/')
+      .pop()
+      ?.replace(/[^\w.-]/g, '_') || 'source';
   const path = `/source/${name}`;
   const server: Server = createServer((req, res) => {
     if (req.url !== path || (req.method !== 'GET' && req.method !== 'HEAD')) {
