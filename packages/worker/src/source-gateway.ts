@@ -50,7 +50,10 @@ export function checkSourceUrl(url: URL, policy: SourcePolicy, what = 'The sourc
 }
 
 /** A DNS lookup that refuses link-local answers, used for the connection itself. */
-function policyLookup(policy: SourcePolicy, onRefused: (err: DynamicImageError) => void): LookupFunction {
+export function policyLookup(
+  policy: SourcePolicy,
+  onRefused: (err: DynamicImageError) => void,
+): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);

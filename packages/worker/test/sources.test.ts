@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWorkerOptions, workerOptionsFromEnv } from '../src/config.js';
 import { runPipeline } from '../src/pipeline.js';
 import type { SourcePolicy } from '../src/source.js';
-import { declaredSize } from '../src/source-gateway.js';
+import { declaredSize, policyLookup } from '../src/source-gateway.js';
 import { binaries, emptyDir, ffmpegChildren, jobFor, listDir, samples } from './support/helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -279,6 +279,31 @@ describe('sources given by URL', () => {
   ])('%s is UNSUPPORTED_SOURCE (file sources off)', async (url) => {
     const { error } = await run(url);
     expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+  });
+
+  it.each([
+    'http://2852039166/latest/meta-data/',
+    'http://0xA9FEA9FE/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/latest/meta-data/',
+    'http://169.254.169.254./latest/meta-data/',
+  ])('%s (the metadata address in disguise) is UNSUPPORTED_SOURCE', async (url) => {
+    const { error } = await run(url);
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(error?.message).toContain('link-local');
+  });
+
+  it('the connection-time lookup refuses link-local answers and passes others', async () => {
+    const resolve = (host: string, allowLinkLocal = false) =>
+      new Promise<{ err: Error | null; address: unknown }>((done) => {
+        const refused: Error[] = [];
+        policyLookup({ allowFile: false, allowLinkLocal }, (e) => refused.push(e))(host, {}, (err, address) =>
+          done({ err: err ?? refused[0] ?? null, address }),
+        );
+      });
+    expect((await resolve('169.254.169.254')).err).toMatchObject({ code: 'UNSUPPORTED_SOURCE' });
+    expect((await resolve('::ffff:169.254.169.254')).err).toMatchObject({ code: 'UNSUPPORTED_SOURCE' });
+    expect(await resolve('169.254.169.254', true)).toMatchObject({ err: null, address: '169.254.169.254' });
+    expect(await resolve('127.0.0.1')).toMatchObject({ err: null, address: '127.0.0.1' });
   });
 
   it('reads the declared size from Content-Range, or from Content-Length of a whole body', () => {

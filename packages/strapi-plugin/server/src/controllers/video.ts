@@ -2,18 +2,6 @@ import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
 import { body, respond } from './respond';
 
-/** A dynamic image id from the path: a positive integer, or a coded 400 (not a database error). */
-function dynamicImageId(value: unknown): number {
-  const id = Number(value);
-  if (!Number.isInteger(id) || id <= 0) {
-    throw invalidParameter(
-      'dynamicImageId',
-      `dynamicImageId must be a positive integer; got ${JSON.stringify(value)}`,
-    );
-  }
-  return id;
-}
-
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const plugin = () => strapi.plugin('dynamic-image');
   return {
@@ -26,10 +14,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }),
     /** VOD's DeleteDynamicImage: the record and its Media Library file. */
     deleteDynamicImage: respond(async (ctx) => {
-      await plugin().service('results').remove(dynamicImageId(ctx.params.dynamicImageId));
+      await plugin().service('results').remove(ctx.params.dynamicImageId);
     }),
     setCover: respond(async (ctx) => {
-      await plugin().service('results').setCover(dynamicImageId(ctx.params.dynamicImageId));
+      await plugin().service('results').setCover(ctx.params.dynamicImageId);
     }),
     /** Upload with a workflow: one multipart request with `files` and `workflowId`. */
     upload: respond(async (ctx) => {
