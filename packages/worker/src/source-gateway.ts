@@ -125,6 +125,8 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
       const req = request(url, {
         method,
         lookup,
+        // No pooled sockets: every connection goes through the policy lookup.
+        agent: false,
         headers: { ...(range ? { range } : {}), 'user-agent': 'dynamic-image-worker', accept: '*/*' },
         timeout: readTimeoutMs,
       });
