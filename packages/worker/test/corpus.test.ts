@@ -195,7 +195,7 @@ describe('the same corpus through pg-boss, to a standalone worker process', () =
     sender.on('error', () => {});
     await sender.start();
     await ensureQueues(sender, options);
-    child = spawn(process.execPath, [cli, 'work', '--allow-file-sources', '--concurrency', '2'], {
+    child = spawn(process.execPath, [cli, 'work', '--allow-file-sources', '--concurrency', '4'], {
       env: {
         ...process.env,
         DATABASE_URL: options.databaseUrl,
