@@ -574,7 +574,11 @@ async function apiTokenWith(
 describe('every route the plugin registers, against every kind of caller', () => {
   const matrix: Array<{ surface: string; caller: string; route: string; status: number; expected: string }> =
     [];
-  const wrong: string[] = [];
+  // Each test reports only its own mismatches.
+  let wrong: string[] = [];
+  beforeEach(() => {
+    wrong = [];
+  });
   const check = (
     surface: string,
     caller: string,
