@@ -18,7 +18,9 @@ export default {
       publicUrl?: string;
     };
     if (config.worker.mode !== 'embedded') return;
-    const { startWorker } = await import('@dynamic-image/worker');
+    const { startWorker, workerOptionsFromEnv } = await import('@dynamic-image/worker');
+    // The source limits read the same variables as a standalone worker's.
+    const { maxSourceBytes, sourceReadTimeoutSeconds } = workerOptionsFromEnv();
     const host = config.publicUrl ? new URL(config.publicUrl).hostname : '127.0.0.1';
     worker = await startWorker(
       {
@@ -26,6 +28,8 @@ export default {
         schema: config.queueSchema,
         workerSecret: config.workerSecret,
         allowedHosts: [host],
+        ...(maxSourceBytes ? { maxSourceBytes } : {}),
+        ...(sourceReadTimeoutSeconds ? { sourceReadTimeoutSeconds } : {}),
         pollingIntervalSeconds: 1,
         ...(config.worker.concurrency ? { concurrency: config.worker.concurrency } : {}),
       },

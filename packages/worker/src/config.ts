@@ -44,6 +44,14 @@ export const workerOptionsSchema = z
     allowedHosts: z.array(z.string().min(1)).optional(),
     /** Link-local sources (cloud metadata lives there) are refused unless this is set. */
     allowLinkLocalSources: z.boolean().default(false),
+    /** The largest http(s) source: a larger declared size is refused, and no body is read past it. */
+    maxSourceBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 ** 3),
+    /** An http(s) source that sends nothing for this long fails (the job's own limit still applies). */
+    sourceReadTimeoutSeconds: z.number().min(1).max(600).default(20),
     /** Shared with the CMS: signs results, progress and failures sent over HTTP. */
     workerSecret: z.string().min(16).optional(),
   })
@@ -91,6 +99,8 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
       env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === undefined
         ? undefined
         : env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === 'true',
+    maxSourceBytes: number(env.DYNAMIC_IMAGE_MAX_SOURCE_BYTES),
+    sourceReadTimeoutSeconds: number(env.DYNAMIC_IMAGE_SOURCE_READ_TIMEOUT_SECONDS),
     allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
       .map((h) => h.trim())
       .filter(Boolean),

@@ -92,6 +92,11 @@ export interface FfprobeRun {
   signal?: AbortSignal | undefined;
 }
 
+// A statically linked glibc still loads iconv modules from the system's gconv folder, and the
+// static ffprobe of @ffprobe-installer segfaults doing so when an MPEG-TS names its service in a DVB
+// charset. Without a gconv path the conversion fails cleanly and only that name is lost.
+const PROBE_ENV = { ...process.env, GCONV_PATH: '/nonexistent-gconv' };
+
 /**
  * ffprobe through execFile rather than fluent-ffmpeg: fluent's ffprobe has no timeout and no
  * way to kill it, and a hostile source must not be able to hang the worker.
@@ -109,6 +114,7 @@ export function runFfprobe(
         killSignal: 'SIGKILL',
         maxBuffer: 32 * 1024 * 1024,
         signal: run.signal,
+        env: PROBE_ENV,
         windowsHide: true,
       },
       (error, stdout, stderr) => {

@@ -16,6 +16,7 @@ import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '.
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { probeSource } from './probe.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
+import { openSource, type SourceGateway } from './source-gateway.js';
 
 export interface PipelineOptions {
   binaries: FfmpegBinaries;
@@ -37,7 +38,7 @@ export interface PipelineOutput {
 
 // Signs in ffmpeg's log that the source itself is broken, rather than the encode.
 const DAMAGE_PATTERN =
-  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found)/i;
+  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found|Cannot determine format of input stream)/i;
 
 function stageProgress(stage: JobProgress['stage'], fraction: number): number {
   const spans: Record<JobProgress['stage'], [number, number]> = {
@@ -133,10 +134,13 @@ export async function runPipeline<T>(
   const settings = options.encodeSettings ?? DEFAULT_ENCODE_SETTINGS;
 
   const dir = await makeTempDir(options.tmpDir);
+  let gateway: SourceGateway | null = null;
   try {
     report('fetch', 0);
-    const source = resolveSource(job.source.url, options.sourcePolicy);
-    await checkSourceAddress(source, options.sourcePolicy);
+    const resolved = resolveSource(job.source.url, options.sourcePolicy);
+    await checkSourceAddress(resolved, options.sourcePolicy);
+    gateway = await openSource(resolved, options.sourcePolicy);
+    const { source } = gateway;
     const fetchMs = performance.now() - started;
 
     report('probe', 0);
@@ -223,8 +227,16 @@ export async function runPipeline<T>(
     const delivered = await use({ result, plan, file });
     report('deliver', 1);
     return delivered;
+  } catch (err) {
+    // A refused redirect, an oversized or stalled source: ffmpeg only saw the gateway hang up, so
+    // the gateway's reason is the job's reason (a deadline that passed first stays TIMEOUT).
+    const violation = gateway?.violation();
+    const stopped = err instanceof DynamicImageError && (err.code === 'TIMEOUT' || err.code === 'CANCELLED');
+    if (violation && !stopped) throw violation;
+    throw err;
   } finally {
     clearTimeout(deadlineTimer);
+    await gateway?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -105,6 +105,8 @@ export async function startWorker(
             allowFile: options.allowFileSources,
             allowedHosts: options.allowedHosts,
             allowLinkLocal: options.allowLinkLocalSources,
+            maxBytes: options.maxSourceBytes,
+            readTimeoutSeconds: options.sourceReadTimeoutSeconds,
           },
           timeoutSeconds: options.jobTimeoutSeconds,
           signal: job.signal,

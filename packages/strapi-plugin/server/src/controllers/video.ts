@@ -14,10 +14,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }),
     /** VOD's DeleteDynamicImage: the record and its Media Library file. */
     deleteDynamicImage: respond(async (ctx) => {
-      await plugin().service('results').remove(Number(ctx.params.dynamicImageId));
+      await plugin().service('results').remove(ctx.params.dynamicImageId);
     }),
     setCover: respond(async (ctx) => {
-      await plugin().service('results').setCover(Number(ctx.params.dynamicImageId));
+      await plugin().service('results').setCover(ctx.params.dynamicImageId);
     }),
     /** Upload with a workflow: one multipart request with `files` and `workflowId`. */
     upload: respond(async (ctx) => {
@@ -36,12 +36,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           throw invalidParameter('files', `only videos can be processed; got ${mime || 'unknown type'}`);
       }
       const uploads = plugin().service('uploads');
-      const stored = await uploads.withoutHook(() =>
-        strapi
-          .plugin('upload')
-          .service('upload')
-          .upload({ data: { fileInfo: {} }, files: list.length === 1 ? list[0] : list }),
-      );
+      const stored = await uploads
+        .withoutHook(() =>
+          strapi
+            .plugin('upload')
+            .service('upload')
+            .upload({ data: { fileInfo: {} }, files: list.length === 1 ? list[0] : list }),
+        )
+        .catch((err: Error) => {
+          // The upload service's own refusals (a file name it won't take…) name no field: they are the files'.
+          if (err?.name === 'ApplicationError' || err?.name === 'ValidationError') {
+            throw invalidParameter('files', `the Media Library refused the upload: ${err.message}`);
+          }
+          throw err;
+        });
       const results = [];
       for (const file of stored as Array<{ id: number; url: string; name: string }>) {
         const run = await plugin().service('jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');

@@ -169,7 +169,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             type: 'Boolean',
             args: { dynamicImageId: nonNull(idArg()) },
             resolve: run(async (a: { dynamicImageId: string }) => {
-              await svc('results').remove(Number(a.dynamicImageId));
+              await svc('results').remove(a.dynamicImageId);
               return true;
             }),
           });

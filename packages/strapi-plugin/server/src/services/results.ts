@@ -34,6 +34,23 @@ export function presentImage(row: Record<string, unknown>) {
   };
 }
 
+/** A dynamic image id from a path or an argument: a positive integer, or a coded 400 (not a database error). */
+function dynamicImageIdOf(value: unknown): number {
+  const id =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw invalidParameter(
+      'dynamicImageId',
+      `dynamicImageId must be a positive integer; got ${JSON.stringify(value)}`,
+    );
+  }
+  return id;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const upload = () => strapi.plugin('upload').service('upload');
 
@@ -198,14 +215,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Removes the record and its Media Library file. */
-    async remove(dynamicImageId: number) {
+    async remove(id: unknown) {
+      const dynamicImageId = dynamicImageIdOf(id);
       const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId }, populate: ['file'] });
       if (!row) throw notFound('DynamicImage', dynamicImageId);
       if (row.file) await upload().remove(row.file);
       await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
     },
 
-    async setCover(dynamicImageId: number) {
+    async setCover(id: unknown) {
+      const dynamicImageId = dynamicImageIdOf(id);
       const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId } });
       if (!row) throw notFound('DynamicImage', dynamicImageId);
       await strapi.db.query(IMAGE).updateMany({ where: { videoId: row.videoId }, data: { isCover: false } });
