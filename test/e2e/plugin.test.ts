@@ -69,6 +69,14 @@ beforeAll(async () => {
   const binaries = resolveFfmpegBinaries();
   media.landscape = await generateSample(binaries, 'landscape', dir, 6);
   media.portrait = await generateSample(binaries, 'portrait-rotated', dir, 6);
+  // Other content than the landscape clip: the same bytes are never processed twice.
+  // (each in a folder of its own: a sample's file is named after its kind).
+  const landscape = async (seconds: number) =>
+    generateSample(binaries, 'landscape', await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')), seconds);
+  media.replacement = await landscape(5);
+  media.plain = await landscape(7);
+  media.twin = await landscape(8);
+  media.other = await landscape(9);
   database = await startTestDatabase();
   // The default workflow is named before it exists; it applies once the test creates it.
   // Without the example auto-thumbnail rule, whose template would be in the template list.
@@ -282,6 +290,57 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     ).toBe('InvalidVideo.NotFound');
   });
 
+  it('does not process the same content twice, whatever its file name, unless asked', async () => {
+    const first = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.twin as string, 'twin-a.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(first.status, JSON.stringify(first.json)).toBe(201);
+    const firstJobs = first.json.data[0].jobs as Json[];
+    expect(firstJobs.map((j) => j.created)).toEqual([true, true]);
+    await Promise.all(firstJobs.map((j) => waitForJob(j.jobId)));
+
+    // The same bytes under another name (Strapi gives the file another `hash`): the same jobs, no new work.
+    const second = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.twin as string, 'twin-b.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(second.status, JSON.stringify(second.json)).toBe(201);
+    const twinId = second.json.data[0].video.videoId;
+    expect(twinId).not.toBe(first.json.data[0].video.videoId);
+    expect(second.json.data[0].jobs).toMatchObject(
+      firstJobs.map((j) => ({ jobId: j.jobId, created: false, state: 'success' })),
+    );
+    expect((await call('GET', `/api/dynamic-image/jobs?videoId=${twinId}`)).json.data).toEqual([]);
+    // SubmitDynamicImageJob on the copy finds the same job too; `force` makes a new one.
+    const again = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId: twinId, templateId: webpTemplate.templateId },
+    });
+    expect(again.json.data).toMatchObject({ jobId: firstJobs[1]?.jobId, created: false });
+    const forced = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId: twinId, templateId: webpTemplate.templateId, force: true },
+    });
+    expect(forced).toMatchObject({ status: 201, json: { data: { created: true, videoId: twinId } } });
+    expect(forced.json.data.jobId).not.toBe(firstJobs[1]?.jobId);
+    expect(await waitForJob(forced.json.data.jobId)).toMatchObject({ state: 'success' });
+
+    // Other bytes make new jobs.
+    const other = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.other as string, 'twin-a.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(other.json.data[0].jobs.map((j: Json) => j.created)).toEqual([true, true]);
+    await Promise.all(other.json.data[0].jobs.map((j: Json) => waitForJob(j.jobId)));
+
+    // A deleted dynamic image no longer stands for its content: asking again makes it again.
+    const gifJob = await waitForJob(firstJobs[0]?.jobId as string);
+    expect((await call('DELETE', `/api/dynamic-image/dynamic-images/${gifJob.dynamicImageId}`)).status).toBe(
+      204,
+    );
+    const remade = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId: twinId, templateId: gifTemplate.templateId },
+    });
+    expect(remade.json.data).toMatchObject({ created: true, videoId: twinId });
+    expect(await waitForJob(remade.json.data.jobId)).toMatchObject({ state: 'success' });
+  });
+
   it('an audio-only upload ends in a fail event with AUDIO_ONLY', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
     const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 3);
@@ -331,7 +390,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     // Replacing the video's file runs the workflow again on the new content.
     const replace = await call('POST', `/upload?id=${fileId}`, {
       token: adminToken,
-      form: await videoForm(media.landscape as string, 'replacement.mp4', {}),
+      form: await videoForm(media.replacement as string, 'replacement.mp4', {}),
     });
     expect(replace.status, JSON.stringify(replace.json)).toBe(200);
     const until = Date.now() + 30_000;
@@ -348,7 +407,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
   });
 
   it('runs the default workflow for a plain content-API upload outside any bound folder', async () => {
-    const form = await videoForm(media.landscape as string, 'plain-upload.mp4', {});
+    const form = await videoForm(media.plain as string, 'plain-upload.mp4', {});
     const upload = await call('POST', '/api/upload', { form });
     expect(upload.status, JSON.stringify(upload.json)).toBe(201);
     const fileId = upload.json[0].id;

@@ -358,13 +358,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!video || !String(video.mime ?? '').startsWith('video/')) return;
       const target = published[rule.targetField] as MediaRef;
       const key = entryKey(entry.uid, entry.documentId, entry.locale, rule.targetField);
+      // The content hash: a file replaced in place keeps its id and Strapi hash, not its bytes.
+      const videoHash: string | null =
+        (await plugin().service('fileHashes').of(video)) ?? (video.hash as string | undefined) ?? null;
 
       const outcome = await strapi.db.transaction(async ({ trx }) => {
         // Two publishes of one entry at once (or two CMS instances) make one decision.
         await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`auto-thumbnail:${key}`]);
         const record = await strapi.db.query(RECORD).findOne({ where: { entryKey: key } });
         if (target && target.id !== record?.imageFileId) return null; // set by hand
-        const sameVideo = record && record.videoId === video.id && record.videoHash === (video.hash ?? null);
+        const sameVideo = record && record.videoId === video.id && record.videoHash === videoHash;
         if (sameVideo && target) return null; // our thumbnail of this video is in place
         if (sameVideo && ['queued', 'processing', 'failed'].includes((await jobState(record.jobId)) ?? '')) {
           // On its way, or failed: publishing again doesn't retry (the jobs page does).
@@ -381,7 +384,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           videoField: rule.videoField,
           targetField: rule.targetField,
           videoId: video.id,
-          videoHash: video.hash ?? null,
+          videoHash,
           templateId: rule.templateId,
           setAsCover: rule.setAsCover,
           jobId: job.jobId,

@@ -1,5 +1,6 @@
 import autoThumbnails from './auto-thumbnails';
 import events from './events';
+import fileHashes from './file-hashes';
 import graphql from './graphql';
 import jobs from './jobs';
 import queue from './queue';
@@ -12,6 +13,7 @@ import workflows from './workflows';
 export default {
   autoThumbnails,
   events,
+  fileHashes,
   graphql,
   jobs,
   queue,

@@ -203,6 +203,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!row) throw notFound('DynamicImage', dynamicImageId);
       if (row.file) await upload().remove(row.file);
       await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
+      // Its job no longer stands for the (content, template) pair: asking again makes a new one.
+      await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
     },
 
     async setCover(dynamicImageId: number) {
