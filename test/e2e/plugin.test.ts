@@ -1,7 +1,9 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QUEUE_NAMES } from '@dynamic-image/core';
 import {
+  createBoss,
   generateSample,
   inspectAnimation,
   resolveFfmpegBinaries,
@@ -269,6 +271,11 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(submitted.status).toBe(201);
     const job = await waitForJob(submitted.json.data.jobId);
     expect(job).toMatchObject({ state: 'success', result: { width: 160, height: 90, fps: 5 } });
+    // pg-boss expires the job only after its time limit (DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS, 600) plus a margin.
+    const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-expiry');
+    await boss.start();
+    expect((await boss.getJobById(QUEUE_NAMES.jobs, job.jobId))?.expireInSeconds).toBe(660);
+    await boss.stop({ graceful: false });
     const again = await call('POST', '/api/dynamic-image/jobs', {
       body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 160, fps: 5 } },
     });

@@ -1,4 +1,4 @@
-import { validateTemplate } from '@dynamic-image/core';
+import { MAX_JOB_TIMEOUT_SECONDS, validateTemplate } from '@dynamic-image/core';
 import { z } from 'zod';
 
 /** `api::article.article`-like content-type uid; existence and field kinds are checked at bootstrap. */
@@ -42,11 +42,7 @@ export const pluginConfigSchema = z
     queueSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier'),
     /** A workflow run on every uploaded video that no folder binding claims; null for none. */
     defaultWorkflow: z.string().min(1).nullable(),
-    jobTimeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(6 * 3600),
+    jobTimeoutSeconds: z.number().int().min(1).max(MAX_JOB_TIMEOUT_SECONDS),
     worker: z.strictObject({
       /** embedded: a worker runs inside this Strapi process; standalone: workers run elsewhere. */
       mode: z.enum(['embedded', 'standalone', 'off']),
