@@ -1,4 +1,6 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@dynamic-image/core';
@@ -9,6 +11,7 @@ import {
   resolveFfmpegBinaries,
   signedHeaders,
 } from '@dynamic-image/worker';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The worker's helper: DATABASE_URL when set, else an embedded Postgres in a temporary folder.
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
@@ -85,6 +88,8 @@ beforeAll(async () => {
   cms = await startCms(database.url, {
     DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social',
     DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]',
+    // A Media Library whose files have absolute URLs on another host (a CDN; here another loopback address).
+    DYNAMIC_IMAGE_ALLOWED_HOSTS: '127.0.0.1,127.0.0.2',
   });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
@@ -346,6 +351,63 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     });
     expect(remade.json.data).toMatchObject({ created: true, videoId: twinId });
     expect(await waitForJob(remade.json.data.jobId)).toMatchObject({ state: 'success' });
+  });
+
+  it('the embedded worker reads absolute source URLs on the allowed hosts only', async () => {
+    // A file as an S3 or CDN provider stores it: an absolute URL on another origin, here a proxy on
+    // 127.0.0.2 in front of the CMS. (A second loopback address, not a name: the static ffprobe from
+    // npm can't resolve host names on some machines.)
+    const cdn = createServer((req, res) => {
+      const upstream = httpRequest(
+        `${cms.url}${req.url}`,
+        { method: req.method, headers: { ...req.headers, host: new URL(cms.url).host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.2', resolve));
+    const cdnPort = (cdn.address() as AddressInfo).port;
+    const upload = await call('POST', '/api/upload', {
+      form: await videoForm(media.twin as string, 'on-a-cdn.mp4', {}),
+    });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const file = upload.json[0] as Json;
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      await db.query('update files set url = $1 where id = $2', [
+        `http://127.0.0.2:${cdnPort}${file.url}`,
+        file.id,
+      ]);
+      const allowed = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId: file.id, templateId: gifTemplate.templateId, overrideParams: { width: 200 } },
+      });
+      expect(allowed.status, JSON.stringify(allowed.json)).toBe(201);
+      const done = await waitForJob(allowed.json.data.jobId);
+      expect(done, `${done.errorCode}: ${done.errorMessage}`).toMatchObject({
+        state: 'success',
+        result: { width: 200 },
+      });
+      // 127.0.0.3 is loopback too, but not on the list.
+      await db.query('update files set url = $1 where id = $2', [
+        `http://127.0.0.3:${cdnPort}${file.url}`,
+        file.id,
+      ]);
+      const refused = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId: file.id, templateId: gifTemplate.templateId, overrideParams: { width: 208 } },
+      });
+      expect(await waitForJob(refused.json.data.jobId)).toMatchObject({
+        state: 'failed',
+        errorCode: 'UNSUPPORTED_SOURCE',
+      });
+    } finally {
+      await db.end();
+      await new Promise((resolve) => cdn.close(resolve));
+    }
   });
 
   it('an audio-only upload ends in a fail event with AUDIO_ONLY', async () => {

@@ -47,6 +47,22 @@ export const pluginConfigSchema = z
       /** embedded: a worker runs inside this Strapi process; standalone: workers run elsewhere. */
       mode: z.enum(['embedded', 'standalone', 'off']),
       concurrency: z.number().int().min(1).max(64).optional(),
+      /**
+       * Hosts the embedded worker may read sources from; '*' for any (link-local ones stay refused).
+       * Default: the public URL's host and the hosts in the upload provider's options.
+       */
+      allowedHosts: z
+        .union([
+          z.literal('*'),
+          z
+            .array(
+              z
+                .string()
+                .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address, without scheme or port'),
+            )
+            .min(1),
+        ])
+        .optional(),
     }),
     /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */
     autoThumbnail: z.array(autoThumbnailRuleSchema).default([]),

@@ -1,4 +1,5 @@
 import autoThumbnails from './auto-thumbnails';
+import embeddedWorker from './embedded-worker';
 import events from './events';
 import fileHashes from './file-hashes';
 import graphql from './graphql';
@@ -12,6 +13,7 @@ import workflows from './workflows';
 
 export default {
   autoThumbnails,
+  embeddedWorker,
   events,
   fileHashes,
   graphql,
