@@ -410,6 +410,8 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     }
   });
 
+  let failedJobId: string;
+
   it('an audio-only upload ends in a fail event with AUDIO_ONLY', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
     const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 3);
@@ -420,6 +422,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(upload.status, JSON.stringify(upload.json)).toBe(201);
     const job = await waitForJob(upload.json.data[0].jobs[0].jobId);
     expect(job).toMatchObject({ state: 'failed', errorCode: 'AUDIO_ONLY' });
+    failedJobId = job.jobId;
     const event = await hooks.waitFor((e) => (e as Json).JobId === job.jobId);
     expect(event).toMatchObject({
       Status: 'fail',
@@ -556,6 +559,190 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(shadow.errors[0].message).toMatch(/Cannot query field/);
     const anonymous = await gql('{ dynamicImageTemplates { name } }', {}, null);
     expect(anonymous.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('runs templates, workflows, jobs and results end to end through GraphQL', async () => {
+    const gql = async (query: string, variables: Json = {}) => {
+      const response = await fetch(`${cms.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as Json;
+    };
+    const ok = (answer: Json) => {
+      expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+      return answer.data as Json;
+    };
+    const code = (answer: Json) => answer.errors?.[0]?.extensions?.error?.details?.code;
+
+    const { createDynamicImageTemplate: template } = ok(
+      await gql(
+        'mutation($d: JSON!) { createDynamicImageTemplate(data: $d) { templateId name fps width captureMethod } }',
+        {
+          d: { name: 'gql-gif', format: 'gif', fps: 8, width: 256, captureMethod: 'byDuration', duration: 1 },
+        },
+      ),
+    );
+    expect(template).toMatchObject({ name: 'gql-gif', fps: 8, width: 256, captureMethod: 'byDuration' });
+    const updated = ok(
+      await gql(
+        'mutation($t: String!, $d: JSON!) { updateDynamicImageTemplate(templateId: $t, data: $d) { fps } }',
+        {
+          t: template.templateId,
+          d: { fps: 6 },
+        },
+      ),
+    );
+    expect(updated.updateDynamicImageTemplate.fps).toBe(6);
+    expect(
+      code(
+        await gql(
+          'mutation($t: String!, $d: JSON!) { updateDynamicImageTemplate(templateId: $t, data: $d) { fps } }',
+          {
+            t: template.templateId,
+            d: { width: 5000 },
+          },
+        ),
+      ),
+    ).toBe('InvalidParameter.Width');
+
+    const { createDynamicImageWorkflow: flow } = ok(
+      await gql(
+        'mutation($d: JSON!) { createDynamicImageWorkflow(data: $d) { workflowId name nodes enabled } }',
+        {
+          d: { name: 'gql-flow', nodes: [{ templateId: template.templateId }] },
+        },
+      ),
+    );
+    expect(flow).toMatchObject({
+      name: 'gql-flow',
+      enabled: true,
+      nodes: [{ templateId: template.templateId }],
+    });
+    ok(
+      await gql(
+        'mutation($w: String!, $d: JSON!) { updateDynamicImageWorkflow(workflowId: $w, data: $d) { name } }',
+        {
+          w: flow.workflowId,
+          d: { name: 'gql-flow-renamed' },
+        },
+      ),
+    );
+    expect(
+      ok(
+        await gql('query($w: String!) { dynamicImageWorkflow(workflowId: $w) { name } }', {
+          w: flow.workflowId,
+        }),
+      ).dynamicImageWorkflow.name,
+    ).toBe('gql-flow-renamed');
+    expect(
+      ok(await gql('{ dynamicImageWorkflows { workflowId } }')).dynamicImageWorkflows.map(
+        (w: Json) => w.workflowId,
+      ),
+    ).toContain(flow.workflowId);
+    // A template in use by a workflow can't be deleted.
+    expect(
+      code(
+        await gql('mutation($t: String!) { deleteDynamicImageTemplate(templateId: $t) }', {
+          t: template.templateId,
+        }),
+      ),
+    ).toBe('Forbidden.IllegalStatus');
+
+    const { submitWorkflowJob } = ok(
+      await gql(
+        'mutation($w: String!, $v: ID!) { submitWorkflowJob(workflowId: $w, videoId: $v) { jobId created } }',
+        {
+          w: flow.workflowId,
+          v: String(videoId),
+        },
+      ),
+    );
+    expect(submitWorkflowJob).toHaveLength(1);
+    const job = await waitForJob(submitWorkflowJob[0].jobId);
+    expect(job).toMatchObject({ state: 'success', result: { width: 256, fps: 6 } });
+    const listed = ok(
+      await gql('query($v: ID, $s: String) { dynamicImageJobs(videoId: $v, state: $s) { jobId state } }', {
+        v: String(videoId),
+        s: 'success',
+      }),
+    ).dynamicImageJobs as Json[];
+    expect(listed.map((j) => j.jobId)).toContain(job.jobId);
+    expect(listed.every((j) => j.state === 'success')).toBe(true);
+
+    ok(
+      await gql('mutation($d: ID!) { setDynamicImageCover(dynamicImageId: $d) }', {
+        d: String(job.dynamicImageId),
+      }),
+    );
+    const info = ok(
+      await gql(
+        'query($v: ID!) { dynamicImageVideoInfo(videoId: $v) { video coverUrl dynamicImages { dynamicImageId url isCover } } }',
+        { v: String(videoId) },
+      ),
+    ).dynamicImageVideoInfo as Json;
+    const image = info.dynamicImages.find((d: Json) => d.dynamicImageId === job.dynamicImageId);
+    expect(image).toMatchObject({ isCover: true });
+    expect(info.coverUrl).toBe(image.url);
+    expect(info.video).toMatchObject({ videoId, mime: 'video/mp4' });
+
+    expect(
+      ok(
+        await gql('mutation($d: ID!) { deleteDynamicImage(dynamicImageId: $d) }', {
+          d: String(job.dynamicImageId),
+        }),
+      ).deleteDynamicImage,
+    ).toBe(true);
+    expect((await fetch(`${cms.url}${image.url}`)).status).toBe(404);
+    const after = ok(
+      await gql('query($v: ID!) { dynamicImages(videoId: $v) { dynamicImageId } }', { v: String(videoId) }),
+    );
+    expect(after.dynamicImages.map((d: Json) => d.dynamicImageId)).not.toContain(job.dynamicImageId);
+
+    // Retry: only a failed job; it makes a new job for the same video and template.
+    expect(
+      code(
+        await gql('mutation($j: String!) { retryDynamicImageJob(jobId: $j) { jobId } }', { j: job.jobId }),
+      ),
+    ).toBe('Forbidden.IllegalStatus');
+    const retried = ok(
+      await gql('mutation($j: String!) { retryDynamicImageJob(jobId: $j) { jobId created } }', {
+        j: failedJobId,
+      }),
+    ).retryDynamicImageJob;
+    expect(retried).toMatchObject({ created: true });
+    expect(retried.jobId).not.toBe(failedJobId);
+    expect(await waitForJob(retried.jobId)).toMatchObject({
+      state: 'failed',
+      errorCode: 'AUDIO_ONLY',
+      origin: 'retry',
+    });
+
+    ok(
+      await gql('mutation($w: String!) { deleteDynamicImageWorkflow(workflowId: $w) }', {
+        w: flow.workflowId,
+      }),
+    );
+    expect(
+      code(
+        await gql('query($w: String!) { dynamicImageWorkflow(workflowId: $w) { name } }', {
+          w: flow.workflowId,
+        }),
+      ),
+    ).toBe('InvalidWorkflow.NotFound');
+    ok(
+      await gql('mutation($t: String!) { deleteDynamicImageTemplate(templateId: $t) }', {
+        t: template.templateId,
+      }),
+    );
+    expect(
+      code(
+        await gql('query($t: String!) { dynamicImageTemplate(templateId: $t) { name } }', {
+          t: template.templateId,
+        }),
+      ),
+    ).toBe('InvalidTemplate.NotFound');
   });
 
   it('refuses anonymous callers, and serves admins on the admin API', async () => {
