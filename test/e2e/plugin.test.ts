@@ -195,6 +195,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(jobs).toHaveLength(2);
     const done = await Promise.all(jobs.map((j) => waitForJob(j.jobId)));
     expect(done.map((j) => j.state)).toEqual(['success', 'success']);
+    expect(done.map((j) => j.progress)).toEqual([100, 100]);
 
     const gifJob = done[0] as Json;
     const event = await hooks.waitFor((e) => (e as Json).JobId === gifJob.jobId);
@@ -768,6 +769,128 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const admin = await call('GET', '/dynamic-image/templates', { token: adminToken });
     expect(admin.status).toBe(200);
     expect(admin.json.data).toHaveLength(2);
+  });
+
+  it('refuses to run a disabled workflow, and gets, lists and deletes workflows and templates', async () => {
+    const paused = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'paused', nodes: [{ templateId: gifTemplate.templateId }], enabled: false },
+    });
+    expect(paused.status).toBe(201);
+    const pausedId = paused.json.data.workflowId;
+    expect((await call('GET', `/api/dynamic-image/workflows/${pausedId}`)).json.data).toMatchObject({
+      name: 'paused',
+      enabled: false,
+      nodes: [{ templateId: gifTemplate.templateId }],
+    });
+    const all = (await call('GET', '/api/dynamic-image/workflows')).json.data as Json[];
+    expect(all.map((w) => w.name)).toEqual(expect.arrayContaining(['social', 'paused']));
+
+    const jobsBefore = (await call('GET', '/api/dynamic-image/jobs?limit=1000')).json.data.length;
+    const run = await call('POST', `/api/dynamic-image/workflows/${pausedId}/jobs`, { body: { videoId } });
+    expect(run).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
+    expect(run.json.error.message).toContain('disabled');
+    // Upload with a disabled workflow: refused before the file is stored.
+    const filesBefore = (await call('GET', '/api/upload/files')).json.length;
+    const upload = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.other as string, 'paused.mp4', { workflowId: pausedId }),
+    });
+    expect(upload).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
+    expect((await call('GET', '/api/upload/files')).json.length).toBe(filesBefore);
+    expect((await call('GET', '/api/dynamic-image/jobs?limit=1000')).json.data.length).toBe(jobsBefore);
+    // Enabled again, it runs.
+    await call('PUT', `/api/dynamic-image/workflows/${pausedId}`, { body: { enabled: true } });
+    const resumed = await call('POST', `/api/dynamic-image/workflows/${pausedId}/jobs`, {
+      body: { videoId },
+    });
+    expect(resumed.status, JSON.stringify(resumed.json)).toBe(201);
+
+    expect((await call('DELETE', `/api/dynamic-image/workflows/${pausedId}`)).status).toBe(204);
+    expect((await call('GET', `/api/dynamic-image/workflows/${pausedId}`)).json.error.code).toBe(
+      'InvalidWorkflow.NotFound',
+    );
+    const spare = await call('POST', '/api/dynamic-image/templates', {
+      body: { name: 'short-lived', format: 'gif', fps: 5, captureMethod: 'byDuration', duration: 1 },
+    });
+    expect((await call('DELETE', `/api/dynamic-image/templates/${spare.json.data.templateId}`)).status).toBe(
+      204,
+    );
+    expect((await call('GET', `/api/dynamic-image/templates/${spare.json.data.templateId}`)).status).toBe(
+      404,
+    );
+  });
+
+  it('sets a dynamic image as the cover, and filters jobs by state', async () => {
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    const other = images.find((i) => !i.isCover) as Json;
+    expect(other).toBeTruthy();
+    expect(
+      (await call('POST', `/api/dynamic-image/dynamic-images/${other.dynamicImageId}/cover`)).status,
+    ).toBe(204);
+    const info = (await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data;
+    expect(info.coverUrl).toBe(other.url);
+    expect(info.dynamicImages.filter((i: Json) => i.isCover).map((i: Json) => i.dynamicImageId)).toEqual([
+      other.dynamicImageId,
+    ]);
+    expect((await call('POST', '/api/dynamic-image/dynamic-images/999999/cover')).json.error.code).toBe(
+      'InvalidDynamicImage.NotFound',
+    );
+
+    const failed = (await call('GET', '/api/dynamic-image/jobs?state=failed')).json.data as Json[];
+    expect(failed.map((j) => j.jobId)).toContain(failedJobId);
+    expect(failed.every((j) => j.state === 'failed')).toBe(true);
+    const succeeded = (await call('GET', '/api/dynamic-image/jobs?state=success')).json.data as Json[];
+    expect(succeeded.length).toBeGreaterThan(0);
+    expect(succeeded.every((j) => j.state === 'success' && j.progress === 100)).toBe(true);
+  });
+
+  it('refuses an admin whose role lacks the plugin actions', async () => {
+    const roles = (await call('GET', '/admin/roles', { token: adminToken })).json.data as Json[];
+    const editorRole = roles.find((r) => r.code === 'strapi-editor') as Json;
+    const invited = await call('POST', '/admin/users', {
+      token: adminToken,
+      body: { firstname: 'Nora', lastname: 'Editor', email: 'nora@example.com', roles: [editorRole.id] },
+    });
+    expect(invited.status, JSON.stringify(invited.json)).toBe(201);
+    const registered = await call('POST', '/admin/register', {
+      token: null,
+      body: {
+        registrationToken: invited.json.data.registrationToken,
+        userInfo: { firstname: 'Nora', lastname: 'Editor', password: 'Editor12345!' },
+      },
+    });
+    const editor = registered.json.data.token as string;
+    const template = { name: 'editor-gif', format: 'gif', fps: 5, captureMethod: 'byDuration', duration: 1 };
+    const attempts: Array<[string, string, unknown?]> = [
+      ['GET', '/dynamic-image/templates'],
+      ['POST', '/dynamic-image/templates', template],
+      ['DELETE', `/dynamic-image/templates/${gifTemplate.templateId}`],
+      ['GET', '/dynamic-image/workflows'],
+      ['POST', `/dynamic-image/workflows/${workflow.workflowId}/jobs`, { videoId }],
+      ['POST', '/dynamic-image/jobs', { videoId, templateId: gifTemplate.templateId, force: true }],
+      ['GET', '/dynamic-image/jobs'],
+      ['GET', `/dynamic-image/videos/${videoId}`],
+      ['POST', '/dynamic-image/upload', {}],
+    ];
+    for (const [method, path, body] of attempts) {
+      expect((await call(method, path, { token: editor, body })).status, `${method} ${path}`).toBe(403);
+    }
+    const images = (
+      await call('GET', `/dynamic-image/videos/${videoId}/dynamic-images`, { token: adminToken })
+    ).json.data as Json[];
+    expect(
+      (await call('DELETE', `/dynamic-image/dynamic-images/${images[0]?.dynamicImageId}`, { token: editor }))
+        .status,
+    ).toBe(403);
+    // Nothing was made or removed on its behalf.
+    expect(
+      ((await call('GET', '/dynamic-image/templates', { token: adminToken })).json.data as Json[]).map(
+        (t) => t.name,
+      ),
+    ).not.toContain('editor-gif');
+    expect(
+      (await call('GET', `/dynamic-image/videos/${videoId}/dynamic-images`, { token: adminToken })).json.data,
+    ).toHaveLength(images.length);
   });
 
   it('the worker endpoint refuses forged and replayed signatures', async () => {

@@ -175,7 +175,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin) {
-      const workflow = await plugin().service('workflows').get(workflowId);
+      const workflow = await plugin().service('workflows').getRunnable(workflowId);
       await this.video(videoId);
       const jobs = [];
       for (const node of workflow.nodes) {
