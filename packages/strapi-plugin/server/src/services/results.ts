@@ -38,13 +38,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const upload = () => strapi.plugin('upload').service('upload');
 
   async function resultsFolder(): Promise<number> {
-    const existing = await strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const find = () => strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const existing = await find();
     if (existing) return existing.id;
-    const created = await strapi
-      .plugin('upload')
-      .service('folder')
-      .create({ name: RESULTS_FOLDER, parent: null });
-    return created.id;
+    // Two first results at once (two workers, two CMS instances) would both create it, and the second
+    // would break Strapi's unique folder path: the first makes it, the others wait and find it.
+    return strapi.db.transaction(async ({ trx }) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', ['dynamic-image:results-folder']);
+      const made = await find();
+      if (made) return made.id as number;
+      const created = await strapi
+        .plugin('upload')
+        .service('folder')
+        .create({ name: RESULTS_FOLDER, parent: null });
+      return created.id as number;
+    });
   }
 
   return {
