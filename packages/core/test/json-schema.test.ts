@@ -1,6 +1,6 @@
 // The exported JSON Schema must accept and refuse what core's validator does, capture-method rules
 // included, so the admin UI and API docs can rely on it.
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { templateJsonSchema, validateTemplate } from '../src/index.js';
