@@ -291,7 +291,15 @@ const captureMethodJsonSchema = Object.entries(CAPTURE_METHOD_FIELD).map(([metho
   const then: Record<string, unknown> = { required: [own], not: { required: [other] } };
   if (own === 'duration') {
     then.properties = {
-      duration: { not: { anyOf: [{ const: 0 }, { type: 'string', pattern: ZERO_TIME_PATTERN }] } },
+      // Below half a millisecond a number is 0 to core (or breaks the millisecond rule anyway).
+      duration: {
+        not: {
+          anyOf: [
+            { type: 'number', maximum: 0.0005 },
+            { type: 'string', pattern: ZERO_TIME_PATTERN },
+          ],
+        },
+      },
     };
   }
   return { if: { properties: { captureMethod: { const: method } }, required: ['captureMethod'] }, then };
