@@ -375,7 +375,21 @@ describe('publishing an article with a video', () => {
     expect(filled.published?.thumbnail?.id).toBe(expected);
     expect(filled.draft?.thumbnail?.id).toBe(expected);
     expect(await jobsOf(id)).toHaveLength(0);
-    expect(eventsOf(id)).toHaveLength(0); // no job ran for it
+    // No job ran for it, yet an event says its thumbnail is in place, naming the job that made the image.
+    const event = await hooks.waitFor((e) => e.EntryDocumentId === id);
+    expect(event).toMatchObject({
+      EventType: 'DynamicImageComplete',
+      Status: 'success',
+      JobId: first.jobId,
+      VideoId: files.a?.id,
+      DynamicImageId: first.dynamicImageId,
+      EntryUid: 'api::article.article',
+      EntryDocumentId: id,
+      Format: 'webp',
+    });
+    expect(String(event.FileURL)).toContain(String((await dynamicImageFile(first)).url));
+    await settle();
+    expect(eventsOf(id)).toHaveLength(1);
     expect(await cmStatus(id)).toBe('published');
   });
 

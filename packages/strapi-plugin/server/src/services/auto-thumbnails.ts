@@ -3,7 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { type AutoThumbnailRuleConfig, autoThumbnailRuleSchema } from '../config';
 import { type ApiError, invalidParameter } from '../errors';
-import type { JobEntry } from './jobs';
+import { entryEventFields, type JobEntry } from './jobs';
 
 const RECORD = 'plugin::dynamic-image.auto-thumbnail';
 const JOB = 'plugin::dynamic-image.job';
@@ -396,8 +396,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
         return job as { jobId: string; state: string };
       });
-      // The same video and template were done before (another entry, an upload): no new job, use its result.
-      if (outcome?.state === 'success') await this.onJobSuccess(outcome.jobId);
+      // The same video and template were done before (another entry, an upload): no new job, use its result,
+      // and say so with an event for this entry, so front ends revalidate it as after a job.
+      if (outcome?.state === 'success') {
+        await this.onJobSuccess(outcome.jobId);
+        const image = await plugin().service('results').ofJob(outcome.jobId);
+        if (image)
+          plugin()
+            .service('results')
+            .emitSuccess(image, { VideoId: video.id, ...entryEventFields(entry) });
+      }
     },
 
     /** A job succeeded: entries waiting for it (or retried into it) get its file in their target field. */
