@@ -844,6 +844,8 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(succeeded.every((j) => j.state === 'success' && j.progress === 100)).toBe(true);
   });
 
+  let editorToken: string;
+
   it('refuses an admin whose role lacks the plugin actions', async () => {
     const roles = (await call('GET', '/admin/roles', { token: adminToken })).json.data as Json[];
     const editorRole = roles.find((r) => r.code === 'strapi-editor') as Json;
@@ -860,6 +862,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       },
     });
     const editor = registered.json.data.token as string;
+    editorToken = editor;
     const template = { name: 'editor-gif', format: 'gif', fps: 5, captureMethod: 'byDuration', duration: 1 };
     const attempts: Array<[string, string, unknown?]> = [
       ['GET', '/dynamic-image/templates'],
@@ -891,6 +894,76 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(
       (await call('GET', `/dynamic-image/videos/${videoId}/dynamic-images`, { token: adminToken })).json.data,
     ).toHaveLength(images.length);
+  });
+
+  it('subscribes webhooks to DynamicImageComplete from the settings routes', async () => {
+    const admin = (method: string, body?: unknown) =>
+      call(method, '/dynamic-image/settings/webhooks', { token: adminToken, body });
+    const listed = await admin('GET');
+    expect(listed.status).toBe(200);
+    expect(listed.json.meta).toEqual({ event: 'dynamic-image.complete' });
+    expect(listed.json.data).toEqual([expect.objectContaining({ name: 'e2e', subscribed: true })]);
+
+    const second = await startWebhookReceiver();
+    try {
+      const created = await call('POST', '/admin/webhooks', {
+        token: adminToken,
+        body: { name: 'second', url: second.url, headers: {}, events: ['entry.create'] },
+      });
+      const id = created.json.data.id;
+      expect((await admin('GET')).json.data.find((w: Json) => w.id === id)).toMatchObject({
+        name: 'second',
+        subscribed: false,
+        events: ['entry.create'],
+      });
+      // Nothing is written when one id is unknown or a value is wrong.
+      const unknown = await admin('PUT', {
+        data: [
+          { id, subscribed: true },
+          { id: 999999, subscribed: true },
+        ],
+      });
+      expect(unknown).toMatchObject({ status: 404, json: { error: { code: 'InvalidWebhook.NotFound' } } });
+      const wrong = await admin('PUT', { data: [{ id, subscribed: 'yes' }] });
+      expect(wrong).toMatchObject({ status: 400, json: { error: { code: 'InvalidParameter.Data' } } });
+      expect(wrong.json.error.message).toContain('subscribed');
+      expect((await call('GET', `/admin/webhooks/${id}`, { token: adminToken })).json.data.events).toEqual([
+        'entry.create',
+      ]);
+
+      const subscribed = await admin('PUT', { data: [{ id, subscribed: true }] });
+      expect(subscribed.status, JSON.stringify(subscribed.json)).toBe(200);
+      expect(subscribed.json.data.find((w: Json) => w.id === id)).toMatchObject({ subscribed: true });
+      expect((await call('GET', `/admin/webhooks/${id}`, { token: adminToken })).json.data.events).toEqual([
+        'entry.create',
+        'dynamic-image.complete',
+      ]);
+      // It receives the event from now on...
+      const job = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 144 }, force: true },
+      });
+      await second.waitFor((e) => e.JobId === job.json.data.jobId);
+      // ...until unsubscribed; its other events stay.
+      await admin('PUT', { data: [{ id, subscribed: false }] });
+      expect((await call('GET', `/admin/webhooks/${id}`, { token: adminToken })).json.data.events).toEqual([
+        'entry.create',
+      ]);
+      const later = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 152 }, force: true },
+      });
+      await hooks.waitFor((e) => e.JobId === later.json.data.jobId);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(second.events.some((e) => e.JobId === later.json.data.jobId)).toBe(false);
+    } finally {
+      await second.close();
+    }
+    // Admins with the settings permission only; not on the content API.
+    expect((await call('GET', '/dynamic-image/settings/webhooks', { token: editorToken })).status).toBe(403);
+    expect(
+      (await call('PUT', '/dynamic-image/settings/webhooks', { token: editorToken, body: { data: [] } }))
+        .status,
+    ).toBe(403);
+    expect((await call('GET', '/api/dynamic-image/settings/webhooks')).status).toBe(404);
   });
 
   it('the worker endpoint refuses forged and replayed signatures', async () => {
