@@ -92,6 +92,12 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     concurrency: number(env.DYNAMIC_IMAGE_CONCURRENCY),
     pollingIntervalSeconds: number(env.DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS),
     retryLimit: number(env.DYNAMIC_IMAGE_RETRY_LIMIT),
+    retryDelaySeconds: number(env.DYNAMIC_IMAGE_RETRY_DELAY_SECONDS),
+    retryBackoff:
+      env.DYNAMIC_IMAGE_RETRY_BACKOFF === undefined ? undefined : env.DYNAMIC_IMAGE_RETRY_BACKOFF === 'true',
+    expireInSeconds: number(env.DYNAMIC_IMAGE_EXPIRE_SECONDS),
+    heartbeatSeconds: number(env.DYNAMIC_IMAGE_HEARTBEAT_SECONDS),
+    shutdownGraceSeconds: number(env.DYNAMIC_IMAGE_SHUTDOWN_GRACE_SECONDS),
     jobTimeoutSeconds: number(env.DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS),
     tmpDir: env.DYNAMIC_IMAGE_TMP_DIR,
     allowFileSources:

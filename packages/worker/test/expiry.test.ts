@@ -1,7 +1,7 @@
 import { jobExpireInSeconds, QUEUE_NAMES } from '@dynamic-image/core';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseWorkerOptions, WorkerConfigError } from '../src/config.js';
+import { parseWorkerOptions, WorkerConfigError, workerOptionsFromEnv } from '../src/config.js';
 import { createBoss, ensureQueues, sendJob } from '../src/queue.js';
 import { jobFor, samples } from './support/helpers.js';
 
@@ -21,6 +21,33 @@ describe('job time limits and pg-boss expiry', () => {
       /jobTimeoutSeconds: jobTimeoutSeconds must be below expireInSeconds/,
     );
     expect(() => parseWorkerOptions({ databaseUrl, jobTimeoutSeconds: 7 * 3600 })).toThrow(WorkerConfigError);
+  });
+
+  it('reads expiry, heartbeat, retries and shutdown grace from the environment', () => {
+    const options = parseWorkerOptions({
+      databaseUrl,
+      ...workerOptionsFromEnv({
+        DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS: '1800',
+        DYNAMIC_IMAGE_EXPIRE_SECONDS: '2400',
+        DYNAMIC_IMAGE_HEARTBEAT_SECONDS: '20',
+        DYNAMIC_IMAGE_RETRY_LIMIT: '4',
+        DYNAMIC_IMAGE_RETRY_DELAY_SECONDS: '10',
+        DYNAMIC_IMAGE_RETRY_BACKOFF: 'false',
+        DYNAMIC_IMAGE_SHUTDOWN_GRACE_SECONDS: '90',
+      }),
+    });
+    expect(options).toMatchObject({
+      jobTimeoutSeconds: 1800,
+      expireInSeconds: 2400,
+      heartbeatSeconds: 20,
+      retryLimit: 4,
+      retryDelaySeconds: 10,
+      retryBackoff: false,
+      shutdownGraceSeconds: 90,
+    });
+    expect(() =>
+      parseWorkerOptions({ databaseUrl, ...workerOptionsFromEnv({ DYNAMIC_IMAGE_HEARTBEAT_SECONDS: '5' }) }),
+    ).toThrow(/heartbeatSeconds/);
   });
 
   describe('on a real pg-boss', () => {
