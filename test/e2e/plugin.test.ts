@@ -384,6 +384,12 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
         `http://127.0.0.2:${cdnPort}${file.url}`,
         file.id,
       ]);
+      // The content hash stored at upload no longer matches the file's URL: the plugin reads the file
+      // from its new URL once, finds the same bytes, and reuses the earlier job.
+      const same = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId: file.id, templateId: webpTemplate.templateId },
+      });
+      expect(same.json.data).toMatchObject({ created: false, state: 'success' });
       const allowed = await call('POST', '/api/dynamic-image/jobs', {
         body: { videoId: file.id, templateId: gifTemplate.templateId, overrideParams: { width: 200 } },
       });
