@@ -375,7 +375,21 @@ describe('publishing an article with a video', () => {
     expect(filled.published?.thumbnail?.id).toBe(expected);
     expect(filled.draft?.thumbnail?.id).toBe(expected);
     expect(await jobsOf(id)).toHaveLength(0);
-    expect(eventsOf(id)).toHaveLength(0); // no job ran for it
+    // No job ran for it, yet an event says its thumbnail is in place, naming the job that made the image.
+    const event = await hooks.waitFor((e) => e.EntryDocumentId === id);
+    expect(event).toMatchObject({
+      EventType: 'DynamicImageComplete',
+      Status: 'success',
+      JobId: first.jobId,
+      VideoId: files.a?.id,
+      DynamicImageId: first.dynamicImageId,
+      EntryUid: 'api::article.article',
+      EntryDocumentId: id,
+      Format: 'webp',
+    });
+    expect(String(event.FileURL)).toContain(String((await dynamicImageFile(first)).url));
+    await settle();
+    expect(eventsOf(id)).toHaveLength(1);
     expect(await cmStatus(id)).toBe('published');
   });
 
@@ -665,5 +679,51 @@ describe('start-up configuration', () => {
     );
     expect(failure?.message).toContain('autoThumbnail.0.template.name');
     expect(failure?.message).toContain('autoThumbnail.0.template.fps');
+  });
+});
+
+describe('a video replaced in the Media Library', () => {
+  it('counts as a new video: republishing makes a new thumbnail of the new content', async () => {
+    const binaries = resolveFfmpegBinaries();
+    const original = await generateSample(
+      binaries,
+      'portrait-rotated',
+      await mkdtemp(join(tmpdir(), 'di-replace-')),
+      7,
+    );
+    // Content no other test uses: the same content would reuse its earlier thumbnail without a job.
+    const replacement = await generateSample(
+      binaries,
+      'landscape',
+      await mkdtemp(join(tmpdir(), 'di-replace-')),
+      9,
+    );
+    const video = await upload(original, 'replaced.mp4', 'video/mp4');
+    const created = await call('POST', '/api/articles?status=published', {
+      body: { data: { title: 'Replaced', video: video.id } },
+    });
+    const id = created.json.data.documentId;
+    const { job: before } = await endedJob(id, 1);
+    expect(before).toMatchObject({ state: 'success', videoId: video.id });
+    const portrait = await dynamicImageFile(before);
+    expect(portrait.height).toBeGreaterThan(portrait.width);
+
+    // Strapi keeps the file's id, url and hash when its bytes are replaced.
+    const form = new FormData();
+    form.append('files', new Blob([await readFile(replacement)], { type: 'video/mp4' }), 'replaced.mp4');
+    const replaced = await call('POST', `/upload?id=${video.id}`, { token: adminToken, form });
+    expect(replaced.status, JSON.stringify(replaced.json)).toBe(200);
+    expect(replaced.json.hash).toBe(video.hash);
+
+    await call('PUT', `/api/articles/${id}?status=published`, {
+      body: { data: { title: 'Replaced, again' } },
+    });
+    const { job: after } = await endedJob(id, 2);
+    expect(after).toMatchObject({ state: 'success', videoId: video.id });
+    const landscape = await dynamicImageFile(after);
+    expect(landscape.width).toBeGreaterThan(landscape.height);
+    const { draft, published } = await versions(id);
+    expect(published?.thumbnail?.id).toBe(landscape.fileId);
+    expect(draft?.thumbnail?.id).toBe(landscape.fileId);
   });
 });

@@ -1,8 +1,17 @@
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QUEUE_NAMES } from '@dynamic-image/core';
-import { createBoss, generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import {
+  type DynamicImageJobData,
+  type DynamicImageResult,
+  formatSignatureHeader,
+  QUEUE_NAMES,
+  RESULT_HEADER,
+  SIGNATURE_HEADER,
+  signingString,
+} from '@dynamic-image/core';
+import { createBoss, generateSample, resolveFfmpegBinaries, runPipeline } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
@@ -122,6 +131,79 @@ describe('two CMS instances behind one database', () => {
       Status: 'fail',
       ErrorCode: 'TIMEOUT',
       VideoId: videoId,
+    });
+  });
+
+  it('the same signed result posted twice to each instance makes one dynamic image and one event', async () => {
+    const submitted = await call(a, 'POST', '/jobs', { videoId, templateId, overrideParams: { width: 180 } });
+    expect(submitted.status).toBe(201);
+    const jobId = submitted.json.data.jobId as string;
+    const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-twice');
+    boss.on('error', () => {});
+    await boss.start();
+    try {
+      // Plays the part of a worker whose deliveries are repeated (a retry after a lost answer).
+      const [job] = await boss.fetch<DynamicImageJobData | string>(QUEUE_NAMES.jobs, { batchSize: 1 });
+      const data = (typeof job?.data === 'string' ? JSON.parse(job.data) : job?.data) as DynamicImageJobData;
+      expect(data.jobId).toBe(jobId);
+      if (data.delivery.kind !== 'http') throw new Error('http delivery expected');
+      const urls = [data.delivery.url, data.delivery.url.replace(a.url, b.url)];
+      expect(urls[1]).not.toBe(urls[0]);
+      // Signed with different timestamps: a byte-identical request would be refused as a replay.
+      const post = (url: string, bytes: Buffer, result: DynamicImageResult, secondsAgo: number) => {
+        const timestamp = Math.floor(Date.now() / 1000) - secondsAgo;
+        const target = new URL(url);
+        const bodySha = createHash('sha256').update(bytes).digest('hex');
+        const hmac = createHmac('sha256', a.secret)
+          .update(signingString(timestamp, 'POST', target.pathname, bodySha))
+          .digest('hex');
+        return fetch(target, {
+          method: 'POST',
+          body: bytes,
+          headers: {
+            'content-type': 'application/octet-stream',
+            [SIGNATURE_HEADER]: formatSignatureHeader(timestamp, hmac),
+            [RESULT_HEADER]: Buffer.from(JSON.stringify(result)).toString('base64url'),
+          },
+        }).then((r) => r.status);
+      };
+      await runPipeline(
+        data,
+        {
+          binaries: resolveFfmpegBinaries(),
+          tmpDir: await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
+          sourcePolicy: { allowFile: false },
+          timeoutSeconds: 60,
+        },
+        async (output) => {
+          const bytes = await readFile(output.file);
+          // At once to both instances, then again to each.
+          expect(
+            await Promise.all([
+              post(urls[0] as string, bytes, output.result, 0),
+              post(urls[1] as string, bytes, output.result, 1),
+            ]),
+          ).toEqual([200, 200]);
+          expect(await post(urls[1] as string, bytes, output.result, 2)).toBe(200);
+          expect(await post(urls[0] as string, bytes, output.result, 3)).toBe(200);
+          return output.result;
+        },
+      );
+      await boss.complete(QUEUE_NAMES.jobs, job?.id as string);
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+    const done = (await call(b, 'GET', `/jobs/${jobId}`)).json.data;
+    expect(done).toMatchObject({ state: 'success', progress: 100, result: { width: 180 } });
+    const images = (await call(a, 'GET', `/videos/${videoId}/dynamic-images`)).json.data as Json[];
+    expect(images.filter((i) => i.jobId === jobId)).toHaveLength(1);
+    await hooks.waitFor((e) => e.JobId === jobId);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(hooks.events.filter((e) => e.JobId === jobId)).toHaveLength(1);
+    expect(hooks.events.find((e) => e.JobId === jobId)).toMatchObject({
+      Status: 'success',
+      DynamicImageId: done.dynamicImageId,
+      Width: 180,
     });
   });
 });

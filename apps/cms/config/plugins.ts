@@ -26,6 +26,14 @@ function rulesFromEnv(text: string): unknown {
   }
 }
 
+function hostsFromEnv(text: string): '*' | string[] {
+  if (text.trim() === '*') return '*';
+  return text
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+}
+
 export default ({
   env,
 }: {
@@ -44,6 +52,10 @@ export default ({
         mode: env('DYNAMIC_IMAGE_WORKER_MODE', 'embedded'),
         ...(env('DYNAMIC_IMAGE_CONCURRENCY', '')
           ? { concurrency: env.int('DYNAMIC_IMAGE_CONCURRENCY') }
+          : {}),
+        // `*` for any host; a comma-separated list; unset: the public URL's host and the upload provider's.
+        ...(env('DYNAMIC_IMAGE_ALLOWED_HOSTS', '')
+          ? { allowedHosts: hostsFromEnv(env('DYNAMIC_IMAGE_ALLOWED_HOSTS')) }
           : {}),
       },
     },

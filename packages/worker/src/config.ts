@@ -1,6 +1,7 @@
 // Every worker option is validated here, once, like pg-boss's attorney: a wrong value stops
 // start-up with a message that names the option.
 import { availableParallelism, tmpdir } from 'node:os';
+import { jobExpireInSeconds, MAX_JOB_TIMEOUT_SECONDS, QUEUE_DEFAULTS } from '@dynamic-image/core';
 import { z } from 'zod';
 
 export const workerOptionsSchema = z
@@ -22,18 +23,23 @@ export const workerOptionsSchema = z
     retryLimit: z.number().int().min(0).max(20).default(2),
     retryDelaySeconds: z.number().int().min(0).default(5),
     retryBackoff: z.boolean().default(true),
-    /** A job in hand longer than this is failed and retried elsewhere. */
+    /**
+     * The queue's expiry, for jobs sent without their own: a job in hand longer than this is failed and
+     * retried elsewhere. Jobs sent by the CMS and `sendJob` carry their time limit plus a margin.
+     */
     expireInSeconds: z
       .number()
       .int()
       .min(10)
-      .default(15 * 60),
+      .max(24 * 3600)
+      .optional(),
     /** A worker that dies (kill -9) stops its heartbeat; its job is retried after this long. */
     heartbeatSeconds: z.number().int().min(10).default(30),
     jobTimeoutSeconds: z
       .number()
       .int()
       .min(1)
+      .max(MAX_JOB_TIMEOUT_SECONDS)
       .default(10 * 60),
     shutdownGraceSeconds: z.number().min(0).default(30),
     tmpDir: z
@@ -56,10 +62,16 @@ export const workerOptionsSchema = z
     workerSecret: z.string().min(16).optional(),
   })
   .strict()
-  .refine((o) => o.jobTimeoutSeconds < o.expireInSeconds, {
+  .refine((o) => o.expireInSeconds === undefined || o.jobTimeoutSeconds < o.expireInSeconds, {
     message: 'jobTimeoutSeconds must be below expireInSeconds, so a job times out before pg-boss expires it',
     path: ['jobTimeoutSeconds'],
-  });
+  })
+  .transform((o) => ({
+    ...o,
+    // By default the queue's expiry follows the time limit, so a long limit needs nothing else.
+    expireInSeconds:
+      o.expireInSeconds ?? Math.max(QUEUE_DEFAULTS.expireInSeconds, jobExpireInSeconds(o.jobTimeoutSeconds)),
+  }));
 
 export type WorkerOptionsInput = z.input<typeof workerOptionsSchema>;
 export type WorkerOptions = z.output<typeof workerOptionsSchema>;
@@ -88,6 +100,12 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     concurrency: number(env.DYNAMIC_IMAGE_CONCURRENCY),
     pollingIntervalSeconds: number(env.DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS),
     retryLimit: number(env.DYNAMIC_IMAGE_RETRY_LIMIT),
+    retryDelaySeconds: number(env.DYNAMIC_IMAGE_RETRY_DELAY_SECONDS),
+    retryBackoff:
+      env.DYNAMIC_IMAGE_RETRY_BACKOFF === undefined ? undefined : env.DYNAMIC_IMAGE_RETRY_BACKOFF === 'true',
+    expireInSeconds: number(env.DYNAMIC_IMAGE_EXPIRE_SECONDS),
+    heartbeatSeconds: number(env.DYNAMIC_IMAGE_HEARTBEAT_SECONDS),
+    shutdownGraceSeconds: number(env.DYNAMIC_IMAGE_SHUTDOWN_GRACE_SECONDS),
     jobTimeoutSeconds: number(env.DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS),
     tmpDir: env.DYNAMIC_IMAGE_TMP_DIR,
     allowFileSources:

@@ -1,7 +1,7 @@
 // pg-boss set-up: the queue, its dead-letter queue and how jobs are sent. The worker loop lives in worker.ts.
 
 import { createHash } from 'node:crypto';
-import { type DynamicImageJobData, QUEUE_NAMES } from '@dynamic-image/core';
+import { type DynamicImageJobData, jobExpireInSeconds, QUEUE_NAMES } from '@dynamic-image/core';
 import { PgBoss, type SendOptions } from 'pg-boss';
 import type { WorkerOptions } from './config.js';
 
@@ -60,12 +60,14 @@ export function queueJobId(jobId: string): string {
 
 /**
  * Sends a job under an id derived from its jobId, so sending the same job twice (a retried
- * request, two CMS instances) queues it once: the second send returns null.
+ * request, two CMS instances) queues it once: the second send returns null. A job with a time
+ * limit expires in pg-boss only after it (plus a margin), whatever the queue's expiry.
  */
 export async function sendJob(
   boss: PgBoss,
   data: DynamicImageJobData,
   options: SendOptions = {},
 ): Promise<string | null> {
-  return boss.send(QUEUE_NAMES.jobs, data, { ...options, id: queueJobId(data.jobId) });
+  const expiry = data.timeoutSeconds ? { expireInSeconds: jobExpireInSeconds(data.timeoutSeconds) } : {};
+  return boss.send(QUEUE_NAMES.jobs, data, { ...expiry, ...options, id: queueJobId(data.jobId) });
 }

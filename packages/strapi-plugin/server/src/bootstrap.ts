@@ -22,4 +22,5 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.plugin('dynamic-image').service('queue').start();
   strapi.plugin('dynamic-image').service('uploads').subscribe();
   await strapi.plugin('dynamic-image').service('autoThumbnails').bootstrap();
+  strapi.plugin('dynamic-image').service('embeddedWorker').watch();
 };

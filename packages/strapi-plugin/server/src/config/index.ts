@@ -1,4 +1,4 @@
-import { validateTemplate } from '@dynamic-image/core';
+import { MAX_JOB_TIMEOUT_SECONDS, validateTemplate } from '@dynamic-image/core';
 import { z } from 'zod';
 
 /** `api::article.article`-like content-type uid; existence and field kinds are checked at bootstrap. */
@@ -42,15 +42,27 @@ export const pluginConfigSchema = z
     queueSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier'),
     /** A workflow run on every uploaded video that no folder binding claims; null for none. */
     defaultWorkflow: z.string().min(1).nullable(),
-    jobTimeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(6 * 3600),
+    jobTimeoutSeconds: z.number().int().min(1).max(MAX_JOB_TIMEOUT_SECONDS),
     worker: z.strictObject({
       /** embedded: a worker runs inside this Strapi process; standalone: workers run elsewhere. */
       mode: z.enum(['embedded', 'standalone', 'off']),
       concurrency: z.number().int().min(1).max(64).optional(),
+      /**
+       * Hosts the embedded worker may read sources from; '*' for any (link-local ones stay refused).
+       * Default: the public URL's host and the hosts in the upload provider's options.
+       */
+      allowedHosts: z
+        .union([
+          z.literal('*'),
+          z
+            .array(
+              z
+                .string()
+                .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address, without scheme or port'),
+            )
+            .min(1),
+        ])
+        .optional(),
     }),
     /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */
     autoThumbnail: z.array(autoThumbnailRuleSchema).default([]),

@@ -1,5 +1,6 @@
 import autoThumbnail from './auto-thumbnail/schema.json';
 import dynamicImage from './dynamic-image/schema.json';
+import fileHash from './file-hash/schema.json';
 import job from './job/schema.json';
 import template from './template/schema.json';
 import workflow from './workflow/schema.json';
@@ -10,4 +11,5 @@ export default {
   job: { schema: job },
   'dynamic-image': { schema: dynamicImage },
   'auto-thumbnail': { schema: autoThumbnail },
+  'file-hash': { schema: fileHash },
 };

@@ -25,7 +25,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (typeof workflowId !== 'string' || !workflowId) {
         throw invalidParameter('workflowId', `workflowId is required; got ${JSON.stringify(workflowId)}`);
       }
-      const workflow = await plugin().service('workflows').get(workflowId);
+      // Checked before the file is stored: a refused request leaves nothing behind.
+      const workflow = await plugin().service('workflows').getRunnable(workflowId);
       const files = (ctx.request as unknown as { files?: Record<string, unknown> }).files?.files;
       if (!files || (Array.isArray(files) && files.length === 0))
         throw invalidParameter('files', 'a video file is required');

@@ -89,6 +89,14 @@ const SETTINGS_ROUTES = [
     handler: 'auto-thumbnail.replace',
     action: 'settings.update',
   },
+  // Which webhooks receive DynamicImageComplete (Strapi's Webhooks page can't show the event).
+  { method: 'GET' as const, path: '/settings/webhooks', handler: 'webhook.find', action: 'settings.read' },
+  {
+    method: 'PUT' as const,
+    path: '/settings/webhooks',
+    handler: 'webhook.replace',
+    action: 'settings.update',
+  },
 ];
 
 export default {

@@ -3,7 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { type AutoThumbnailRuleConfig, autoThumbnailRuleSchema } from '../config';
 import { type ApiError, invalidParameter } from '../errors';
-import type { JobEntry } from './jobs';
+import { entryEventFields, type JobEntry } from './jobs';
 
 const RECORD = 'plugin::dynamic-image.auto-thumbnail';
 const JOB = 'plugin::dynamic-image.job';
@@ -358,13 +358,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!video || !String(video.mime ?? '').startsWith('video/')) return;
       const target = published[rule.targetField] as MediaRef;
       const key = entryKey(entry.uid, entry.documentId, entry.locale, rule.targetField);
+      // The content hash: a file replaced in place keeps its id and Strapi hash, not its bytes.
+      const videoHash: string | null =
+        (await plugin().service('fileHashes').of(video)) ?? (video.hash as string | undefined) ?? null;
 
       const outcome = await strapi.db.transaction(async ({ trx }) => {
         // Two publishes of one entry at once (or two CMS instances) make one decision.
         await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`auto-thumbnail:${key}`]);
         const record = await strapi.db.query(RECORD).findOne({ where: { entryKey: key } });
         if (target && target.id !== record?.imageFileId) return null; // set by hand
-        const sameVideo = record && record.videoId === video.id && record.videoHash === (video.hash ?? null);
+        const sameVideo = record && record.videoId === video.id && record.videoHash === videoHash;
         if (sameVideo && target) return null; // our thumbnail of this video is in place
         if (sameVideo && ['queued', 'processing', 'failed'].includes((await jobState(record.jobId)) ?? '')) {
           // On its way, or failed: publishing again doesn't retry (the jobs page does).
@@ -381,7 +384,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           videoField: rule.videoField,
           targetField: rule.targetField,
           videoId: video.id,
-          videoHash: video.hash ?? null,
+          videoHash,
           templateId: rule.templateId,
           setAsCover: rule.setAsCover,
           jobId: job.jobId,
@@ -393,8 +396,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
         return job as { jobId: string; state: string };
       });
-      // The same video and template were done before (another entry, an upload): no new job, use its result.
-      if (outcome?.state === 'success') await this.onJobSuccess(outcome.jobId);
+      // The same video and template were done before (another entry, an upload): no new job, use its result,
+      // and say so with an event for this entry, so front ends revalidate it as after a job.
+      if (outcome?.state === 'success') {
+        await this.onJobSuccess(outcome.jobId);
+        const image = await plugin().service('results').ofJob(outcome.jobId);
+        if (image)
+          plugin()
+            .service('results')
+            .emitSuccess(image, { VideoId: video.id, ...entryEventFields(entry) });
+      }
     },
 
     /** A job succeeded: entries waiting for it (or retried into it) get its file in their target field. */

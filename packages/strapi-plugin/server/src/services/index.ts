@@ -1,5 +1,7 @@
 import autoThumbnails from './auto-thumbnails';
+import embeddedWorker from './embedded-worker';
 import events from './events';
+import fileHashes from './file-hashes';
 import graphql from './graphql';
 import jobs from './jobs';
 import queue from './queue';
@@ -11,7 +13,9 @@ import workflows from './workflows';
 
 export default {
   autoThumbnails,
+  embeddedWorker,
   events,
+  fileHashes,
   graphql,
   jobs,
   queue,

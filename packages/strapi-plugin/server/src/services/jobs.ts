@@ -117,9 +117,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (err instanceof TemplateValidationError) throw fromValidation(err);
         throw err;
       }
-      // The same file content and the same resolved template make the same dynamic image.
+      // The same file content and the same resolved template make the same dynamic image. A file
+      // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
+      const content =
+        (await plugin().service('fileHashes').of(video)) ??
+        `file:${video.id}:${video.hash}:${video.updatedAt}`;
       const dedupeKey = createHash('sha256')
-        .update(`${video.hash}:${video.size}:${stable(template)}`)
+        .update(`${content}:${stable(template)}`)
         .digest('hex');
 
       return strapi.db.transaction(async ({ trx }) => {
@@ -171,7 +175,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin) {
-      const workflow = await plugin().service('workflows').get(workflowId);
+      const workflow = await plugin().service('workflows').getRunnable(workflowId);
       await this.video(videoId);
       const jobs = [];
       for (const node of workflow.nodes) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { ApiError, invalidParameter, notFound } from '../errors';
+import type { DynamicImageCompleteEvent } from './events';
 import { entryEventFields } from './jobs';
 
 const JOB = 'plugin::dynamic-image.job';
@@ -55,13 +56,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const upload = () => strapi.plugin('upload').service('upload');
 
   async function resultsFolder(): Promise<number> {
-    const existing = await strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const find = () => strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const existing = await find();
     if (existing) return existing.id;
-    const created = await strapi
-      .plugin('upload')
-      .service('folder')
-      .create({ name: RESULTS_FOLDER, parent: null });
-    return created.id;
+    // Two first results at once (two workers, two CMS instances) would both create it, and the second
+    // would break Strapi's unique folder path: the first makes it, the others wait and find it.
+    return strapi.db.transaction(async ({ trx }) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', ['dynamic-image:results-folder']);
+      const made = await find();
+      if (made) return made.id as number;
+      const created = await strapi
+        .plugin('upload')
+        .service('folder')
+        .create({ name: RESULTS_FOLDER, parent: null });
+      return created.id as number;
+    });
   }
 
   return {
@@ -174,7 +183,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { dynamicImage: presentImage(image), created: true, entry: job.entry };
       })) as Stored;
       if (stored.created) {
-        const d = stored.dynamicImage;
         // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
         await strapi
           .plugin('dynamic-image')
@@ -183,28 +191,43 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .catch((err: Error) =>
             strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`),
           );
-        strapi
-          .plugin('dynamic-image')
-          .service('events')
-          .emitComplete({
-            VideoId: d.videoId as number,
-            JobId: jobId,
-            Status: 'success',
-            DynamicImageId: d.dynamicImageId as number,
-            FileURL: new URL(
-              String(d.url),
-              strapi.plugin('dynamic-image').service('jobs').publicUrl(),
-            ).toString(),
-            FileSize: d.size as number,
-            Width: d.width as number,
-            Height: d.height as number,
-            Fps: d.fps,
-            Format: d.format as string,
-            Duration: d.duration,
-            ...entryEventFields(stored.entry),
-          });
+        this.emitSuccess(stored.dynamicImage, { ...entryEventFields(stored.entry) });
       }
       return stored.dynamicImage;
+    },
+
+    /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
+    emitSuccess(d: ReturnType<typeof presentImage>, extra: Partial<DynamicImageCompleteEvent> = {}) {
+      strapi
+        .plugin('dynamic-image')
+        .service('events')
+        .emitComplete({
+          VideoId: d.videoId as number,
+          JobId: d.jobId as string,
+          Status: 'success',
+          DynamicImageId: d.dynamicImageId as number,
+          FileURL: new URL(
+            String(d.url),
+            strapi.plugin('dynamic-image').service('jobs').publicUrl(),
+          ).toString(),
+          FileSize: d.size as number,
+          Width: d.width as number,
+          Height: d.height as number,
+          Fps: d.fps,
+          Format: d.format as string,
+          Duration: d.duration,
+          ...extra,
+        });
+    },
+
+    /** The dynamic image a job made, if it still exists. */
+    async ofJob(jobId: string): Promise<ReturnType<typeof presentImage> | null> {
+      const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
+      if (!job?.dynamicImageId) return null;
+      const row = await strapi.db
+        .query(IMAGE)
+        .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
+      return row ? presentImage(row) : null;
     },
 
     async listForVideo(videoId: number) {
@@ -221,6 +244,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!row) throw notFound('DynamicImage', dynamicImageId);
       if (row.file) await upload().remove(row.file);
       await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
+      // Its job no longer stands for the (content, template) pair: asking again makes a new one.
+      await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
     },
 
     async setCover(id: unknown) {
