@@ -30,6 +30,11 @@ export const workerOptionsSchema = z
       .default(15 * 60),
     /** A worker that dies (kill -9) stops its heartbeat; its job is retried after this long. */
     heartbeatSeconds: z.number().int().min(10).default(30),
+    /**
+     * How often this worker looks for jobs whose heartbeat stopped (and expired jobs). pg-boss's
+     * default of 60 s would add up to a minute to every retry after a worker dies.
+     */
+    superviseIntervalSeconds: z.number().int().min(1).max(3600).default(10),
     jobTimeoutSeconds: z
       .number()
       .int()
@@ -80,6 +85,9 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     concurrency: number(env.DYNAMIC_IMAGE_CONCURRENCY),
     pollingIntervalSeconds: number(env.DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS),
     retryLimit: number(env.DYNAMIC_IMAGE_RETRY_LIMIT),
+    retryDelaySeconds: number(env.DYNAMIC_IMAGE_RETRY_DELAY_SECONDS),
+    heartbeatSeconds: number(env.DYNAMIC_IMAGE_HEARTBEAT_SECONDS),
+    superviseIntervalSeconds: number(env.DYNAMIC_IMAGE_SUPERVISE_INTERVAL_SECONDS),
     jobTimeoutSeconds: number(env.DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS),
     tmpDir: env.DYNAMIC_IMAGE_TMP_DIR,
     allowFileSources:
