@@ -24,6 +24,8 @@ export interface HttpDeliveryOptions {
    * 5xx (a restart, a database outage). The CMS stores one result per job, so re-sending is safe.
    */
   retryForMs?: number;
+  /** Told of each failed attempt that will be tried again. */
+  onRetry?: (error: DynamicImageError, waitMs: number) => void;
   fetch?: typeof fetch;
 }
 
@@ -98,6 +100,7 @@ async function post(
     const outcome = await postOnce(options, url, body, headers);
     if (!outcome) return;
     if (!outcome.transient || Date.now() + wait > giveUpAt) throw outcome.error;
+    options.onRetry?.(outcome.error, wait);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
