@@ -204,6 +204,18 @@ export async function jobRows(databaseUrl: string, jobIds: string[]): Promise<Jo
   );
 }
 
+/** pg-boss's view: how many of these jobs it started more than once (retry_count > 0). */
+export async function queueRetries(databaseUrl: string, jobIds: string[]): Promise<number> {
+  const [row] = await queryRows<{ retried: number; total: number }>(
+    databaseUrl,
+    `select count(*) filter (where retry_count > 0)::int as retried, count(*)::int as total
+       from pgboss.job where name = 'dynamic-image.jobs' and id = any($1::uuid[])`,
+    [jobIds],
+  );
+  if (row?.total !== jobIds.length) throw new Error(`pg-boss holds ${row?.total} of ${jobIds.length} jobs`);
+  return row.retried;
+}
+
 /** Waits until every job is `success` or `failed` (or the time is up) and returns the rows. */
 export async function waitForFinalStates(
   databaseUrl: string,

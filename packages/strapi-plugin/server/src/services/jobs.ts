@@ -207,8 +207,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
-      await strapi.db.query(JOB).update({
-        where: { jobId },
+      // Conditional: a progress report can arrive after the result (reports aren't awaited), and
+      // must not turn a finished job back into a processing one.
+      await strapi.db.query(JOB).updateMany({
+        where: { jobId, state: { $notIn: ['success', 'failed'] } },
         data: {
           state: 'processing',
           progress: Math.max(0, Math.min(99, Math.round(progress.percent))),
