@@ -6,6 +6,7 @@ import { createBoss, generateSample, resolveFfmpegBinaries } from '@dynamic-imag
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { leftovers, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 type Json = Record<string, any>;
@@ -52,6 +53,8 @@ describe('two CMS instances behind one database', () => {
   let videoId: number;
   let templateId: string;
   let queuedJobId: string;
+  let workflowId: string;
+  let overrideJobId: string;
 
   it('an upload makes its jobs once, and the same job asked of both instances at once is made once', async () => {
     templateId = (
@@ -65,6 +68,7 @@ describe('two CMS instances behind one database', () => {
     ).json.data.templateId;
     const workflow = (await call(a, 'POST', '/workflows', { name: 'twice', nodes: [{ templateId }] })).json
       .data;
+    workflowId = workflow.workflowId;
     const clip = await generateSample(
       resolveFfmpegBinaries(),
       'landscape',
@@ -87,6 +91,7 @@ describe('two CMS instances behind one database', () => {
       call(b, 'POST', '/jobs', { videoId, templateId, ...override }),
     ]);
     expect(fromA.json.data.jobId).toBe(fromB.json.data.jobId);
+    overrideJobId = fromA.json.data.jobId;
     expect([fromA.json.data.created, fromB.json.data.created].sort()).toEqual([false, true]);
     expect((await call(a, 'GET', `/jobs?videoId=${videoId}`)).json.data).toHaveLength(2);
   });
@@ -123,5 +128,37 @@ describe('two CMS instances behind one database', () => {
       ErrorCode: 'TIMEOUT',
       VideoId: videoId,
     });
+  });
+
+  it('jobs done by a standalone worker are stored once, and each event is sent once', async () => {
+    const worker = await startWorkerProcess({ name: 'instances', databaseUrl: database.url, secret: a.secret });
+    try {
+      // Another clip (another hash), uploaded through the second instance; the job made by the
+      // first test through the first instance is still queued and is taken now as well.
+      const clip = await generateSample(
+        resolveFfmpegBinaries(),
+        'landscape',
+        await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
+        4,
+      );
+      const form = new FormData();
+      form.append('workflowId', workflowId);
+      form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip4.mp4');
+      const upload = await call(b, 'POST', '/upload', undefined, form);
+      expect(upload.json.data[0].jobs).toHaveLength(1);
+      const jobIds = [upload.json.data[0].jobs[0].jobId as string, overrideJobId];
+      const rows = await waitForFinalStates(database.url, jobIds, 60_000);
+      expect(rows.map((r) => [r.state, r.images, r.files]), worker.log()).toEqual([
+        ['success', 1, 1],
+        ['success', 1, 1],
+      ]);
+      await new Promise((r) => setTimeout(r, 3000));
+      for (const jobId of jobIds) {
+        expect(hooks.events.filter((e) => e.JobId === jobId).map((e) => e.Status)).toEqual(['success']);
+      }
+      expect(await leftovers(worker.tmpDir)).toEqual([]);
+    } finally {
+      await worker.kill('SIGTERM');
+    }
   });
 });

@@ -204,16 +204,28 @@ export async function jobRows(databaseUrl: string, jobIds: string[]): Promise<Jo
   );
 }
 
-/** pg-boss's view: how many of these jobs it started more than once (retry_count > 0). */
-export async function queueRetries(databaseUrl: string, jobIds: string[]): Promise<number> {
-  const [row] = await queryRows<{ retried: number; total: number }>(
+/** pg-boss's view: the jobs it started more than once (retry_count > 0). */
+export async function queueRetries(databaseUrl: string, jobIds: string[]): Promise<string[]> {
+  const rows = await queryRows<{ id: string; retried: boolean }>(
     databaseUrl,
-    `select count(*) filter (where retry_count > 0)::int as retried, count(*)::int as total
-       from pgboss.job where name = 'dynamic-image.jobs' and id = any($1::uuid[])`,
+    `select id::text, retry_count > 0 as retried from pgboss.job
+      where name = 'dynamic-image.jobs' and id = any($1::uuid[])`,
     [jobIds],
   );
-  if (row?.total !== jobIds.length) throw new Error(`pg-boss holds ${row?.total} of ${jobIds.length} jobs`);
-  return row.retried;
+  if (rows.length !== jobIds.length) throw new Error(`pg-boss holds ${rows.length} of ${jobIds.length} jobs`);
+  return rows.filter((r) => r.retried).map((r) => r.id);
+}
+
+/** The lines of these logs that mention any of these jobs: what to show when a check fails. */
+export function linesAbout(jobIds: string[], logs: Array<{ name: string; log(): string }>): string {
+  return logs
+    .flatMap(({ name, log }) =>
+      log()
+        .split('\n')
+        .filter((line) => jobIds.some((id) => line.includes(id)))
+        .map((line) => `${name}: ${line}`),
+    )
+    .join('\n');
 }
 
 /** Waits until every job is `success` or `failed` (or the time is up) and returns the rows. */

@@ -96,7 +96,9 @@ async function post(
   retry: boolean,
 ): Promise<void> {
   const giveUpAt = Date.now() + (retry ? (options.retryForMs ?? 120_000) : 0);
-  for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+  // From one second up: a signature is made per second (its timestamp), and the CMS refuses one
+  // it has already seen, so a re-send within the same second would be taken for a replay.
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 8000)) {
     const outcome = await postOnce(options, url, body, headers);
     if (!outcome) return;
     if (!outcome.transient || Date.now() + wait > giveUpAt) throw outcome.error;

@@ -129,6 +129,7 @@ export async function startWorker(
           return output.result;
         },
       );
+      log(`job ${job_.jobId} attempt ${attempt} done in ${result.timings.totalMs} ms`);
       await hooks.onOutcome?.({ status: 'success', jobId: job_.jobId, attempt, result });
       return { id: job.id, status: 'completed', output: { status: 'success', result } };
     } catch (err) {

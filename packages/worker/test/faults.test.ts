@@ -90,7 +90,7 @@ describe('httpDelivery', () => {
       }) as typeof fetch,
     });
     await delivery.failure(job, { code: 'TIMEOUT', message: 'm', attempt: 1, final: true });
-    expect(retries).toEqual([250, 500, 1000]);
+    expect(retries).toEqual([1000, 2000, 4000]);
     expect(seen).toHaveLength(4);
   });
 
@@ -114,7 +114,7 @@ describe('httpDelivery', () => {
     let calls = 0;
     const delivery = httpDelivery({
       secret: 'a-secret-of-sixteen-chars',
-      retryForMs: 600,
+      retryForMs: 2500,
       fetch: (async () => {
         calls++;
         return new Response('', { status: 503 });
@@ -124,6 +124,6 @@ describe('httpDelivery', () => {
       .failure(job, { code: 'TIMEOUT', message: 'm', attempt: 1, final: true })
       .catch((err) => err);
     expect(error.code).toBe('DELIVERY_FAILED');
-    expect(calls).toBe(2); // at 0 and 250 ms; the next would be past 600
+    expect(calls).toBe(2); // at 0 and 1000 ms; the next would be past 2500
   });
 });

@@ -37,13 +37,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const upload = () => strapi.plugin('upload').service('upload');
 
   async function resultsFolder(): Promise<number> {
-    const existing = await strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const find = () => strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const existing = await find();
     if (existing) return existing.id;
-    const created = await strapi
-      .plugin('upload')
-      .service('folder')
-      .create({ name: RESULTS_FOLDER, parent: null });
-    return created.id;
+    // The first results of several workers (or CMS instances) arrive together: one makes the
+    // folder, the others wait and find it. Unserialised, they collided on the folder's path (a 500).
+    const id = await strapi.db.transaction(async ({ trx }) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', ['dynamic-image:results-folder']);
+      const made = await find();
+      if (made) return made.id;
+      const created = await strapi
+        .plugin('upload')
+        .service('folder')
+        .create({ name: RESULTS_FOLDER, parent: null });
+      return created.id;
+    });
+    return id as number;
   }
 
   return {
