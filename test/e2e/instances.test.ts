@@ -54,7 +54,6 @@ describe('two CMS instances behind one database', () => {
   let templateId: string;
   let queuedJobId: string;
   let workflowId: string;
-  let overrideJobId: string;
 
   it('an upload makes its jobs once, and the same job asked of both instances at once is made once', async () => {
     templateId = (
@@ -91,7 +90,6 @@ describe('two CMS instances behind one database', () => {
       call(b, 'POST', '/jobs', { videoId, templateId, ...override }),
     ]);
     expect(fromA.json.data.jobId).toBe(fromB.json.data.jobId);
-    overrideJobId = fromA.json.data.jobId;
     expect([fromA.json.data.created, fromB.json.data.created].sort()).toEqual([false, true]);
     expect((await call(a, 'GET', `/jobs?videoId=${videoId}`)).json.data).toHaveLength(2);
   });
@@ -130,11 +128,15 @@ describe('two CMS instances behind one database', () => {
     });
   });
 
-  it('jobs done by a standalone worker are stored once, and each event is sent once', async () => {
-    const worker = await startWorkerProcess({ name: 'instances', databaseUrl: database.url, secret: a.secret });
+  it('a job done by a standalone worker is stored once, and its event is sent once', async () => {
+    const worker = await startWorkerProcess({
+      name: 'instances',
+      databaseUrl: database.url,
+      secret: a.secret,
+    });
     try {
-      // Another clip (another hash), uploaded through the second instance; the job made by the
-      // first test through the first instance is still queued and is taken now as well.
+      // Another clip (another hash), uploaded through the second instance; both instances send
+      // webhooks, and only the one that stores the result may send its event.
       const clip = await generateSample(
         resolveFfmpegBinaries(),
         'landscape',
@@ -146,12 +148,12 @@ describe('two CMS instances behind one database', () => {
       form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip4.mp4');
       const upload = await call(b, 'POST', '/upload', undefined, form);
       expect(upload.json.data[0].jobs).toHaveLength(1);
-      const jobIds = [upload.json.data[0].jobs[0].jobId as string, overrideJobId];
+      const jobIds = [upload.json.data[0].jobs[0].jobId as string];
       const rows = await waitForFinalStates(database.url, jobIds, 60_000);
-      expect(rows.map((r) => [r.state, r.images, r.files]), worker.log()).toEqual([
-        ['success', 1, 1],
-        ['success', 1, 1],
-      ]);
+      expect(
+        rows.map((r) => [r.state, r.images, r.files]),
+        worker.log(),
+      ).toEqual([['success', 1, 1]]);
       await new Promise((r) => setTimeout(r, 3000));
       for (const jobId of jobIds) {
         expect(hooks.events.filter((e) => e.JobId === jobId).map((e) => e.Status)).toEqual(['success']);

@@ -3,8 +3,8 @@
 // the lab's addresses. Every job runs once, one lost host loses no job, and (with
 // `npm run reliability`) the rate with 1, 2, 3 and 4 workers is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, freePort, type RunningCms, startCms } from '../support/cms.js';
 import {
   apiClient,
@@ -20,8 +20,8 @@ import {
   submitJobs,
   summarise,
   uploadClip,
-  waitForFinalStates,
   type WorkerProcess,
+  waitForFinalStates,
 } from '../support/fleet.js';
 import { createLab, type Host, type Lab, netnsUnavailable } from '../support/netns.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -65,7 +65,10 @@ async function removeWorkers() {
 /** Jobs finished per host, from the workers' `done` lines. */
 function perHost(jobIds: string[]) {
   return Object.fromEntries(
-    running.map(({ worker }) => [worker.name, jobIds.filter((id) => worker.log().includes(`job ${id} attempt 1 done`)).length]),
+    running.map(({ worker }) => [
+      worker.name,
+      jobIds.filter((id) => worker.log().includes(`job ${id} attempt 1 done`)).length,
+    ]),
   );
 }
 
@@ -99,7 +102,12 @@ describe.skipIf(unavailable !== null)('standalone workers on hosts of their own'
     await fetch(`${cms.url}/admin/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
-      body: JSON.stringify({ name: 'scale', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
+      body: JSON.stringify({
+        name: 'scale',
+        url: hooks.url,
+        headers: {},
+        events: ['dynamic-image.complete'],
+      }),
     });
     videoId = await uploadClip(call, cms.url, apiToken, 4);
   }, 300_000);
@@ -120,11 +128,25 @@ describe.skipIf(unavailable !== null)('standalone workers on hosts of their own'
       const jobIds = await submitJobs(call, videoId, templateId, FULL ? 60 : 9);
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 120_000);
       await sleep(1000);
-      expect({ ...summarise(rows, hooks.events), jobs: rows.length }).toEqual({ ...CLEAN, jobs: jobIds.length });
+      expect({ ...summarise(rows, hooks.events), jobs: rows.length }).toEqual({
+        ...CLEAN,
+        jobs: jobIds.length,
+      });
       expect(rows.every((r) => r.state === 'success')).toBe(true);
       const retried = await queueRetries(database.url, jobIds);
-      const cmsErrors = cms.log().split('\n').filter((l) => /error/i.test(l)).slice(-40).join('\n');
-      expect(retried, `${linesAbout(retried, running.map(({ worker }) => worker))}\n${cmsErrors}`).toEqual([]);
+      const cmsErrors = cms
+        .log()
+        .split('\n')
+        .filter((l) => /error/i.test(l))
+        .slice(-40)
+        .join('\n');
+      expect(
+        retried,
+        `${linesAbout(
+          retried,
+          running.map(({ worker }) => worker),
+        )}\n${cmsErrors}`,
+      ).toEqual([]);
       const shares = perHost(jobIds);
       // Each job was done by exactly one host, and every host took some.
       expect(Object.values(shares).reduce((a, b) => a + b, 0)).toBe(jobIds.length);
@@ -162,12 +184,18 @@ describe.skipIf(unavailable !== null)('standalone workers on hosts of their own'
 
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 150_000);
       await sleep(1000);
-      expect({ ...summarise(rows, hooks.events), jobs: rows.length }).toEqual({ ...CLEAN, jobs: jobIds.length });
+      expect({ ...summarise(rows, hooks.events), jobs: rows.length }).toEqual({
+        ...CLEAN,
+        jobs: jobIds.length,
+      });
       expect(rows.every((r) => r.state === 'success')).toBe(true);
       // What the lost host had in hand ran again, and nothing else (concurrency 1: one job).
       const retried = await queueRetries(database.url, jobIds);
       const all = [...running.map(({ worker }) => worker), lost.worker];
-      expect(retried.length, `${linesAbout(retried, all)}\n--- lost:\n${lost.worker.log()}\n${JSON.stringify(rows)}`).toBe(1);
+      expect(
+        retried.length,
+        `${linesAbout(retried, all)}\n--- lost:\n${lost.worker.log()}\n${JSON.stringify(rows)}`,
+      ).toBe(1);
       for (const { worker } of running) expect(await leftovers(worker.tmpDir)).toEqual([]);
       console.log(
         `[scale-out] lost ${lost.host.name} mid-encode: ${jobIds.length} jobs all succeeded once, ${retried.length} ran again`,
@@ -196,7 +224,9 @@ describe.skipIf(unavailable !== null)('standalone workers on hosts of their own'
         rates[count] = Math.round((jobIds.length / (span?.seconds ?? 1)) * 60);
         await removeWorkers();
       }
-      console.log(`[scale-out] jobs/min by workers (one job at a time each, on hosts of their own): ${JSON.stringify(rates)}`);
+      console.log(
+        `[scale-out] jobs/min by workers (one job at a time each, on hosts of their own): ${JSON.stringify(rates)}`,
+      );
       expect(rates[2]).toBeGreaterThan(rates[1] as number);
     },
     1_800_000,

@@ -1,7 +1,7 @@
 // Hosts for scale-out tests: network namespaces joined to this machine by veth pairs, in a private
 // /24 (10.231.x.0/24) that nothing else here uses. Each namespace routes only that /24, so a
 // worker inside can reach the shared services and nothing else. Everything made is torn down.
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { ip } from './fleet.js';
 
 export interface Host {
