@@ -8,6 +8,7 @@ import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { repoRoot } from './cms.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: API answers are read loosely in tests.
 export type Json = Record<string, any>;
 
 /** `RELIABILITY_SCALE=full` (npm run reliability) runs the heavy versions; CI runs the small ones. */
