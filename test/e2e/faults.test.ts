@@ -102,7 +102,7 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
       const retries = { DYNAMIC_IMAGE_RETRY_LIMIT: '10' };
       for (const name of ['k1', 'k2', 'k3']) await startWorker(name, retries);
       const templateId = await template('kill-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
-      const jobCount = FULL ? 24 : 6;
+      const jobCount = FULL ? 40 : 6;
       const killsWanted = FULL ? 8 : 2;
       const jobIds = await submitJobs(call, videoId, templateId, jobCount);
 
