@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import {
   apiClient,
@@ -155,6 +156,34 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
   );
 });
 
+describe('a worker that dies with no retries left', () => {
+  afterAll(stopWorkers);
+
+  it('its job ends failed, with its event, through the dead-letter queue', async () => {
+    const worker = await startWorker('last', { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+    const templateId = await template('dead-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
+    const [jobId] = await submitJobs(call, videoId, templateId, 1);
+    const deadline = Date.now() + 60_000;
+    while ((await childPids(worker.pid, 'ffmpeg')).length === 0 && Date.now() < deadline) await sleep(100);
+    await worker.kill('SIGKILL');
+    workers.splice(workers.indexOf(worker), 1);
+    const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
+    await sleep(1500);
+    expect(rows[0]).toMatchObject({ state: 'failed', errorCode: 'INTERNAL', images: 0, files: 0 });
+    const [row] = await queryRows<{ message: string }>(
+      database.url,
+      'select error_message as message from dynamic_image_jobs where job_id = $1',
+      [jobId],
+    );
+    expect(row?.message).toMatch(/its last worker stopped without a result/);
+    expect({ ...summarise(rows, hooks.events), jobs: 0 }).toEqual({ ...CLEAN, jobs: 0 });
+    // The next worker on that folder clears what the dead one left.
+    const next = await startWorker('next', {}, worker.tmpDir);
+    expect(next.log()).toMatch(/removed 1 job folder/);
+    expect(await leftovers(worker.tmpDir)).toEqual([]);
+  }, 120_000);
+});
+
 describe('the CMS killed while workers deliver results', () => {
   afterAll(stopWorkers);
 
@@ -276,6 +305,12 @@ describe('a temporary folder that is full or read-only', () => {
       const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
       await sleep(1500);
       expect(rows[0], worker.log()).toMatchObject({ state: 'failed', errorCode: 'STORAGE_UNAVAILABLE' });
+      const [row] = await queryRows<{ message: string }>(
+        database.url,
+        'select error_message as message from dynamic_image_jobs where job_id = $1',
+        [jobId],
+      );
+      console.log(`[faults] ${kind} temporary folder: ${row?.message.slice(0, 160)}`);
       expect({ ...summarise(rows, hooks.events), jobs: 0 }).toEqual({ ...CLEAN, jobs: 0 });
       expect(await isRunning(worker.pid)).toBe(true);
       expect(await leftovers(dir)).toEqual([]);

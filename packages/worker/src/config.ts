@@ -1,6 +1,7 @@
 // Every worker option is validated here, once, like pg-boss's attorney: a wrong value stops
 // start-up with a message that names the option.
 import { availableParallelism, tmpdir } from 'node:os';
+import { QUEUE_DEFAULTS } from '@dynamic-image/core';
 import { z } from 'zod';
 
 export const workerOptionsSchema = z
@@ -34,7 +35,12 @@ export const workerOptionsSchema = z
      * How often this worker looks for jobs whose heartbeat stopped (and expired jobs). pg-boss's
      * default of 60 s would add up to a minute to every retry after a worker dies.
      */
-    superviseIntervalSeconds: z.number().int().min(1).max(3600).default(10),
+    superviseIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(QUEUE_DEFAULTS.superviseIntervalSeconds),
     jobTimeoutSeconds: z
       .number()
       .int()
