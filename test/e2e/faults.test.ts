@@ -84,7 +84,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
     body: JSON.stringify({ name: 'faults', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
-  videoId = await uploadClip(call, cms.url, apiToken, 6);
+  videoId = await uploadClip(cms.url, apiToken, 6);
 });
 
 afterAll(async () => {

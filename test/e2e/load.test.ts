@@ -98,7 +98,7 @@ describe(`${JOBS} short jobs queued at once`, () => {
   it(
     'all complete once, memory stays flat, and the rate is recorded',
     async () => {
-      const videoId = await uploadClip(call, cms.url, apiToken, 2);
+      const videoId = await uploadClip(cms.url, apiToken, 2);
       const template = await call('POST', '/templates', {
         name: 'load-gif',
         format: 'gif',

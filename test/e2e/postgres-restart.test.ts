@@ -83,7 +83,7 @@ describe('PostgreSQL restarted while jobs are queued and running', () => {
   it(
     'the CMS and the workers reconnect by themselves; every job ends once',
     async () => {
-      const videoId = await uploadClip(call, cms.url, apiToken, 4);
+      const videoId = await uploadClip(cms.url, apiToken, 4);
       const template = await call('POST', '/templates', {
         name: 'pg-restart-gif',
         format: 'gif',

@@ -109,7 +109,7 @@ describe.skipIf(unavailable !== null)('standalone workers on hosts of their own'
         events: ['dynamic-image.complete'],
       }),
     });
-    videoId = await uploadClip(call, cms.url, apiToken, 4);
+    videoId = await uploadClip(cms.url, apiToken, 4);
   }, 300_000);
 
   afterAll(async () => {

@@ -147,7 +147,7 @@ export function apiClient(baseUrl: () => string, token: string): Call {
 }
 
 /** Uploads a generated clip to the Media Library (no workflow: no job) and returns its videoId. */
-export async function uploadClip(call: Call, baseUrl: string, token: string, seconds = 3): Promise<number> {
+export async function uploadClip(baseUrl: string, token: string, seconds = 3): Promise<number> {
   const clip = await generateSample(
     resolveFfmpegBinaries(),
     'landscape',
@@ -164,7 +164,6 @@ export async function uploadClip(call: Call, baseUrl: string, token: string, sec
   const files = (await response.json()) as Array<{ id: number }>;
   if (!response.ok || !files[0])
     throw new Error(`upload failed: ${response.status} ${JSON.stringify(files)}`);
-  void call;
   return files[0].id;
 }
 
