@@ -25,7 +25,8 @@ import {
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
-const JOBS = FULL ? 500 : 40;
+// RELIABILITY_LOAD_JOBS overrides the count, for a longer look at memory.
+const JOBS = Number(process.env.RELIABILITY_LOAD_JOBS) || (FULL ? 500 : 40);
 const WORKERS = 2;
 
 let database: TestDatabase;
@@ -152,6 +153,12 @@ describe(`${JOBS} short jobs queued at once`, () => {
       );
       const perMinute = (JOBS / (span?.seconds ?? 1)) * 60;
       const trend = memoryTrend(samples, Math.min(10, JOBS / 4));
+      // RSS (MB) as the run went on, at each tenth of the jobs done.
+      const course = Array.from({ length: 10 }, (_, i) => {
+        const sample = samples.find((x) => x.done >= ((i + 1) * JOBS) / 10) ?? samples.at(-1);
+        return Object.fromEntries(Object.entries(sample?.rss ?? {}).map(([k, v]) => [k, Math.round(v / 1024)]));
+      });
+      console.log(`[load] RSS (MB) at each tenth of the jobs: ${JSON.stringify(course)}`);
       console.log(
         `[load] ${JOBS} jobs, ${WORKERS} workers × 1: queued in ${submitSeconds.toFixed(1)} s, ` +
           `done in ${span?.seconds.toFixed(1)} s = ${perMinute.toFixed(0)} jobs/min; ` +
