@@ -156,7 +156,9 @@ describe(`${JOBS} short jobs queued at once`, () => {
       // RSS (MB) as the run went on, at each tenth of the jobs done.
       const course = Array.from({ length: 10 }, (_, i) => {
         const sample = samples.find((x) => x.done >= ((i + 1) * JOBS) / 10) ?? samples.at(-1);
-        return Object.fromEntries(Object.entries(sample?.rss ?? {}).map(([k, v]) => [k, Math.round(v / 1024)]));
+        return Object.fromEntries(
+          Object.entries(sample?.rss ?? {}).map(([k, v]) => [k, Math.round(v / 1024)]),
+        );
       });
       console.log(`[load] RSS (MB) at each tenth of the jobs: ${JSON.stringify(course)}`);
       console.log(
