@@ -22,6 +22,7 @@ import {
   FULL,
   isRunning,
   leftovers,
+  removeWorkerDirs,
   sleep,
   startWorkerProcess,
   submitJobs,
@@ -92,6 +93,7 @@ afterAll(async () => {
   await cms?.stop();
   await hooks?.close();
   await database?.stop();
+  await removeWorkerDirs();
 });
 
 describe('kill -9 of standalone workers in the middle of encoding', () => {

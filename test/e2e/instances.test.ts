@@ -6,7 +6,7 @@ import { createBoss, generateSample, resolveFfmpegBinaries } from '@dynamic-imag
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
-import { leftovers, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
+import { leftovers, removeWorkerDirs, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 type Json = Record<string, any>;
@@ -161,6 +161,7 @@ describe('two CMS instances behind one database', () => {
       expect(await leftovers(worker.tmpDir)).toEqual([]);
     } finally {
       await worker.kill('SIGTERM');
+      await removeWorkerDirs();
     }
   });
 });

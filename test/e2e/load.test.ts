@@ -15,6 +15,7 @@ import {
   leftovers,
   median,
   queueRetries,
+  removeWorkerDirs,
   rssKb,
   startWorkerProcess,
   submitJobs,
@@ -65,6 +66,7 @@ afterAll(async () => {
   await cms?.stop();
   await hooks?.close();
   await database?.stop();
+  await removeWorkerDirs();
 });
 
 interface Sample {

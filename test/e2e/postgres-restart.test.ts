@@ -18,6 +18,7 @@ import {
   FULL,
   isRunning,
   leftovers,
+  removeWorkerDirs,
   sleep,
   startWorkerProcess,
   submitJobs,
@@ -77,6 +78,7 @@ afterAll(async () => {
   await hooks?.close();
   await postgres?.stop().catch(() => {});
   if (dir) await rm(dir, { recursive: true, force: true });
+  await removeWorkerDirs();
 });
 
 describe('PostgreSQL restarted while jobs are queued and running', () => {

@@ -1,6 +1,6 @@
 // Real worker processes, the CMS's API, and the checks every fault and load test ends with.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,9 +45,20 @@ export interface WorkerProcessOptions {
   netns?: string;
 }
 
+// Temporary folders made for workers here, removed by removeWorkerDirs() when a test file ends.
+const madeDirs: string[] = [];
+
+export async function removeWorkerDirs(): Promise<void> {
+  for (const dir of madeDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
 /** `dynamic-image work` as its own process, ready once it says it is working. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const tmpDir = options.tmpDir ?? (await mkdtemp(join(tmpdir(), `dynamic-image-tmp-${options.name}-`)));
+  let tmpDir = options.tmpDir;
+  if (!tmpDir) {
+    tmpDir = await mkdtemp(join(tmpdir(), `dynamic-image-tmp-${options.name}-`));
+    madeDirs.push(tmpDir);
+  }
   const cli = [join(repoRoot, 'packages', 'worker', 'dist', 'cli.js'), 'work'];
   cli.push('--concurrency', String(options.concurrency ?? 1));
   const [command, args] = options.netns
@@ -148,14 +159,11 @@ export function apiClient(baseUrl: () => string, token: string): Call {
 
 /** Uploads a generated clip to the Media Library (no workflow: no job) and returns its videoId. */
 export async function uploadClip(baseUrl: string, token: string, seconds = 3): Promise<number> {
-  const clip = await generateSample(
-    resolveFfmpegBinaries(),
-    'landscape',
-    await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
-    seconds,
-  );
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
+  const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, seconds);
   const form = new FormData();
   form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
+  await rm(dir, { recursive: true, force: true });
   const response = await fetch(`${baseUrl}/api/upload`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
