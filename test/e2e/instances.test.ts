@@ -15,6 +15,7 @@ import { createBoss, generateSample, resolveFfmpegBinaries, runPipeline } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { leftovers, removeWorkerDirs, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 type Json = Record<string, any>;
@@ -61,6 +62,7 @@ describe('two CMS instances behind one database', () => {
   let videoId: number;
   let templateId: string;
   let queuedJobId: string;
+  let workflowId: string;
 
   it('an upload makes its jobs once, and the same job asked of both instances at once is made once', async () => {
     templateId = (
@@ -74,6 +76,7 @@ describe('two CMS instances behind one database', () => {
     ).json.data.templateId;
     const workflow = (await call(a, 'POST', '/workflows', { name: 'twice', nodes: [{ templateId }] })).json
       .data;
+    workflowId = workflow.workflowId;
     const clip = await generateSample(
       resolveFfmpegBinaries(),
       'landscape',
@@ -205,5 +208,42 @@ describe('two CMS instances behind one database', () => {
       DynamicImageId: done.dynamicImageId,
       Width: 180,
     });
+  });
+
+  it('a job done by a standalone worker is stored once, and its event is sent once', async () => {
+    const worker = await startWorkerProcess({
+      name: 'instances',
+      databaseUrl: database.url,
+      secret: a.secret,
+    });
+    try {
+      // Another clip (another hash), uploaded through the second instance; both instances send
+      // webhooks, and only the one that stores the result may send its event.
+      const clip = await generateSample(
+        resolveFfmpegBinaries(),
+        'landscape',
+        await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
+        4,
+      );
+      const form = new FormData();
+      form.append('workflowId', workflowId);
+      form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip4.mp4');
+      const upload = await call(b, 'POST', '/upload', undefined, form);
+      expect(upload.json.data[0].jobs).toHaveLength(1);
+      const jobIds = [upload.json.data[0].jobs[0].jobId as string];
+      const rows = await waitForFinalStates(database.url, jobIds, 60_000);
+      expect(
+        rows.map((r) => [r.state, r.images, r.files]),
+        worker.log(),
+      ).toEqual([['success', 1, 1]]);
+      await new Promise((r) => setTimeout(r, 3000));
+      for (const jobId of jobIds) {
+        expect(hooks.events.filter((e) => e.JobId === jobId).map((e) => e.Status)).toEqual(['success']);
+      }
+      expect(await leftovers(worker.tmpDir)).toEqual([]);
+    } finally {
+      await worker.kill('SIGTERM');
+      await removeWorkerDirs();
+    }
   });
 });

@@ -159,6 +159,11 @@ export const QUEUE_DEFAULTS = {
   retryBackoff: true,
   expireInSeconds: 15 * 60,
   heartbeatSeconds: 30,
+  /**
+   * How often each pg-boss instance (CMS or worker) looks for jobs whose heartbeat stopped; pg-boss's
+   * own 60 s would leave a dead worker's job waiting up to a minute more.
+   */
+  superviseIntervalSeconds: 10,
 } as const;
 
 /** How long past its time limit pg-boss lets a job run: time for the worker to kill ffmpeg and report. */

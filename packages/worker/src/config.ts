@@ -35,6 +35,16 @@ export const workerOptionsSchema = z
       .optional(),
     /** A worker that dies (kill -9) stops its heartbeat; its job is retried after this long. */
     heartbeatSeconds: z.number().int().min(10).default(30),
+    /**
+     * How often this worker looks for jobs whose heartbeat stopped (and expired jobs). pg-boss's
+     * default of 60 s would add up to a minute to every retry after a worker dies.
+     */
+    superviseIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(QUEUE_DEFAULTS.superviseIntervalSeconds),
     jobTimeoutSeconds: z
       .number()
       .int()
@@ -106,6 +116,7 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     expireInSeconds: number(env.DYNAMIC_IMAGE_EXPIRE_SECONDS),
     heartbeatSeconds: number(env.DYNAMIC_IMAGE_HEARTBEAT_SECONDS),
     shutdownGraceSeconds: number(env.DYNAMIC_IMAGE_SHUTDOWN_GRACE_SECONDS),
+    superviseIntervalSeconds: number(env.DYNAMIC_IMAGE_SUPERVISE_INTERVAL_SECONDS),
     jobTimeoutSeconds: number(env.DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS),
     tmpDir: env.DYNAMIC_IMAGE_TMP_DIR,
     allowFileSources:

@@ -53,20 +53,29 @@ export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ s
 
     let stderr = '';
     let ending: FfmpegFailureKind | null = null;
+    let spawned = false;
     const stop = (kind: FfmpegFailureKind) => {
       if (ending) return;
       ending = kind;
-      command.kill('SIGKILL');
+      if (spawned) return void command.kill('SIGKILL');
+      // fluent-ffmpeg runs `ffmpeg -formats`/`-encoders` once before the first encode; if that
+      // hangs, there is no process to kill yet. Settle now, and kill the encode if it ever starts.
+      settle();
+      reject(new FfmpegError(kind, `ffmpeg ${kind} before it started`, stderr));
     };
-    const timer = setTimeout(() => stop('timeout'), run.timeoutMs);
-    const onAbort = () => stop('aborted');
-    if (run.signal?.aborted) onAbort();
-    run.signal?.addEventListener('abort', onAbort, { once: true });
     const settle = () => {
       clearTimeout(timer);
       run.signal?.removeEventListener('abort', onAbort);
     };
+    const timer = setTimeout(() => stop('timeout'), run.timeoutMs);
+    const onAbort = () => stop('aborted');
+    if (run.signal?.aborted) onAbort();
+    else run.signal?.addEventListener('abort', onAbort, { once: true });
 
+    command.on('start', () => {
+      spawned = true;
+      if (ending) command.kill('SIGKILL');
+    });
     command.on('stderr', (line: string) => {
       stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
       const seconds = run.onTime ? parseStatusTime(line) : null;

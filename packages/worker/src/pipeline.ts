@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   DynamicImageError,
@@ -100,9 +101,40 @@ export function verifyAnimation(info: AnimationInfo, plan: DynamicImagePlan, std
   throw new DynamicImageError('OUTPUT_INVALID', message, { problems });
 }
 
+// A job's folder is named after the host and process that made it, so a worker starting later can
+// tell the folders of a process that died (kill -9, OOM) from those of a live one, and remove them.
+const JOB_DIR_PREFIX = 'dynamic-image-job-';
+const jobDirPrefix = () => `${JOB_DIR_PREFIX}${hostname().replace(/[^A-Za-z0-9.]/g, '_')}-${process.pid}-`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes job folders left in `root` by dead worker processes of this host; returns how many.
+ * Folders of other hosts (a shared volume) and of live processes are left alone.
+ */
+export async function removeStaleJobDirs(root: string): Promise<number> {
+  const host = hostname().replace(/[^A-Za-z0-9.]/g, '_');
+  const pattern = new RegExp(`^${JOB_DIR_PREFIX}${host.replace(/\./g, '\\.')}-(\\d+)-`);
+  let removed = 0;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
+    removed++;
+  }
+  return removed;
+}
+
 async function makeTempDir(root: string): Promise<string> {
   try {
-    return await mkdtemp(join(root, 'dynamic-image-'));
+    return await mkdtemp(join(root, jobDirPrefix()));
   } catch (err) {
     throw new DynamicImageError(
       'STORAGE_UNAVAILABLE',

@@ -17,9 +17,11 @@ export type QueueOptions = Pick<
 >;
 
 export function createBoss(
-  options: Pick<WorkerOptions, 'databaseUrl' | 'schema'>,
+  options: Pick<WorkerOptions, 'databaseUrl' | 'schema'> &
+    Partial<Pick<WorkerOptions, 'superviseIntervalSeconds'>>,
   applicationName: string,
 ): PgBoss {
+  const supervise = options.superviseIntervalSeconds;
   return new PgBoss({
     connectionString: options.databaseUrl,
     schema: options.schema,
@@ -27,6 +29,9 @@ export function createBoss(
     // Wakes idle workers the moment a job is sent instead of at the next poll.
     useListenNotify: true,
     max: 4,
+    // Jobs whose worker died are found by the monitor pass, which runs at most every
+    // monitorIntervalSeconds even when supervision runs more often: both follow one setting.
+    ...(supervise ? { superviseIntervalSeconds: supervise, monitorIntervalSeconds: supervise } : {}),
   });
 }
 

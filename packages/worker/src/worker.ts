@@ -14,7 +14,7 @@ import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { httpDelivery } from './http-delivery.js';
-import { type PipelineOutput, runPipeline } from './pipeline.js';
+import { type PipelineOutput, removeStaleJobDirs, runPipeline } from './pipeline.js';
 import { createBoss, ensureQueues } from './queue.js';
 
 export type JobOutcome =
@@ -54,7 +54,12 @@ export async function startWorker(
   const log = hooks.log ?? ((message: string) => console.log(`[dynamic-image worker] ${message}`));
   const binaries = resolveFfmpegBinaries();
   log(describeBinaries(binaries));
-  const http = options.workerSecret ? httpDelivery({ secret: options.workerSecret }) : null;
+  const http = options.workerSecret
+    ? httpDelivery({
+        secret: options.workerSecret,
+        onRetry: (error, waitMs) => log(`${error.message}; sending again in ${waitMs} ms`),
+      })
+    : null;
   const deliver: Deliver =
     hooks.deliver ??
     (async (job, output) => {
@@ -83,6 +88,15 @@ export async function startWorker(
         .catch((err) => log(`progress for ${job.jobId} not sent: ${err.message}`));
     };
   };
+
+  const sweep = async () => {
+    const stale = await removeStaleJobDirs(options.tmpDir);
+    if (stale > 0) log(`removed ${stale} job folder(s) left in ${options.tmpDir} by workers that died`);
+  };
+  await sweep();
+  // Also later: a sibling worker sharing this folder may die while this one runs.
+  const sweeper = setInterval(() => void sweep(), 60_000);
+  sweeper.unref();
 
   const boss = createBoss(options, 'dynamic-image-worker');
   boss.on('error', (err) => log(`queue error: ${err.message}`));
@@ -117,6 +131,7 @@ export async function startWorker(
           return output.result;
         },
       );
+      log(`job ${job_.jobId} attempt ${attempt} done in ${result.timings.totalMs} ms`);
       await hooks.onOutcome?.({ status: 'success', jobId: job_.jobId, attempt, result });
       return { id: job.id, status: 'completed', output: { status: 'success', result } };
     } catch (err) {
@@ -163,6 +178,9 @@ export async function startWorker(
     options,
     // Graceful: jobs in hand get shutdownGraceSeconds to finish; pg-boss then fails them and
     // aborts their signals (ffmpeg is killed), so another worker retries them.
-    stop: () => boss.stop({ graceful: true, timeout: options.shutdownGraceSeconds * 1000 }),
+    stop: async () => {
+      clearInterval(sweeper);
+      await boss.stop({ graceful: true, timeout: options.shutdownGraceSeconds * 1000 });
+    },
   };
 }

@@ -229,8 +229,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
-      await strapi.db.query(JOB).update({
-        where: { jobId },
+      // Conditional: a progress report can arrive after the result (reports aren't awaited), and
+      // must not turn a finished job back into a processing one.
+      await strapi.db.query(JOB).updateMany({
+        where: { jobId, state: { $notIn: ['success', 'failed'] } },
         data: {
           state: 'processing',
           progress: Math.max(0, Math.min(99, Math.round(progress.percent))),
@@ -250,8 +252,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
       const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
-      await strapi.db.query(JOB).update({
-        where: { jobId },
+      // Conditional on the state, so that of a worker's final report and the dead-letter queue
+      // (or two CMS instances) arriving together, only one ends the job and sends the event.
+      const { count } = await strapi.db.query(JOB).updateMany({
+        where: { jobId, state: { $notIn: ['success', 'failed'] } },
         data: {
           errorCode: code,
           errorMessage: String(failure.message ?? '').slice(0, 2000),
@@ -259,7 +263,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...(failure.final ? { state: 'failed', finishedAt: new Date() } : {}),
         },
       });
-      if (failure.final) {
+      if (failure.final && count > 0) {
         plugin()
           .service('events')
           .emitComplete({
@@ -276,10 +280,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */
     async markDead(jobId: string, output: unknown) {
       if (!(await strapi.db.query(JOB).findOne({ where: { jobId } }))) return;
-      const error = (json(output) as { error?: { code?: string; message?: string } } | null)?.error;
+      const stored = json(output) as {
+        error?: { code?: string; message?: string };
+        // What pg-boss itself writes when it fails a job (heartbeat lost, expired).
+        value?: { message?: string };
+      } | null;
+      const error = stored?.error;
+      const lost = stored?.value?.message;
       await this.markFailure(jobId, {
         code: error?.code ?? 'INTERNAL',
-        message: error?.message ?? 'The job ran out of retries without a result',
+        message:
+          error?.message ??
+          (lost
+            ? `The job ran out of retries: its last worker stopped without a result (${lost})`
+            : 'The job ran out of retries without a result'),
         attempt: 0,
         final: true,
       });

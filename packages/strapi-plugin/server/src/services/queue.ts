@@ -37,6 +37,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         schema,
         application_name: 'dynamic-image-cms',
         max: 3,
+        // When every worker is gone, the CMS is the one that fails their jobs' lapsed heartbeats.
+        superviseIntervalSeconds: QUEUE_DEFAULTS.superviseIntervalSeconds,
+        monitorIntervalSeconds: QUEUE_DEFAULTS.superviseIntervalSeconds,
         types: ownTypes(pgTypes),
       } as ConstructorParameters<typeof PgBoss>[0]);
       boss.on('error', (err) => strapi.log.error(`[dynamic-image] queue: ${err.message}`));
