@@ -549,6 +549,12 @@ async function cmsTest(source: string, kind: string, size: string) {
         encodeMs: median(runs.map((r) => r.encodeMs)),
         overheadS: median(runs.map((r) => r.seconds - r.encodeMs / 1000)),
         bytes: runs[0]?.bytes ?? 0,
+        parts: Object.fromEntries(
+          Object.keys(runs[0]?.parts ?? {}).map((k) => [
+            k,
+            median(runs.map((r) => r.parts[k as keyof typeof r.parts])),
+          ]),
+        ) as (typeof runs)[number]['parts'],
       };
     } finally {
       await cms.stop();

@@ -15,6 +15,9 @@ export interface CmsRun {
   encodeMs: number;
   bytes: number;
   fileUrl: string;
+  /** Where the time went, in ms: the upload request, waiting in the queue, the worker's probe and
+   * verification, delivery back into Strapi (with its responsive formats), and the webhook. */
+  parts: { uploadMs: number; queuedMs: number; probeVerifyMs: number; deliveryMs: number; webhookMs: number };
 }
 
 export interface CmsBench {
@@ -84,6 +87,7 @@ export async function startCmsBench(
         form.append('files', new Blob([await readFile(source)], { type: 'video/mp4' }), basename(source));
         const t0 = now();
         const upload = await call('POST', '/api/dynamic-image/upload', undefined, apiToken, form);
+        const uploaded = now();
         const jobId = upload.data[0].jobs[0].jobId as string;
         const deadline = Date.now() + 300_000;
         let hook = arrivals.find((a) => a.body.JobId === jobId);
@@ -99,7 +103,16 @@ export async function startCmsBench(
         if (file.status !== 200)
           throw new Error(`the Media Library file ${hook.body.FileURL} answered ${file.status}`);
         const bytes = (await file.arrayBuffer()).byteLength;
+        const at = (field: string) => Date.parse(job.data[field] as string);
+        const timings = job.data.result?.timings ?? {};
         return {
+          parts: {
+            uploadMs: uploaded - t0,
+            queuedMs: at('startedAt') - at('queuedAt'),
+            probeVerifyMs: (timings.totalMs ?? Number.NaN) - (timings.encodeMs ?? Number.NaN),
+            deliveryMs: at('finishedAt') - at('startedAt') - (timings.totalMs ?? Number.NaN),
+            webhookMs: hook.t - at('finishedAt'),
+          },
           seconds: (hook.t - t0) / 1000,
           encodeMs: job.data.result?.timings?.encodeMs ?? Number.NaN,
           bytes,
