@@ -29,6 +29,8 @@ const { values: flags } = parseArgs({
     // Leave out the Strapi method (it needs the built CMS), or the queue methods (they need Postgres).
     'no-cms': { type: 'boolean', default: false },
     'no-queue': { type: 'boolean', default: false },
+    // Restricts the full form to these clips (kind:size,...), e.g. to try a change quickly.
+    only: { type: 'string' },
   },
 });
 const RUNS = Number(flags.runs);
@@ -89,120 +91,25 @@ async function reference(source: string, file: string): Promise<void> {
   ]);
 }
 
+type Sample = Timing & { stdout?: string; job?: import('./queue.ts').JobRun };
+
+interface Method {
+  name: string;
+  file: string | null;
+  run: () => Promise<Sample>;
+}
+
+const both = (a: Timing, b: Timing): Timing => ({
+  seconds: a.seconds + b.seconds,
+  rssMb: Math.max(a.rssMb ?? 0, b.rssMb ?? 0) || null,
+});
+
 async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string): Promise<Measure[]> {
   const base = join(ctx.work, `${kind.name}-${size}`);
   const ref = `${base}-ref.mkv`;
   await reference(source, ref);
   const out = (name: string) => `${base}-${name}`;
-  const rows: Measure[] = [];
-  const add = async (method: string, timing: Timing, file: string | null, extra: Partial<Measure> = {}) => {
-    let q = null;
-    let bytes: number | null = null;
-    if (file) {
-      bytes = (await stat(file)).size;
-      const frames = file.endsWith('.webp')
-        ? await webpFrames(file, `${file}-frames`, WINDOW.fps)
-        : ['-i', file];
-      q = await quality(ffmpeg, frames, ref, ctx.vmaf);
-    }
-    rows.push({
-      kind: kind.name,
-      size,
-      method,
-      seconds: timing.seconds,
-      bytes,
-      ssim: q?.ssim ?? null,
-      psnr: q?.psnr ?? null,
-      vmaf: q?.vmaf ?? null,
-      rssMb: timing.rssMb,
-      ...extra,
-    });
-  };
   const ff = (args: string[]) => timed(ffmpeg, ['-v', 'error', ...args]);
-
-  await add(
-    'floor: decode window',
-    await repeat(RUNS, () => ff([...seek, '-i', source, '-f', 'null', '-'])),
-    null,
-  );
-  await add(
-    'floor: decode + fps + scale',
-    await repeat(RUNS, () => ff([...seek, '-i', source, '-vf', chain, '-f', 'null', '-'])),
-    null,
-  );
-  await add(
-    'naive one-liner',
-    await repeat(RUNS, () =>
-      ff([
-        ...seek,
-        '-i',
-        source,
-        '-vf',
-        `fps=${WINDOW.fps},scale=${WINDOW.width}:-1`,
-        '-y',
-        out('naive.gif'),
-      ]),
-    ),
-    out('naive.gif'),
-  );
-  await add(
-    'two-pass palettegen',
-    await repeat(RUNS, async () => {
-      const a = await ff([...seek, '-i', source, '-vf', `${chain},palettegen`, '-y', out('palette.png')]);
-      const b = await ff([
-        ...seek,
-        '-i',
-        source,
-        '-i',
-        out('palette.png'),
-        '-lavfi',
-        `${chain}[x];[x][1:v]paletteuse`,
-        '-y',
-        out('twopass.gif'),
-      ]);
-      return { seconds: a.seconds + b.seconds, rssMb: Math.max(a.rssMb ?? 0, b.rssMb ?? 0) || null };
-    }),
-    out('twopass.gif'),
-  );
-  if (existsSync(gifski)) {
-    await add(
-      'gifski 1.7.1 (default q90, from PNG frames)',
-      await repeat(RUNS, async () => {
-        const frames = out('gifski-frames');
-        await rm(frames, { recursive: true, force: true });
-        await mkdir(frames);
-        const a = await ff([...seek, '-i', source, '-vf', chain, join(frames, 'f%05d.png')]);
-        const list = (await readdir(frames)).sort().map((f) => join(frames, f));
-        const b = await timed(gifski, [
-          '--quiet',
-          '--fps',
-          String(WINDOW.fps),
-          '-Q',
-          '90',
-          '-o',
-          out('gifski.gif'),
-          ...list,
-        ]);
-        return { seconds: a.seconds + b.seconds, rssMb: Math.max(a.rssMb ?? 0, b.rssMb ?? 0) || null };
-      }),
-      out('gifski.gif'),
-    );
-  }
-  // Our graphs written by hand as one ffmpeg command each: the baselines for our CLI and job.
-  await add(
-    'our GIF graph, by hand',
-    await repeat(RUNS, () =>
-      ff([...seek, '-i', source, '-lavfi', gifGraph(), '-loop', '0', '-y', out('hand.gif')]),
-    ),
-    out('hand.gif'),
-  );
-  await add(
-    'our WebP command, by hand',
-    await repeat(RUNS, () =>
-      ff([...seek, '-i', source, '-vf', `${chain},format=yuv420p`, ...webpArgs(), '-y', out('hand.webp')]),
-    ),
-    out('hand.webp'),
-  );
   const cliArgs = (format: string) => [
     cli,
     'make',
@@ -221,41 +128,158 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
     '-o',
     out(`cli.${format}`),
   ];
-  for (const format of ['gif', 'webp'] as const) {
-    const timing = await repeat(RUNS, () => timed(process.execPath, cliArgs(format)));
-    const result = JSON.parse(timing.stdout) as {
-      timings: { probeMs: number; encodeMs: number; verifyMs: number; totalMs: number };
-    };
-    await add(`dynamic-image CLI, ${format === 'gif' ? 'GIF' : 'WebP'}`, timing, out(`cli.${format}`), {
-      timings: result.timings,
+  const methods: Method[] = [
+    { name: 'floor: decode window', file: null, run: () => ff([...seek, '-i', source, '-f', 'null', '-']) },
+    {
+      name: 'floor: decode + fps + scale',
+      file: null,
+      run: () => ff([...seek, '-i', source, '-vf', chain, '-f', 'null', '-']),
+    },
+    {
+      name: 'naive one-liner',
+      file: out('naive.gif'),
+      run: () =>
+        ff([
+          ...seek,
+          '-i',
+          source,
+          '-vf',
+          `fps=${WINDOW.fps},scale=${WINDOW.width}:-1`,
+          '-y',
+          out('naive.gif'),
+        ]),
+    },
+    {
+      name: 'two-pass palettegen',
+      file: out('twopass.gif'),
+      run: async () =>
+        both(
+          await ff([...seek, '-i', source, '-vf', `${chain},palettegen`, '-y', out('palette.png')]),
+          await ff([
+            ...seek,
+            '-i',
+            source,
+            '-i',
+            out('palette.png'),
+            '-lavfi',
+            `${chain}[x];[x][1:v]paletteuse`,
+            '-y',
+            out('twopass.gif'),
+          ]),
+        ),
+    },
+  ];
+  if (existsSync(gifski)) {
+    methods.push({
+      name: 'gifski 1.7.1 (default q90, from PNG frames)',
+      file: out('gifski.gif'),
+      run: async () => {
+        const frames = out('gifski-frames');
+        await rm(frames, { recursive: true, force: true });
+        await mkdir(frames);
+        const a = await ff([...seek, '-i', source, '-vf', chain, join(frames, 'f%05d.png')]);
+        const list = (await readdir(frames)).sort().map((f) => join(frames, f));
+        return both(
+          a,
+          await timed(gifski, [
+            '--quiet',
+            '--fps',
+            String(WINDOW.fps),
+            '-Q',
+            '90',
+            '-o',
+            out('gifski.gif'),
+            ...list,
+          ]),
+        );
+      },
     });
   }
+  // Our graphs written by hand as one ffmpeg command each: the baselines for our CLI and job.
+  methods.push(
+    {
+      name: 'our GIF graph, by hand',
+      file: out('hand.gif'),
+      run: () => ff([...seek, '-i', source, '-lavfi', gifGraph(), '-loop', '0', '-y', out('hand.gif')]),
+    },
+    {
+      name: 'our WebP command, by hand',
+      file: out('hand.webp'),
+      run: () =>
+        ff([...seek, '-i', source, '-vf', `${chain},format=yuv420p`, ...webpArgs(), '-y', out('hand.webp')]),
+    },
+    {
+      name: 'dynamic-image CLI, GIF',
+      file: out('cli.gif'),
+      run: () => timed(process.execPath, cliArgs('gif')),
+    },
+    {
+      name: 'dynamic-image CLI, WebP',
+      file: out('cli.webp'),
+      run: () => timed(process.execPath, cliArgs('webp')),
+    },
+  );
   if (ctx.queue && ctx.worker) {
     const { benchTemplate, runJobs } = await import('./queue.ts');
-    const runs = [];
-    for (let i = 0; i < RUNS; i++) {
-      runs.push(
-        ...(await runJobs(
-          ctx.queue,
-          [ctx.worker],
+    const [queue, worker] = [ctx.queue, ctx.worker];
+    methods.push({
+      name: 'dynamic-image job via pg-boss, GIF',
+      file: out('job.gif'),
+      run: async () => {
+        const [job] = await runJobs(
+          queue,
+          [worker],
           [{ source, template: benchTemplate('gif', WINDOW), output: out('job.gif') }],
-        )),
-      );
-    }
-    const mid = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
-    await add(
-      'dynamic-image job via pg-boss, GIF',
-      { seconds: mid?.seconds ?? Number.NaN, rssMb: null },
-      out('job.gif'),
-      {
-        job: {
-          toFfmpegMs: median(runs.map((r) => r.toFfmpegMs)),
-          afterFfmpegMs: median(runs.map((r) => r.afterFfmpegMs)),
-          encodeMs: median(runs.map((r) => r.encodeMs)),
-          probeMs: median(runs.map((r) => r.probeMs)),
-        },
+        );
+        return { seconds: job?.seconds ?? Number.NaN, rssMb: null, job };
       },
-    );
+    });
+  }
+
+  // Rounds rather than one method at a time: on shared cores, load that comes and goes then
+  // falls on every method alike, and the ratios within a clip stay fair.
+  const samples = new Map<string, Sample[]>(methods.map((m) => [m.name, []]));
+  for (let round = 0; round < RUNS; round++) {
+    for (const m of methods) samples.get(m.name)?.push(await m.run());
+  }
+
+  const rows: Measure[] = [];
+  for (const m of methods) {
+    const runs = samples.get(m.name) ?? [];
+    const mid = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)] as Sample;
+    const rssMb = Math.max(...runs.map((r) => r.rssMb ?? 0)) || null;
+    let q = null;
+    let bytes: number | null = null;
+    if (m.file) {
+      bytes = (await stat(m.file)).size;
+      const frames = m.file.endsWith('.webp')
+        ? await webpFrames(m.file, `${m.file}-frames`, WINDOW.fps)
+        : ['-i', m.file];
+      q = await quality(ffmpeg, frames, ref, ctx.vmaf);
+    }
+    const jobs = runs.flatMap((r) => (r.job ? [r.job] : []));
+    rows.push({
+      kind: kind.name,
+      size,
+      method: m.name,
+      seconds: mid.seconds,
+      bytes,
+      ssim: q?.ssim ?? null,
+      psnr: q?.psnr ?? null,
+      vmaf: q?.vmaf ?? null,
+      rssMb,
+      ...(mid.stdout?.startsWith('{') ? { timings: JSON.parse(mid.stdout).timings } : {}),
+      ...(jobs.length
+        ? {
+            job: {
+              toFfmpegMs: median(jobs.map((j) => j.toFfmpegMs)),
+              afterFfmpegMs: median(jobs.map((j) => j.afterFfmpegMs)),
+              encodeMs: median(jobs.map((j) => j.encodeMs)),
+              probeMs: median(jobs.map((j) => j.probeMs)),
+            },
+          }
+        : {}),
+    });
   }
   await rm(ctx.work, { recursive: true, force: true }).then(() => mkdir(ctx.work, { recursive: true }));
   return rows;
@@ -268,7 +292,7 @@ async function exploreSettings(ctx: Ctx, kind: Kind, size: SizeLabel, source: st
   await reference(source, ref);
   const rows: Measure[] = [];
   const variants: Array<[string, string[], string]> = [];
-  for (const stats of ['diff', 'full'])
+  for (const stats of ['diff', 'full'] as const)
     for (const dither of ['bayer:bayer_scale=5', 'bayer:bayer_scale=4', 'sierra2_4a', 'none'])
       variants.push([
         `GIF stats_mode=${stats} dither=${dither.replace('bayer:bayer_scale=', 'bayer ')}`,
@@ -318,15 +342,26 @@ async function exploreSettings(ctx: Ctx, kind: Kind, size: SizeLabel, source: st
   return rows;
 }
 
+/** Results so far, so a run cut short can still be rendered with --render. */
+async function savePartial(results: BenchResults): Promise<void> {
+  results.seconds = (performance.now() - runStarted) / 1000;
+  await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+}
+const runStarted = performance.now();
+
 async function measure(): Promise<BenchResults> {
   const started = performance.now();
   const work = await mkdtemp(join(tmpdir(), 'dynamic-image-bench-'));
-  const photos = await findPhotos(true);
+  // The full form installs the photographs' Debian package when absent; the small one (CI) uses
+  // them only when present, so it never waits on apt.
+  const photos = await findPhotos(!flags.small);
   const vmaf = await findVmaf([ffmpeg, '/usr/bin/ffmpeg']);
   const all = kinds(photos);
   const plan: Array<[Kind, SizeLabel]> = flags.small
     ? [[all[0] as Kind, '480p']]
-    : all.flatMap((k) => k.sizes.map((s) => [k, s] as [Kind, SizeLabel]));
+    : all
+        .flatMap((k) => k.sizes.map((s) => [k, s] as [Kind, SizeLabel]))
+        .filter(([k, s]) => !flags.only || flags.only.split(',').includes(`${k.name}:${s}`));
   const results: BenchResults = {
     small: flags.small,
     runs: RUNS,
@@ -367,22 +402,26 @@ async function measure(): Promise<BenchResults> {
       console.error(`› ${kind.name} ${size}`);
       const source = await makeSource(ffmpeg, cacheDir, kind, size, photos);
       results.rows.push(...(await benchClip(ctx, kind, size, source)));
+      await savePartial(results);
     }
     // Defaults are chosen from these; the small run tries them on its one clip.
     const explore: Array<[string, SizeLabel]> = flags.small
       ? []
-      : [
-          ['photographic', '720p'],
-          ['grain', '720p'],
-          ['screen', '1080p'],
-          ['synthetic', '720p'],
-        ];
+      : (
+          [
+            ['photographic', '720p'],
+            ['grain', '720p'],
+            ['screen', '1080p'],
+            ['synthetic', '720p'],
+          ] as Array<[string, SizeLabel]>
+        ).filter(([k, s]) => !flags.only || flags.only.split(',').includes(`${k}:${s}`));
     for (const [name, size] of explore) {
       const kind = all.find((k) => k.name === name) as Kind;
       console.error(`› settings on ${name} ${size}`);
       results.variants.push(
         ...(await exploreSettings(ctx, kind, size, await makeSource(ffmpeg, cacheDir, kind, size, photos))),
       );
+      await savePartial(results);
     }
     results.overhead = await cliOverhead(plan[0] as [Kind, SizeLabel], photos);
     if (!flags.small) results.seek = await seekTest();
@@ -541,10 +580,12 @@ async function cmsTest(source: string, kind: string, size: string) {
   try {
     const cms = await startCmsBench(db.url, WINDOW);
     try {
-      const runs = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await cms.run(source));
+      const runs: import('./cms.ts').CmsRun[] = [];
+      // One upload in the small form keeps it under two minutes; the full form takes the median of RUNS.
+      for (let i = 0; i < (flags.small ? 1 : RUNS); i++) runs.push(await cms.run(source));
       return {
         clip: `${kind} ${size}`,
+        uploads: runs.length,
         seconds: median(runs.map((r) => r.seconds)),
         encodeMs: median(runs.map((r) => r.encodeMs)),
         overheadS: median(runs.map((r) => r.seconds - r.encodeMs / 1000)),

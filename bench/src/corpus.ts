@@ -74,7 +74,7 @@ export function kinds(photos: Photos | null): Kind[] {
       name: 'synthetic',
       description: 'ffmpeg test pattern (testsrc2): flat colours, gradients and a moving counter',
       natural: false,
-      sizes: ['480p', '720p', '1080p', '2160p'],
+      sizes: ['480p', '1080p', '2160p'],
     },
     {
       name: 'screen',
@@ -99,13 +99,13 @@ export function kinds(photos: Photos | null): Kind[] {
       name: 'fast-motion',
       description: 'the test pattern spinning with a cycling hue: every pixel changes every frame',
       natural: false,
-      sizes: ['720p', '1080p'],
+      sizes: ['720p'],
     },
     {
       name: 'noise',
       description: 'full-frame random noise: the worst case for palettes and for WebP',
       natural: false,
-      sizes: ['480p', '720p'],
+      sizes: ['480p'],
     },
   ];
 }

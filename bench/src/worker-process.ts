@@ -20,7 +20,9 @@ const worker = await startWorker(
       seen.add(key);
       emit({ type: 'stage', jobId: p.jobId, stage: p.stage });
     },
-    onOutcome: (o) => emit({ type: 'outcome', ...o }),
+    onOutcome: (o) => {
+      emit({ type: 'outcome', ...o });
+    },
   },
 );
 emit({ type: 'ready' });

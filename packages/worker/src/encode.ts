@@ -17,13 +17,21 @@ export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
   // A split palette graph holds every frame until palettegen has seen the last one
   // (about 4·W·H bytes per frame, FIELD-NOTES); past this, two passes keep memory flat.
   paletteFrameBudgetBytes: 256 * 1024 * 1024,
-  // q75 at level 4: ~1/25 of the GIF's bytes at SSIM 0.96 on natural content; level 6 costs
-  // 10–13× the time for ~0.5 % fewer bytes (FIELD-NOTES).
+  // Chosen from BENCHMARKS.md, "Encoder settings explored" (same window, 480 px, 10 fps):
+  // WebP q75 at level 4 keeps SSIM about 0.97 on panning photographs and grain at 17–24 % of our
+  // GIF's bytes; q70 saves about 6 % for −0.005 SSIM, and q60 gets near 15 % only below SSIM 0.95.
+  // Level 6 saves about 3 % for 1.3× the time with this ffmpeg's libwebp (10–13× with Debian's
+  // libwebp 1.2.4, FIELD-NOTES).
   webpQuality: 75,
   webpCompressionLevel: 4,
-  // Bayer 5 with diff stats and rectangle updates: same SSIM as two-pass defaults at fewer bytes
-  // and half the time; bayer 3 bands on gradients (FIELD-NOTES).
+  // Bayer 5: on photographs `none` scores about +0.001 luma SSIM at 1 % fewer bytes but bands
+  // skies visibly, which SSIM doesn't see; on screen recordings and test patterns `none` wins on
+  // both counts (+0.003 SSIM, −5 % bytes), but the worker can't tell content apart and banding on
+  // camera footage is the worse failure. Error diffusion (sierra2_4a) makes noise that GIF
+  // compresses badly (+10 % bytes, −0.02 SSIM on photographs); bayer 4 loses 0.004 SSIM, bayer 3 bands.
   gifDither: 'bayer:bayer_scale=5',
+  // diff spends the palette on what moves: level with full on photographs, −12 % bytes on test
+  // patterns, −0.001 SSIM on screen recordings (where full would weight the static text).
   gifStatsMode: 'diff',
   threads: 0,
 };
