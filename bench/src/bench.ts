@@ -102,6 +102,7 @@ interface Method {
 const both = (a: Timing, b: Timing): Timing => ({
   seconds: a.seconds + b.seconds,
   rssMb: Math.max(a.rssMb ?? 0, b.rssMb ?? 0) || null,
+  cpuSeconds: (a.cpuSeconds ?? Number.NaN) + (b.cpuSeconds ?? Number.NaN),
 });
 
 async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string): Promise<Measure[]> {
@@ -231,7 +232,7 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
           [worker],
           [{ source, template: benchTemplate('gif', WINDOW), output: out('job.gif') }],
         );
-        return { seconds: job?.seconds ?? Number.NaN, rssMb: null, job };
+        return { seconds: job?.seconds ?? Number.NaN, rssMb: null, cpuSeconds: job?.cpuSeconds ?? null, job };
       },
     });
   }
@@ -248,6 +249,7 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
     const runs = samples.get(m.name) ?? [];
     const mid = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)] as Sample;
     const rssMb = Math.max(...runs.map((r) => r.rssMb ?? 0)) || null;
+    const cpus = runs.map((r) => r.cpuSeconds ?? Number.NaN).filter((c) => Number.isFinite(c));
     let q = null;
     let bytes: number | null = null;
     if (m.file) {
@@ -268,6 +270,7 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
       psnr: q?.psnr ?? null,
       vmaf: q?.vmaf ?? null,
       rssMb,
+      cpuSeconds: cpus.length ? median(cpus) : null,
       ...(mid.stdout?.startsWith('{') ? { timings: JSON.parse(mid.stdout).timings } : {}),
       ...(jobs.length
         ? {

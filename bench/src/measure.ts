@@ -12,22 +12,29 @@ const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 export interface Timing {
   seconds: number;
   rssMb: number | null;
+  /** User + system CPU time of the process and the children it waited for: steadier than wall
+   * time when other work shares the cores. */
+  cpuSeconds?: number | null;
 }
 
-/** Wall time of a command, and its peak RSS through GNU time when the machine has it. */
+/** Wall time of a command, and its peak RSS and CPU time through GNU time when the machine has it. */
 export async function timed(cmd: string, args: string[]): Promise<Timing & { stdout: string }> {
   const started = performance.now();
   if (gnuTime) {
-    const { stdout, stderr } = await run(gnuTime, ['-f', 'RSS_KB=%M', cmd, ...args], { maxBuffer: 1 << 26 });
+    const { stdout, stderr } = await run(gnuTime, ['-f', 'RSS_KB=%M CPU=%U+%S', cmd, ...args], {
+      maxBuffer: 1 << 26,
+    });
     const rss = /RSS_KB=(\d+)/.exec(stderr);
+    const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
     return {
       seconds: (performance.now() - started) / 1000,
       rssMb: rss ? Number(rss[1]) / 1024 : null,
+      cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null,
       stdout,
     };
   }
   const { stdout } = await run(cmd, args, { maxBuffer: 1 << 26 });
-  return { seconds: (performance.now() - started) / 1000, rssMb: null, stdout };
+  return { seconds: (performance.now() - started) / 1000, rssMb: null, cpuSeconds: null, stdout };
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -150,6 +157,20 @@ export async function webpFrames(file: string, dir: string, fps: number): Promis
     clock += copies;
   }
   return ['-framerate', String(fps), '-i', join(dir, 'f%05d.png')];
+}
+
+/** CPU seconds used so far by a live process and the children it has waited for, from /proc. */
+export async function cpuSecondsOf(pid: number): Promise<number | null> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name: utime, stime, cutime, cstime are 14–17 (1-based), in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return ticks / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** Peak RSS (VmHWM) of a live process, from /proc. */

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type DynamicImageResult, parseTemplate, type Template } from '@dynamic-image/core';
 import { createBoss, ensureQueues, parseWorkerOptions, sendJob } from '@dynamic-image/worker';
-import { peakRssMb } from './measure.ts';
+import { cpuSecondsOf, peakRssMb } from './measure.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
@@ -86,6 +86,8 @@ export interface JobRun {
   afterFfmpegMs: number;
   encodeMs: number;
   probeMs: number;
+  /** CPU seconds of the worker and its ffprobe/ffmpeg, when one job ran alone on one worker. */
+  cpuSeconds: number | null;
   result: DynamicImageResult;
 }
 
@@ -119,6 +121,8 @@ export async function runJobs(
   workers: WorkerProcess[],
   jobs: Array<{ source: string; template: Template; output: string }>,
 ): Promise<JobRun[]> {
+  const alone = workers.length === 1 && jobs.length === 1 ? (workers[0] as WorkerProcess) : null;
+  const cpuBefore = alone ? await cpuSecondsOf(alone.pid) : null;
   const sent = [];
   for (const job of jobs) {
     const jobId = randomUUID();
@@ -137,6 +141,7 @@ export async function runJobs(
     const outcome = await Promise.race(workers.map((w) => w.outcome(jobId)));
     if (outcome.status !== 'success' || !outcome.result)
       throw new Error(`bench job failed: ${JSON.stringify(outcome.error)}`);
+    const cpuAfter = alone ? await cpuSecondsOf(alone.pid) : null;
     const stages = workers.flatMap((w) => w.events).filter((e) => e.jobId === jobId && e.type === 'stage');
     const at = (stage: string) => stages.find((e) => e.stage === stage)?.t ?? Number.NaN;
     runs.push({
@@ -145,6 +150,7 @@ export async function runJobs(
       afterFfmpegMs: outcome.t - at('verify'),
       encodeMs: outcome.result.timings.encodeMs,
       probeMs: outcome.result.timings.probeMs,
+      cpuSeconds: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null,
       result: outcome.result,
     });
   }
