@@ -17,21 +17,21 @@ export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
   // A split palette graph holds every frame until palettegen has seen the last one
   // (about 4·W·H bytes per frame, FIELD-NOTES); past this, two passes keep memory flat.
   paletteFrameBudgetBytes: 256 * 1024 * 1024,
-  // Chosen from BENCHMARKS.md, "Encoder settings explored" (same window, 480 px, 10 fps):
-  // WebP q75 at level 4 keeps SSIM about 0.97 on panning photographs and grain at 17–24 % of our
-  // GIF's bytes; q70 saves about 6 % for −0.005 SSIM, and q60 gets near 15 % only below SSIM 0.95.
-  // Level 6 saves about 3 % for 1.3× the time with this ffmpeg's libwebp (10–13× with Debian's
-  // libwebp 1.2.4, FIELD-NOTES).
+  // Chosen from BENCHMARKS.md, "Encoder settings explored" (same 4 s window, 480 px, 10 fps).
+  // WebP q75 at level 4: SSIM about 0.975 on panning photographs and grain at 10–17 % of our GIF's
+  // bytes. q70 saves 3–4 % of bytes for −0.007 SSIM; q60 reaches 15 % on grain only at SSIM 0.94.
+  // Level 6 saves 2–7 % of bytes for up to twice the time (10–13× with Debian's libwebp 1.2.4,
+  // FIELD-NOTES), and the worker's time is the scarcer resource.
   webpQuality: 75,
   webpCompressionLevel: 4,
-  // Bayer 5: on photographs `none` scores about +0.001 luma SSIM at 1 % fewer bytes but bands
-  // skies visibly, which SSIM doesn't see; on screen recordings and test patterns `none` wins on
-  // both counts (+0.003 SSIM, −5 % bytes), but the worker can't tell content apart and banding on
-  // camera footage is the worse failure. Error diffusion (sierra2_4a) makes noise that GIF
-  // compresses badly (+10 % bytes, −0.02 SSIM on photographs); bayer 4 loses 0.004 SSIM, bayer 3 bands.
+  // Bayer 5. Per kind, the measured best differs: `none` scores +0.001–0.003 luma SSIM at 2–6 %
+  // fewer bytes everywhere, but on photographs it bands skies and bokeh visibly, which SSIM doesn't
+  // see (checked by eye); sierra2_4a suits screen recordings but costs photographs −0.05 SSIM and
+  // +24 % bytes (its noise defeats GIF's LZW); bayer 4 loses 0.007 and bayer 3 bands. The worker
+  // can't tell content apart, and banding on camera footage is the worst of these failures.
   gifDither: 'bayer:bayer_scale=5',
-  // diff spends the palette on what moves: level with full on photographs, −12 % bytes on test
-  // patterns, −0.001 SSIM on screen recordings (where full would weight the static text).
+  // diff spends the palette on what moves: 14 % fewer bytes than full on test patterns, and
+  // within 0.001 SSIM and 1 % of bytes of full on photographs, grain and screen recordings.
   gifStatsMode: 'diff',
   threads: 0,
 };
