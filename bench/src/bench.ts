@@ -535,6 +535,7 @@ async function throughput(ctx: Ctx, source: string) {
   };
   return {
     jobs,
+    loadAverage: loadavg()[0] ?? 0,
     clip: 'photographic 720p → GIF',
     one: await measureWith(1, 1),
     two: await measureWith(2, 1),

@@ -94,7 +94,9 @@ export async function quality(
   reference: string,
   vmafFfmpeg: string | null,
 ): Promise<Quality> {
-  const pair = '[0:v]format=yuv420p[a];[1:v]format=yuv420p[b]';
+  // scale2ref brings a candidate whose size differs by rounding (an odd height such as our 480×853
+  // portrait, against the reference's even 854) to the reference's size; same-size frames pass as they are.
+  const pair = '[0:v]format=yuv420p[a0];[1:v]format=yuv420p[b0];[a0][b0]scale2ref=flags=bicubic[a1][b1]';
   const { stderr } = await run(
     ffmpeg,
     [
@@ -103,7 +105,7 @@ export async function quality(
       '-i',
       reference,
       '-lavfi',
-      `${pair};[a][b]ssim;[0:v]format=yuv420p[c];[1:v]format=yuv420p[d];[c][d]psnr`,
+      `${pair};[a1]split[a][c];[b1]split[b][d];[a][b]ssim;[c][d]psnr`,
       '-f',
       'null',
       '-',
@@ -122,7 +124,7 @@ export async function quality(
         '-i',
         reference,
         '-lavfi',
-        `${pair};[a][b]libvmaf=model=version=vmaf_v0.6.1`,
+        `${pair};[a1][b1]libvmaf=model=version=vmaf_v0.6.1`,
         '-f',
         'null',
         '-',

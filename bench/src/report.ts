@@ -38,6 +38,8 @@ export interface BenchResults {
   seek?: { zero: number; at55: number; at55mid: number };
   throughput?: {
     jobs: number;
+    /** The machine's 1-minute load average when the test ended: other work on the shared cores. */
+    loadAverage?: number;
     clip: string;
     one: { jobsPerMinute: number; medianJobS: number };
     two: { jobsPerMinute: number; medianJobS: number };
@@ -306,7 +308,7 @@ function targets(r: BenchResults): Target[] {
       name: 'Two workers ≥ 1.7 × the jobs per minute of one',
       figure: `${fmt(t.one.jobsPerMinute, 1)} → ${fmt(t.two.jobsPerMinute, 1)} jobs/min (${ratio.toFixed(2)}×)`,
       met: ratio >= 1.7,
-      why: `one ffmpeg with automatic threads already keeps both of the ${cpus().length} cores partly busy (decoding and scaling are threaded; palettegen, paletteuse and the GIF encoder are not), so a second worker can only fill what the first leaves idle, and other processes share these cores. 1.7× needs one worker to leave a core idle most of the time: single-threaded jobs (\`threads\` 1) or more cores than concurrent jobs.`,
+      why: `${t.loadAverage !== undefined ? `the 1-minute load average was ${t.loadAverage.toFixed(1)} on ${cpus().length} cores when the test ended, so other work held most of the CPU a second worker would have used. Beyond that, ` : ''}one ffmpeg with automatic threads already keeps both of the ${cpus().length} cores partly busy (decoding and scaling are threaded; palettegen, paletteuse and the GIF encoder are not), so a second worker can only fill what the first leaves idle, and other processes share these cores. 1.7× needs one worker to leave a core idle most of the time: single-threaded jobs (\`threads\` 1) or more cores than concurrent jobs.`,
       note: '',
     });
   }
