@@ -295,9 +295,11 @@ function targets(r: BenchResults): Target[] {
       : 'not measured in this run',
     met: r.cms ? r.cms.overheadS <= 1.0 : null,
     why: r.cms?.parts
-      ? `the split (medians, ms): upload request ${fmt(r.cms.parts.uploadMs, 0)}, queued → worker started ${fmt(r.cms.parts.queuedMs, 0)}, probe + verification ${fmt(r.cms.parts.probeVerifyMs, 0)}, delivery into Strapi ${fmt(r.cms.parts.deliveryMs, 0)}, finished → webhook received ${fmt(r.cms.parts.webhookMs, 0)}. Delivery is the signed HTTP transfer of the file and Strapi's upload service storing it, with its thumbnail and responsive formats (sharp decodes and re-encodes every frame of the animation for each); skipping those formats for dynamic images, or making them after the webhook, is what would close most of the gap.`
+      ? 'delivery into Strapi is most of it (see the split below). Skipping the responsive formats for dynamic images, or making them after the webhook, is what would close most of the gap.'
       : '',
-    note: 'The CMS figure includes the upload itself, Strapi storing the video, the job, the signed delivery back into the Media Library and the webhook.',
+    note: r.cms?.parts
+      ? `The split (medians, ms): upload request ${fmt(r.cms.parts.uploadMs, 0)}, queued → worker started ${fmt(r.cms.parts.queuedMs, 0)}, probe + verification ${fmt(r.cms.parts.probeVerifyMs, 0)}, delivery into Strapi ${fmt(r.cms.parts.deliveryMs, 0)}, finished → webhook received ${fmt(r.cms.parts.webhookMs, 0)}. Delivery is the signed HTTP transfer of the file and Strapi's upload service storing it with its thumbnail and responsive formats (sharp decodes and re-encodes every frame of the animation for each).`
+      : 'The CMS figure includes the upload itself, Strapi storing the video, the job, the signed delivery back into the Media Library and the webhook.',
   });
 
   if (r.throughput) {
@@ -335,7 +337,13 @@ function reading(r: BenchResults): string[] {
     gs.flatMap((g) => {
       const x = g.by(a);
       const y = g.by(b);
-      // A clip whose quality couldn't be measured is left out rather than counted as 0.
+      return x && y ? [f(x, y)] : [];
+    });
+  // A clip whose quality couldn't be measured is left out of quality comparisons rather than counted as 0.
+  const vsQ = (a: string, b: string, f: (x: Measure, y: Measure) => number) =>
+    gs.flatMap((g) => {
+      const x = g.by(a);
+      const y = g.by(b);
       return x && y && x.ssim !== null && y.ssim !== null ? [f(x, y)] : [];
     });
   const vsAt = (size: string, a: string, b: string, f: (x: Measure, y: Measure) => number) =>
@@ -348,9 +356,9 @@ function reading(r: BenchResults): string[] {
       });
   const timeVsTwoPass = vs(M.cliGif, M.twoPass, (x, y) => x.seconds / y.seconds);
   const bytesVsTwoPass = vs(M.cliGif, M.twoPass, (x, y) => (x.bytes ?? 0) / (y.bytes ?? 1));
-  const ssimVsTwoPass = vs(M.cliGif, M.twoPass, (x, y) => (x.ssim ?? 0) - (y.ssim ?? 0));
+  const ssimVsTwoPass = vsQ(M.cliGif, M.twoPass, (x, y) => (x.ssim ?? 0) - (y.ssim ?? 0));
   const timeVsGifski = vs(M.cliGif, M.gifski, (x, y) => x.seconds / y.seconds);
-  const ssimVsGifski = vs(M.cliGif, M.gifski, (x, y) => (x.ssim ?? 0) - (y.ssim ?? 0));
+  const ssimVsGifski = vsQ(M.cliGif, M.gifski, (x, y) => (x.ssim ?? 0) - (y.ssim ?? 0));
   const bytesVsGifski = vs(M.cliGif, M.gifski, (x, y) => (x.bytes ?? 0) / (y.bytes ?? 1));
   const webpVsGif = vs(M.cliWebp, M.cliGif, (x, y) => (x.bytes ?? 0) / (y.bytes ?? 1));
   const overFloor = vs(M.handGif, M.floor, (x, y) => x.seconds / y.seconds);
@@ -626,7 +634,7 @@ export function render(
   if (r.throughput) {
     const t = r.throughput;
     lines.push(
-      `Throughput, ${t.jobs} jobs sent at once (${t.clip}): one worker process at concurrency 1: ${fmt(t.one.jobsPerMinute, 1)} jobs/min; two worker processes: ${fmt(t.two.jobsPerMinute, 1)} jobs/min (${(t.two.jobsPerMinute / t.one.jobsPerMinute).toFixed(2)}×); one process at the default concurrency (one per core, ${cpus().length}): ${fmt(t.oneDefault.jobsPerMinute, 1)} jobs/min.`,
+      `Throughput, ${t.jobs} jobs sent at once (${t.clip}): one worker process at concurrency 1: ${fmt(t.one.jobsPerMinute, 1)} jobs/min; two worker processes: ${fmt(t.two.jobsPerMinute, 1)} jobs/min (${(t.two.jobsPerMinute / t.one.jobsPerMinute).toFixed(2)}×); one process at the default concurrency (one per core, ${cpus().length}): ${fmt(t.oneDefault.jobsPerMinute, 1)} jobs/min.${t.loadAverage !== undefined ? ` The 1-minute load average was ${t.loadAverage.toFixed(1)} when the test ended: other work shares these cores, so the ratio moves from run to run.` : ''}`,
       '',
     );
   }
@@ -640,7 +648,7 @@ export function render(
     lines.push(
       '## CLI overhead: where the time goes',
       '',
-      `Measured on ${o.clip} (median of at least 5): \`node -e 0\` ${fmt(o.nodeStartS * 1000, 0)} ms; \`dynamic-image binaries\` (Node plus loading the CLI's modules) ${fmt(o.cliLoadS * 1000, 0)} ms; one ffprobe of the source ${fmt(o.ffprobeS * 1000, 0)} ms. The CLI's own verification reads the output's container blocks in-process (no second ffprobe), and pg-boss is loaded only by \`work\` and \`send\`.`,
+      `Measured on ${o.clip} (median of at least 5): \`node -e 0\` ${fmt(o.nodeStartS * 1000, 0)} ms; \`dynamic-image binaries\` (Node plus loading the CLI's modules) ${fmt(o.cliLoadS * 1000, 0)} ms${o.coreLoadS !== undefined ? ` (Node plus the core package alone, whose zod schemas dominate: ${fmt(o.coreLoadS * 1000, 0)} ms)` : ''}; one ffprobe of the source ${fmt(o.ffprobeS * 1000, 0)} ms. The CLI's own verification reads the output's container blocks in-process (no second ffprobe), and pg-boss is loaded only by \`work\` and \`send\`.`,
       '',
     );
   }
