@@ -467,7 +467,12 @@ async function cliOverhead([kind, size]: [Kind, SizeLabel], photos: Awaited<Retu
   const probe = await repeat(runs, () =>
     timed(bin.ffprobe.path, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', source]),
   );
+  const core = join(root, 'packages', 'core', 'dist', 'index.js');
+  const coreLoad = await repeat(runs, () =>
+    timed(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(core)})`]),
+  );
   return {
+    coreLoadS: coreLoad.seconds,
     nodeStartS: nodeStart.seconds,
     cliLoadS: modules.seconds,
     ffprobeS: probe.seconds,
