@@ -8,7 +8,6 @@ import {
   TemplateValidationError,
   toDynamicImageError,
 } from '@dynamic-image/core';
-import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeBinaries, resolveFfmpegBinaries } from './binaries.js';
 import { workerOptionsFromEnv } from './config.js';
@@ -99,9 +98,13 @@ async function make(
 ) {
   const binaries = resolveFfmpegBinaries();
   if (!options.json) console.error(describeBinaries(binaries));
+  // The progress bar is loaded only for a terminal: scripts and the bench don't pay for it.
   const bar =
     process.stderr.isTTY && !options.json
-      ? new SingleBar({ format: ' {bar} {percentage}% {stage}', hideCursor: true })
+      ? new (await import('cli-progress')).SingleBar({
+          format: ' {bar} {percentage}% {stage}',
+          hideCursor: true,
+        })
       : null;
   bar?.start(100, 0, { stage: 'probe' });
   const target = resolve(output);

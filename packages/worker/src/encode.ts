@@ -8,6 +8,8 @@ export interface EncodeSettings {
   webpQuality: number;
   webpCompressionLevel: number;
   gifDither: string;
+  /** palettegen's stats_mode: which pixels the palette is built from. */
+  gifStatsMode: 'diff' | 'full';
   threads: number;
 }
 
@@ -15,13 +17,22 @@ export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
   // A split palette graph holds every frame until palettegen has seen the last one
   // (about 4·W·H bytes per frame, FIELD-NOTES); past this, two passes keep memory flat.
   paletteFrameBudgetBytes: 256 * 1024 * 1024,
-  // q75 at level 4: ~1/25 of the GIF's bytes at SSIM 0.96 on natural content; level 6 costs
-  // 10–13× the time for ~0.5 % fewer bytes (FIELD-NOTES).
+  // Chosen from BENCHMARKS.md, "Encoder settings explored" (same 4 s window, 480 px, 10 fps).
+  // WebP q75 at level 4: SSIM about 0.975 on panning photographs and grain at 10–17 % of our GIF's
+  // bytes. q70 saves 3–4 % of bytes for −0.007 SSIM; q60 reaches 15 % on grain only at SSIM 0.94.
+  // Level 6 saves 2–7 % of bytes for up to twice the time (10–13× with Debian's libwebp 1.2.4,
+  // FIELD-NOTES), and the worker's time is the scarcer resource.
   webpQuality: 75,
   webpCompressionLevel: 4,
-  // Bayer 5 with diff stats and rectangle updates: same SSIM as two-pass defaults at fewer bytes
-  // and half the time; bayer 3 bands on gradients (FIELD-NOTES).
+  // Bayer 5. Per kind, the measured best differs: `none` scores +0.001–0.003 luma SSIM at 2–6 %
+  // fewer bytes everywhere, but on photographs it bands skies and bokeh visibly, which SSIM doesn't
+  // see (checked by eye); sierra2_4a suits screen recordings but costs photographs −0.05 SSIM and
+  // +24 % bytes (its noise defeats GIF's LZW); bayer 4 loses 0.007 and bayer 3 bands. The worker
+  // can't tell content apart, and banding on camera footage is the worst of these failures.
   gifDither: 'bayer:bayer_scale=5',
+  // diff spends the palette on what moves: 14 % fewer bytes than full on test patterns, and
+  // within 0.001 SSIM and 1 % of bytes of full on photographs, grain and screen recordings.
+  gifStatsMode: 'diff',
   threads: 0,
 };
 
@@ -106,7 +117,7 @@ export function buildEncodeRuns(
       runs: [
         {
           inputs: [input],
-          complexFilter: `[0:v]${chain},split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]${paletteUse}[out]`,
+          complexFilter: `[0:v]${chain},split[a][b];[a]palettegen=stats_mode=${settings.gifStatsMode}[p];[b][p]${paletteUse}[out]`,
           output,
           outputOptions: gifOutput,
         },
@@ -117,7 +128,7 @@ export function buildEncodeRuns(
     runs: [
       {
         inputs: [input],
-        complexFilter: `[0:v]${chain},palettegen=stats_mode=diff[out]`,
+        complexFilter: `[0:v]${chain},palettegen=stats_mode=${settings.gifStatsMode}[out]`,
         output: palettePath,
         outputOptions: ['-map', '[out]', ...commonOutput(settings), '-y'],
       },

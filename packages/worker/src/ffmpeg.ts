@@ -44,9 +44,25 @@ export function parseStatusTime(line: string): number | null {
   return Number(h) * 3600 + Number(m) * 60 + Number(s);
 }
 
+/**
+ * fluent-ffmpeg runs `ffmpeg -formats` and `ffmpeg -encoders` in each new process before its first
+ * command, to vet options given through its own setters (and mark experimental -vcodec/-acodec).
+ * We pass raw options that ffmpeg checks itself, so the two extra runs only cost each CLI call
+ * about 50 ms (bench: CLI overhead). fluent-ffmpeg is frozen, so these internals won't move.
+ */
+function skipCapabilityChecks(command: ffmpeg.FfmpegCommand): void {
+  const internals = command as unknown as {
+    _checkCapabilities: (cb: (err?: Error) => void) => void;
+    availableEncoders: (cb: (err: Error | null, encoders: Record<string, unknown>) => void) => void;
+  };
+  internals._checkCapabilities = (cb) => cb();
+  internals.availableEncoders = (cb) => cb(null, {});
+}
+
 export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
     const command = ffmpeg({ stdoutLines: 0 }).setFfmpegPath(binaries.ffmpeg.path);
+    skipCapabilityChecks(command);
     for (const input of run.inputs) command.input(input.source).inputOptions(input.options);
     if (run.complexFilter) command.complexFilter(run.complexFilter);
     command.outputOptions(run.outputOptions).output(run.output);
