@@ -9,6 +9,7 @@ import {
   QUEUE_NAMES,
   toDynamicImageError,
 } from '@dynamic-image/core';
+import { hostname } from 'node:os';
 import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
@@ -84,7 +85,8 @@ export async function startWorker(
     };
   };
 
-  const boss = createBoss(options, 'dynamic-image-worker');
+  // The CMS's status page counts workers by these session names (application_name, 63 bytes at most).
+  const boss = createBoss(options, `dynamic-image-worker ${hostname().slice(0, 32)} ${process.pid}`);
   boss.on('error', (err) => log(`queue error: ${err.message}`));
   await boss.start();
   await ensureQueues(boss, options);

@@ -1,5 +1,6 @@
 import dynamicImage from './dynamic-image/schema.json';
 import job from './job/schema.json';
+import preview from './preview/schema.json';
 import template from './template/schema.json';
 import workflow from './workflow/schema.json';
 
@@ -8,4 +9,5 @@ export default {
   workflow: { schema: workflow },
   job: { schema: job },
   'dynamic-image': { schema: dynamicImage },
+  preview: { schema: preview },
 };

@@ -1,7 +1,9 @@
 import job from './job';
+import preview from './preview';
+import settings from './settings';
 import template from './template';
 import video from './video';
 import worker from './worker';
 import workflow from './workflow';
 
-export default { job, template, video, worker, workflow };
+export default { job, preview, settings, template, video, worker, workflow };

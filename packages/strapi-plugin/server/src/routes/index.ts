@@ -11,7 +11,8 @@ type Action =
   | 'jobs.submit'
   | 'dynamic-images.read'
   | 'dynamic-images.write'
-  | 'upload';
+  | 'upload'
+  | 'settings';
 
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -58,6 +59,18 @@ export const OPERATIONS: Operation[] = [
   },
 ];
 
+/** Routes the admin panel needs that have no content-API counterpart. */
+export const ADMIN_OPERATIONS: Operation[] = [
+  { method: 'GET', path: '/videos', handler: 'video.list', action: 'dynamic-images.read' },
+  { method: 'POST', path: '/previews', handler: 'preview.create', action: 'templates.write' },
+  { method: 'GET', path: '/previews/:previewId', handler: 'preview.findOne', action: 'templates.write' },
+  { method: 'GET', path: '/folders', handler: 'settings.folders', action: 'workflows.read' },
+  { method: 'GET', path: '/settings', handler: 'settings.find', action: 'settings' },
+  { method: 'PUT', path: '/settings', handler: 'settings.update', action: 'settings' },
+  { method: 'DELETE', path: '/settings', handler: 'settings.reset', action: 'settings' },
+  { method: 'GET', path: '/status', handler: 'settings.status', action: 'jobs.read' },
+];
+
 export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
   { uid: 'templates.read', displayName: 'Read templates' },
   { uid: 'templates.write', displayName: 'Create, edit and delete templates' },
@@ -68,12 +81,13 @@ export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
   { uid: 'dynamic-images.read', displayName: 'Read dynamic images' },
   { uid: 'dynamic-images.write', displayName: 'Delete dynamic images and set covers' },
   { uid: 'upload', displayName: 'Upload videos with a workflow' },
+  { uid: 'settings', displayName: 'Change the default workflow' },
 ];
 
 export default {
   admin: {
     type: 'admin',
-    routes: OPERATIONS.map((op) => ({
+    routes: [...OPERATIONS, ...ADMIN_OPERATIONS].map((op) => ({
       method: op.method,
       path: op.path,
       handler: op.handler,
@@ -92,6 +106,12 @@ export default {
         method: 'POST' as const,
         path: kind === 'result' ? '/worker/jobs/:jobId' : `/worker/jobs/:jobId/${kind}`,
         handler: `worker.${kind}`,
+        config: { auth: false as const },
+      })),
+      ...(['result', 'progress', 'failure'] as const).map((kind) => ({
+        method: 'POST' as const,
+        path: kind === 'result' ? '/worker/previews/:previewId' : `/worker/previews/:previewId/${kind}`,
+        handler: `worker.preview${kind.charAt(0).toUpperCase()}${kind.slice(1)}`,
         config: { auth: false as const },
       })),
     ],

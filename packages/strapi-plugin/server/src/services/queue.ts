@@ -61,10 +61,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             const data = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
             // sourceOutput: what the last attempt stored (the worker's failure), when there was one.
             const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
-            await strapi
-              .plugin('dynamic-image')
-              .service('jobs')
-              .markDead(String(data?.jobId ?? ''), sourceOutput);
+            const id = String(data?.jobId ?? '');
+            const plugin = strapi.plugin('dynamic-image');
+            if (data?.meta?.preview === true) await plugin.service('previews').markDead(id, sourceOutput);
+            else await plugin.service('jobs').markDead(id, sourceOutput);
           }
         },
       );
@@ -82,9 +82,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async depth(): Promise<{ queued: number; active: number } | null> {
+      const stats = await this.stats();
+      return stats ? { queued: stats.queued, active: stats.active } : null;
+    },
+
+    /** pg-boss's own counts for the job queue (refreshed by its monitor, every few seconds). */
+    async stats(): Promise<{ queued: number; active: number; deferred: number; total: number } | null> {
       if (!boss) return null;
       const queue = await boss.getQueue(QUEUE_NAMES.jobs);
-      return queue ? { queued: queue.queuedCount ?? 0, active: queue.activeCount ?? 0 } : null;
+      if (!queue) return null;
+      return {
+        queued: queue.queuedCount ?? 0,
+        active: queue.activeCount ?? 0,
+        deferred: queue.deferredCount ?? 0,
+        total: queue.totalCount ?? 0,
+      };
     },
   };
 };
