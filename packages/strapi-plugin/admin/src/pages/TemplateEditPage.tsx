@@ -189,11 +189,10 @@ export function TemplateEditPage() {
     const other = side === 'width' ? values.height : values.width;
     const mine = values[side];
     if (mine !== undefined) return t('field.size.set', 'Pixels, {min} to {max}.', { min: TEMPLATE_LIMITS.sizeMin, max: TEMPLATE_LIMITS.sizeMax });
-    return other !== undefined
-      ? t('field.size.follows', 'Empty: follows the video’s aspect ratio from the {other}.', {
-          other: side === 'width' ? t('field.height', 'Height') : t('field.width', 'Width'),
-        })
-      : t('field.size.source', 'Empty: the video’s own size (both empty keeps it).');
+    if (other === undefined) return t('field.size.source', 'Empty: the video’s own size (both empty keeps it).');
+    return side === 'width'
+      ? t('field.width.follows', 'Empty: the width follows the video’s aspect ratio.')
+      : t('field.height.follows', 'Empty: the height follows the video’s aspect ratio.');
   };
 
   const genericHint = (field: string) =>

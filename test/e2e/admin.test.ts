@@ -1,0 +1,223 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateTemplate } from '@dynamic-image/core';
+import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { launchBrowser, logIn, shoot } from '../support/browser.js';
+import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+
+// One CMS (with its embedded worker) and one browser for the whole file: a Strapi start and an
+// admin login are the slow parts, so the steps below share them and run in order.
+let database: TestDatabase;
+let cms: RunningCms;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let adminToken: string;
+let apiToken: string;
+let video: string;
+const consoleErrors: string[] = [];
+
+type Json = Record<string, any>;
+const BASE = '/admin/plugins/dynamic-image';
+
+async function api(method: string, path: string, body?: unknown, token = apiToken) {
+  const response = await fetch(`${cms.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : null) as Json };
+}
+
+/** The plugin's side navigation, as opposed to Strapi's main menu. */
+const subNav = (p: Page) => p.getByRole('navigation', { name: 'Dynamic images' });
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-admin-'));
+  video = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 4);
+  database = await startTestDatabase();
+  cms = await startCms(database.url);
+  ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'en-US' });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cms?.stop();
+  await database?.stop();
+});
+
+describe('the admin panel in Chromium, on a real Strapi with its embedded worker', () => {
+  let templateId: string;
+  let videoId: number;
+
+  it('logs in and finds Dynamic images in the main menu', async () => {
+    await logIn(page, cms.url, 'ada@example.com', 'Admin12345!');
+    const menuLink = page.getByRole('link', { name: 'Dynamic images' });
+    await expect.poll(() => menuLink.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await menuLink.first().click();
+    await page.waitForURL(`**${BASE}/upload`);
+    await expect.poll(() => subNav(page).getByRole('link').count()).toBe(7);
+    await page.getByText('Drop videos here').waitFor();
+    await shoot(page, '01-upload-empty');
+  });
+
+  it('shows the core rules live in the template form, then creates a template', async () => {
+    await subNav(page).getByRole('link', { name: 'Templates' }).click();
+    await page.getByText('No template yet').waitFor();
+    await shoot(page, '02-templates-empty');
+    await page.getByRole('button', { name: 'Create template' }).first().click();
+    await page.waitForURL(`**${BASE}/templates/new`);
+
+    // A rejected input: the message at the field is core's own, word for word.
+    const name = page.locator('input[name="name"]');
+    await name.fill('ab');
+    const rejected = validateTemplate({ name: 'ab', format: 'gif', fps: 10, captureMethod: 'byDuration', duration: 3 });
+    expect(rejected.ok).toBe(false);
+    const message = rejected.ok ? '' : (rejected.issues[0]?.message ?? '');
+    expect(message).toContain('name');
+    await page.getByText(message, { exact: true }).waitFor();
+    // The message belongs to the name field (aria-describedby links them).
+    const described = await name.getAttribute('aria-describedby');
+    expect(described).toBeTruthy();
+    await shoot(page, '03-template-rejected-name');
+
+    // Above 50 fps a GIF cannot play as asked: said at the field, not refused.
+    const fps = page.locator('input[name="fps"]');
+    await fps.fill('55');
+    await page.getByText('GIF plays at most 50 fps', { exact: false }).waitFor();
+    await fps.fill('75');
+    await page.getByText('fps must be an integer in (0, 60]; got 75').waitFor();
+    await fps.fill('10');
+
+    // The capture method switches the time field.
+    await page.getByText('From the start time to a trim at the end').click();
+    await page.locator('input[name="trimEnd"]').waitFor();
+    expect(await page.locator('input[name="duration"]').count()).toBe(0);
+    await page.getByText('A duration from the start time').click();
+    await page.locator('input[name="duration"]').fill('2');
+
+    // Width alone: the height follows the aspect ratio.
+    await page.locator('input[name="width"]').fill('320');
+    await page.getByText('Empty: the height follows the video’s aspect ratio.').waitFor();
+
+    await name.fill('hero_gif');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL((u) => /\/templates\/[0-9a-f]{32}$/.test(u.pathname));
+    templateId = page.url().split('/').pop() as string;
+    const stored = await api('GET', `/api/dynamic-image/templates/${templateId}`);
+    expect(stored.json.data).toMatchObject({ name: 'hero_gif', format: 'gif', fps: 10, width: 320, duration: 2 });
+    await shoot(page, '04-template-saved');
+  });
+
+  it('creates a workflow from that template', async () => {
+    await subNav(page).getByRole('link', { name: 'Workflows' }).click();
+    await page.getByText('No workflow yet').waitFor();
+    await page.getByRole('button', { name: 'Create workflow' }).first().click();
+    await page.locator('input[name="name"]').fill('hero');
+    await page.getByRole('combobox', { name: 'Add a template' }).click();
+    await page.getByRole('option', { name: /hero_gif/ }).click();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => page.getByTestId('workflow-node').count()).toBe(1);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL((u) => /\/workflows\/[0-9a-f]{32}$/.test(u.pathname));
+    await shoot(page, '05-workflow-saved');
+    await subNav(page).getByRole('link', { name: 'Workflows' }).click();
+    await page.getByText('hero_gif').waitFor();
+    await shoot(page, '06-workflows');
+  });
+
+  it('uploads a video with the workflow and watches its job succeed, live', async () => {
+    await subNav(page).getByRole('link', { name: 'Upload' }).click();
+    await page.getByTestId('file-input').setInputFiles(video);
+    await page.getByText('landscape').first().waitFor();
+    await page.getByRole('combobox', { name: 'Workflow' }).click();
+    await page.getByRole('option', { name: 'hero' }).click();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('1 job started').waitFor({ timeout: 60_000 });
+    await shoot(page, '07-uploaded');
+
+    await page.getByRole('link', { name: 'follow them in Jobs' }).click();
+    await page.waitForURL(`**${BASE}/jobs`);
+    // The page refreshes by itself: no reload here.
+    await page.locator('[data-testid="job-row"][data-state="success"]').waitFor({ timeout: 90_000 });
+    const jobs = await api('GET', '/api/dynamic-image/jobs');
+    expect(jobs.json.data).toHaveLength(1);
+    expect(jobs.json.data[0].state).toBe('success');
+    videoId = jobs.json.data[0].videoId;
+    await shoot(page, '08-jobs');
+  });
+
+  it('plays the animated result in the gallery, sets it as the cover and deletes it', async () => {
+    await subNav(page).getByRole('link', { name: 'Results' }).click();
+    const image = page.getByTestId('result-image').first();
+    await image.waitFor();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+    // It plays: two captures of the same <img> some hundreds of ms apart differ.
+    const first = await image.screenshot();
+    let changed = false;
+    for (let i = 0; i < 10 && !changed; i++) {
+      await page.waitForTimeout(300);
+      changed = !first.equals(await image.screenshot());
+    }
+    expect(changed, 'the GIF in the gallery did not change between captures').toBe(true);
+    await page.getByText('GIF · 320 ×').waitFor();
+    await shoot(page, '09-results');
+
+    await page.getByRole('button', { name: 'Set as cover' }).click();
+    await page.getByTestId('cover-badge').waitFor();
+    const info = await api('GET', `/api/dynamic-image/videos/${videoId}`);
+    expect(info.json.data.coverUrl).toBe(info.json.data.dynamicImages[0].url);
+    await shoot(page, '10-results-cover');
+
+    await subNav(page).getByRole('link', { name: 'Videos' }).click();
+    await page.getByTestId('video-card').first().waitFor();
+    await page.getByText('1 dynamic image').waitFor();
+    await shoot(page, '11-videos');
+
+    await subNav(page).getByRole('link', { name: 'Results' }).click();
+    await page.getByTestId('result-card').first().getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No dynamic image yet').waitFor();
+    const after = await api('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`);
+    expect(after.json.data).toEqual([]);
+  });
+
+  it('previews the template on that video without adding to the Media Library', async () => {
+    const filesBefore = (await api('GET', '/api/upload/files')).json.length;
+    await page.goto(`${cms.url}${BASE}/templates/${templateId}`);
+    await page.getByRole('combobox', { name: 'Video' }).click();
+    await page.getByRole('option', { name: /landscape/ }).click();
+    await page.getByRole('button', { name: 'Render preview' }).click();
+    const preview = page.getByTestId('template-preview');
+    await preview.waitFor({ timeout: 60_000 });
+    expect(await preview.getAttribute('src')).toMatch(/^data:image\/gif;base64,/);
+    await shoot(page, '12-template-preview');
+    expect((await api('GET', '/api/upload/files')).json.length).toBe(filesBefore);
+  });
+
+  it('shows settings: the default workflow and the connected worker', async () => {
+    await subNav(page).getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByTestId('status-workers').textContent(), { timeout: 20_000 }).toBe('1');
+    await page.getByTestId('auto-thumbnails').waitFor();
+    await page.getByRole('combobox', { name: /Runs on every uploaded video/ }).click();
+    await page.getByRole('option', { name: 'hero' }).click();
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByText('Saved here; it overrides config/plugins.ts').waitFor();
+    const settings = await api('GET', '/dynamic-image/settings', undefined, adminToken);
+    expect(settings.json.data).toMatchObject({ source: 'settings' });
+    await shoot(page, '13-settings');
+    expect(consoleErrors.filter((e) => e.includes('dynamic-image'))).toEqual([]);
+  });
+});
