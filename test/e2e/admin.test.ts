@@ -221,3 +221,77 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(consoleErrors.filter((e) => e.includes('dynamic-image'))).toEqual([]);
   });
 });
+
+describe('the admin panel for editors without the plugin’s permissions', () => {
+  /** A user of that role, registered through the admin API, and signed in in a fresh browser context. */
+  async function signedInAs(roleId: number, email: string): Promise<{ page: Page; token: string }> {
+    const invited = await api(
+      'POST',
+      '/admin/users',
+      { firstname: 'Eddie', lastname: 'Editor', email, roles: [roleId] },
+      adminToken,
+    );
+    expect(invited.status, JSON.stringify(invited.json)).toBe(201);
+    const registered = await api(
+      'POST',
+      '/admin/register',
+      {
+        registrationToken: invited.json.data.registrationToken,
+        userInfo: { firstname: 'Eddie', lastname: 'Editor', password: 'Editor12345!' },
+      },
+      '',
+    );
+    expect(registered.status, JSON.stringify(registered.json)).toBe(200);
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'en-US' });
+    const p = await ctx.newPage();
+    await logIn(p, cms.url, email, 'Editor12345!');
+    await p.getByRole('link', { name: 'Content Manager' }).first().waitFor();
+    return { page: p, token: registered.json.data.token };
+  }
+
+  it('hides the menu entry and refuses the pages and the API to the stock Editor role', async () => {
+    const roles = await api('GET', '/admin/roles', undefined, adminToken);
+    const editor = roles.json.data.find((r: Json) => r.code === 'strapi-editor');
+    const { page: p, token } = await signedInAs(editor.id, 'eddie@example.com');
+    expect(await p.getByRole('link', { name: 'Dynamic images' }).count()).toBe(0);
+    for (const path of ['templates', 'jobs', 'settings']) {
+      await p.goto(`${cms.url}${BASE}/${path}`);
+      await p.getByText('You don\'t have the permissions to access that content').first().waitFor();
+      expect(await p.getByText('Create template').count()).toBe(0);
+    }
+    await shoot(p, '20-editor-no-permission');
+    expect((await api('GET', '/dynamic-image/templates', undefined, token)).status).toBe(403);
+    await p.context().close();
+  });
+
+  it('shows only the parts a role holds: jobs.read alone gives the Jobs page and nothing else', async () => {
+    const role = await api(
+      'POST',
+      '/admin/roles',
+      { name: 'Job watcher', description: 'Sees dynamic-image jobs only' },
+      adminToken,
+    );
+    expect(role.status, JSON.stringify(role.json)).toBe(201);
+    const set = await api(
+      'PUT',
+      `/admin/roles/${role.json.data.id}/permissions`,
+      {
+        permissions: [
+          { action: 'plugin::dynamic-image.jobs.read', subject: null, properties: {}, conditions: [] },
+        ],
+      },
+      adminToken,
+    );
+    expect(set.status, JSON.stringify(set.json)).toBe(200);
+    const { page: p, token } = await signedInAs(role.json.data.id, 'jo@example.com');
+    await p.getByRole('link', { name: 'Dynamic images' }).first().click();
+    await p.waitForURL(`**${BASE}/jobs`);
+    await expect.poll(() => subNav(p).getByRole('link').allTextContents()).toEqual(['Jobs']);
+    await p.locator('[data-testid="job-row"]').first().waitFor();
+    await p.goto(`${cms.url}${BASE}/templates`);
+    await p.getByText('You don\'t have the permissions to access that content').first().waitFor();
+    expect((await api('GET', '/dynamic-image/jobs', undefined, token)).status).toBe(200);
+    expect((await api('GET', '/dynamic-image/templates', undefined, token)).status).toBe(403);
+    await p.context().close();
+  });
+});

@@ -29,8 +29,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A full-page capture for people to look at; passing toasts are left out. */
 export async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: join(screenshotDir, `${name}.png`),
+    fullPage: true,
+    style: 'section[aria-label^="Notifications"] { visibility: hidden; }',
+  });
 }
 
 /** Signs in through Strapi's login page, as a person would. */
@@ -40,4 +45,7 @@ export async function logIn(page: Page, url: string, email: string, password: st
   await page.locator('input[name="password"]').fill(password);
   await page.getByRole('button', { name: 'Login' }).click();
   await page.waitForURL((u) => !u.pathname.includes('/auth/'), { timeout: 30_000 });
+  // Strapi's own release banner, closed the way a person would.
+  const banner = page.getByRole('button', { name: 'Close the banner.' });
+  if (await banner.isVisible().catch(() => false)) await banner.click();
 }

@@ -133,8 +133,10 @@ export function JobsPage() {
                     <JobState state={job.state} />
                   </Td>
                   <Td>
-                    <Flex gap={2} minWidth="12rem">
-                      <ProgressBar value={job.progress} size="S" />
+                    <Flex gap={2} minWidth="14rem">
+                      <Box width="8rem">
+                        <ProgressBar value={job.progress} size="M" style={{ width: '100%' }} />
+                      </Box>
                       <Typography variant="pi">
                         {job.progress} %{job.state === 'processing' && job.stage ? ` · ${job.stage}` : ''}
                       </Typography>
