@@ -83,7 +83,13 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     // A rejected input: the message at the field is core's own, word for word.
     const name = page.locator('input[name="name"]');
     await name.fill('ab');
-    const rejected = validateTemplate({ name: 'ab', format: 'gif', fps: 10, captureMethod: 'byDuration', duration: 3 });
+    const rejected = validateTemplate({
+      name: 'ab',
+      format: 'gif',
+      fps: 10,
+      captureMethod: 'byDuration',
+      duration: 3,
+    });
     expect(rejected.ok).toBe(false);
     const message = rejected.ok ? '' : (rejected.issues[0]?.message ?? '');
     expect(message).toContain('name');
@@ -117,7 +123,13 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.waitForURL((u) => /\/templates\/[0-9a-f]{32}$/.test(u.pathname));
     templateId = page.url().split('/').pop() as string;
     const stored = await api('GET', `/api/dynamic-image/templates/${templateId}`);
-    expect(stored.json.data).toMatchObject({ name: 'hero_gif', format: 'gif', fps: 10, width: 320, duration: 2 });
+    expect(stored.json.data).toMatchObject({
+      name: 'hero_gif',
+      format: 'gif',
+      fps: 10,
+      width: 320,
+      duration: 2,
+    });
     await shoot(page, '04-template-saved');
   });
 
@@ -163,7 +175,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await subNav(page).getByRole('link', { name: 'Results' }).click();
     const image = page.getByTestId('result-image').first();
     await image.waitFor();
-    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+    await expect
+      .poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+      .toBe(320);
     // It plays: two captures of the same <img> some hundreds of ms apart differ.
     const first = await image.screenshot();
     let changed = false;
@@ -256,7 +270,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     expect(await p.getByRole('link', { name: 'Dynamic images' }).count()).toBe(0);
     for (const path of ['templates', 'jobs', 'settings']) {
       await p.goto(`${cms.url}${BASE}/${path}`);
-      await p.getByText('You don\'t have the permissions to access that content').first().waitFor();
+      await p.getByText("You don't have the permissions to access that content").first().waitFor();
       expect(await p.getByText('Create template').count()).toBe(0);
     }
     await shoot(p, '20-editor-no-permission');
@@ -289,7 +303,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     await expect.poll(() => subNav(p).getByRole('link').allTextContents()).toEqual(['Jobs']);
     await p.locator('[data-testid="job-row"]').first().waitFor();
     await p.goto(`${cms.url}${BASE}/templates`);
-    await p.getByText('You don\'t have the permissions to access that content').first().waitFor();
+    await p.getByText("You don't have the permissions to access that content").first().waitFor();
     expect((await api('GET', '/dynamic-image/jobs', undefined, token)).status).toBe(200);
     expect((await api('GET', '/dynamic-image/templates', undefined, token)).status).toBe(403);
     await p.context().close();

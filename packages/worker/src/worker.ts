@@ -1,4 +1,6 @@
 // The pg-boss consumer: one handler per job, turning a pipeline outcome into a settled job.
+
+import { hostname } from 'node:os';
 import {
   DynamicImageError,
   type DynamicImageJobData,
@@ -9,7 +11,6 @@ import {
   QUEUE_NAMES,
   toDynamicImageError,
 } from '@dynamic-image/core';
-import { hostname } from 'node:os';
 import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 // each other locale must hold exactly en.json's keys. Run by the plugin's test script.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const files = [];
-const walk = (d) => { for (const f of readdirSync(d)) { const p = join(d, f); statSync(p).isDirectory() ? walk(p) : /\.tsx?$/.test(f) && files.push(p); } };
+const walk = (d) => {
+  for (const f of readdirSync(d)) {
+    const p = join(d, f);
+    statSync(p).isDirectory() ? walk(p) : /\.tsx?$/.test(f) && files.push(p);
+  }
+};
 walk(join(root, 'src'));
 const out = {};
 const re = /\bt\(\s*'([^']+)',\s*(?:'((?:[^'\\]|\\.)*)'|`([^`]*)`)/gs;
@@ -45,7 +50,9 @@ const text = `${JSON.stringify(sorted, null, 2)}\n`;
 let failed = false;
 if (process.argv.includes('--write')) writeFileSync(enPath, text);
 else if (readFileSync(enPath, 'utf8') !== text) {
-  console.error('admin/src/translations/en.json is out of date: run node admin/scripts/translations.mjs --write');
+  console.error(
+    'admin/src/translations/en.json is out of date: run node admin/scripts/translations.mjs --write',
+  );
   failed = true;
 }
 for (const locale of ['zh-Hans']) {
@@ -53,7 +60,9 @@ for (const locale of ['zh-Hans']) {
   const missing = Object.keys(sorted).filter((k) => !(k in other));
   const extra = Object.keys(other).filter((k) => !(k in sorted));
   if (missing.length || extra.length) {
-    console.error(`${locale}.json: missing ${missing.join(', ') || 'none'}; unused ${extra.join(', ') || 'none'}`);
+    console.error(
+      `${locale}.json: missing ${missing.join(', ') || 'none'}; unused ${extra.join(', ') || 'none'}`,
+    );
     failed = true;
   }
 }

@@ -1,6 +1,6 @@
 import { Images } from '@strapi/icons';
-import { PLUGIN_ID } from './pluginId';
 import { MENU_PERMISSIONS } from './permissions';
+import { PLUGIN_ID } from './pluginId';
 import en from './translations/en.json';
 import zhHans from './translations/zh-Hans.json';
 import { getTranslation } from './utils/t';

@@ -98,7 +98,9 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
           </Button>
         )}
       </Flex>
-      {state === 'loading' && <Typography textColor="neutral600">{t('common.loading', 'Loading…')}</Typography>}
+      {state === 'loading' && (
+        <Typography textColor="neutral600">{t('common.loading', 'Loading…')}</Typography>
+      )}
       {state === 'absent' && (
         <Typography textColor="neutral600" data-testid="auto-thumbnails-absent">
           {t(
@@ -130,7 +132,9 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
                     <Field.Label>{t('auto.contentType', 'Content type')}</Field.Label>
                     <SingleSelect
                       value={rule.uid || undefined}
-                      onChange={(v: string | number) => change(index, { uid: String(v), videoField: '', targetField: '' })}
+                      onChange={(v: string | number) =>
+                        change(index, { uid: String(v), videoField: '', targetField: '' })
+                      }
                       disabled={!canWrite}
                     >
                       {candidates.map((c) => (

@@ -20,7 +20,14 @@ interface Preview {
   state: 'queued' | 'processing' | 'success' | 'failed';
   progress: number;
   dataUrl: string | null;
-  result: { width: number; height: number; fps: number; duration: number; bytes: number; format: string } | null;
+  result: {
+    width: number;
+    height: number;
+    fps: number;
+    duration: number;
+    bytes: number;
+    format: string;
+  } | null;
   errorCode: string | null;
   errorMessage: string | null;
 }
@@ -140,8 +147,8 @@ export function PreviewPanel({ template }: { template: Record<string, unknown> |
             />
             <Typography variant="pi" textColor="neutral600">
               {preview.result.format.toUpperCase()} · {preview.result.width} × {preview.result.height} ·{' '}
-              {t('common.fps', '{fps} fps', { fps: preview.result.fps })} · {preview.result.duration.toFixed(2)} s ·{' '}
-              {formatBytes(preview.result.bytes)}
+              {t('common.fps', '{fps} fps', { fps: preview.result.fps })} ·{' '}
+              {preview.result.duration.toFixed(2)} s · {formatBytes(preview.result.bytes)}
             </Typography>
           </Flex>
         )}

@@ -41,7 +41,9 @@ export function JobsPage() {
     can(PERMISSIONS.imagesRead) ? '/dynamic-image/videos?pageSize=100' : null,
     10_000,
   );
-  const templates = useResource<Template[]>(can(PERMISSIONS.templatesRead) ? '/dynamic-image/templates' : null);
+  const templates = useResource<Template[]>(
+    can(PERMISSIONS.templatesRead) ? '/dynamic-image/templates' : null,
+  );
   const [now, setNow] = React.useState(Date.now());
   React.useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -79,7 +81,9 @@ export function JobsPage() {
             >
               <SingleSelectOption value="all">{t('jobs.filter.all', 'All states')}</SingleSelectOption>
               <SingleSelectOption value="queued">{t('job.state.queued', 'Queued')}</SingleSelectOption>
-              <SingleSelectOption value="processing">{t('job.state.processing', 'Processing')}</SingleSelectOption>
+              <SingleSelectOption value="processing">
+                {t('job.state.processing', 'Processing')}
+              </SingleSelectOption>
               <SingleSelectOption value="success">{t('job.state.success', 'Success')}</SingleSelectOption>
               <SingleSelectOption value="failed">{t('job.state.failed', 'Failed')}</SingleSelectOption>
             </SingleSelect>
@@ -162,7 +166,9 @@ export function JobsPage() {
                     <Typography>{templateName(job.templateId)}</Typography>
                     <Typography variant="pi" textColor="neutral500" tag="p">
                       {t(`jobs.origin.${job.origin}`, job.origin)}
-                      {job.attempts > 1 ? ` · ${t('jobs.attempts', '{count} attempts', { count: job.attempts })}` : ''}
+                      {job.attempts > 1
+                        ? ` · ${t('jobs.attempts', '{count} attempts', { count: job.attempts })}`
+                        : ''}
                     </Typography>
                   </Td>
                   <Td>
@@ -180,7 +186,12 @@ export function JobsPage() {
                           {job.errorMessage}
                         </Typography>
                         {job.state === 'failed' && canRetry && (
-                          <Button size="S" variant="tertiary" startIcon={<ArrowClockwise />} onClick={() => retry(job)}>
+                          <Button
+                            size="S"
+                            variant="tertiary"
+                            startIcon={<ArrowClockwise />}
+                            onClick={() => retry(job)}
+                          >
                             {t('jobs.retry', 'Retry')}
                           </Button>
                         )}

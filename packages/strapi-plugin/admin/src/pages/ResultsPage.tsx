@@ -12,7 +12,6 @@ import {
   Flex,
   Grid,
   IconButton,
-  Typography,
 } from '@strapi/design-system';
 import { Duplicate, Star, Trash } from '@strapi/icons';
 import { Layouts, Page, useClipboard, useFetchClient, useNotification } from '@strapi/strapi/admin';
@@ -72,15 +71,19 @@ export function ResultsPage() {
           <LoadError error={videos.error} retry={videos.reload} />
         ) : !items.length ? (
           <Empty
-            content={t(
-              'results.empty',
-              'No dynamic image yet. They appear here as soon as a job succeeds.',
-            )}
+            content={t('results.empty', 'No dynamic image yet. They appear here as soon as a job succeeds.')}
           />
         ) : (
           <Grid.Root gap={4}>
             {items.map(({ image, video }) => (
-              <Grid.Item key={image.dynamicImageId} col={4} s={6} xs={12} direction="column" alignItems="stretch">
+              <Grid.Item
+                key={image.dynamicImageId}
+                col={4}
+                s={6}
+                xs={12}
+                direction="column"
+                alignItems="stretch"
+              >
                 <Card data-testid="result-card" data-id={image.dynamicImageId} style={{ width: '100%' }}>
                   <CardHeader>
                     <Flex
@@ -104,8 +107,8 @@ export function ResultsPage() {
                           <CardTitle>{video.name}</CardTitle>
                           <CardSubtitle>
                             {image.format.toUpperCase()} · {image.width} × {image.height} ·{' '}
-                            {t('common.fps', '{fps} fps', { fps: image.fps })} · {image.duration.toFixed(2)} s ·{' '}
-                            {formatBytes(image.size)}
+                            {t('common.fps', '{fps} fps', { fps: image.fps })} · {image.duration.toFixed(2)} s
+                            · {formatBytes(image.size)}
                           </CardSubtitle>
                         </Box>
                         {image.isCover && (
@@ -122,7 +125,10 @@ export function ResultsPage() {
                           onClick={async () => {
                             const ok = await copy(absoluteUrl(image.url));
                             if (ok)
-                              toggleNotification({ type: 'success', message: t('results.copied', 'URL copied') });
+                              toggleNotification({
+                                type: 'success',
+                                message: t('results.copied', 'URL copied'),
+                              });
                           }}
                         >
                           {t('results.copy', 'Copy URL')}
@@ -165,7 +171,10 @@ export function ResultsPage() {
         <Dialog.Content>
           <Dialog.Header>{t('results.delete.title', 'Delete this dynamic image?')}</Dialog.Header>
           <Dialog.Body>
-            {t('results.delete.body', 'Its file is removed from the Media Library too. This cannot be undone.')}
+            {t(
+              'results.delete.body',
+              'Its file is removed from the Media Library too. This cannot be undone.',
+            )}
           </Dialog.Body>
           <Dialog.Footer>
             <Dialog.Cancel>

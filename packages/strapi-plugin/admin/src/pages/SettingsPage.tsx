@@ -57,8 +57,9 @@ export function SettingsPage() {
   const currentId =
     current?.defaultWorkflow == null
       ? NONE
-      : (workflows.data?.find((w) => w.workflowId === current.defaultWorkflow || w.name === current.defaultWorkflow)
-          ?.workflowId ?? current.defaultWorkflow);
+      : (workflows.data?.find(
+          (w) => w.workflowId === current.defaultWorkflow || w.name === current.defaultWorkflow,
+        )?.workflowId ?? current.defaultWorkflow);
   const selected = choice ?? currentId;
 
   const save = async () => {
@@ -140,7 +141,9 @@ export function SettingsPage() {
                       {t('settings.default.label', 'Runs on every uploaded video that no folder claims')}
                     </Field.Label>
                     <SingleSelect value={selected} onChange={(v: string | number) => setChoice(String(v))}>
-                      <SingleSelectOption value={NONE}>{t('settings.default.none', 'None')}</SingleSelectOption>
+                      <SingleSelectOption value={NONE}>
+                        {t('settings.default.none', 'None')}
+                      </SingleSelectOption>
                       {(workflows.data ?? []).map((w) => (
                         <SingleSelectOption key={w.workflowId} value={w.workflowId}>
                           {w.name}
@@ -151,7 +154,12 @@ export function SettingsPage() {
                     <Field.Hint />
                   </Field.Root>
                 </Box>
-                <Button startIcon={<Check />} onClick={save} loading={saving} disabled={selected === currentId}>
+                <Button
+                  startIcon={<Check />}
+                  onClick={save}
+                  loading={saving}
+                  disabled={selected === currentId}
+                >
                   {t('action.save', 'Save')}
                 </Button>
                 {current?.source === 'settings' && (
@@ -167,12 +175,18 @@ export function SettingsPage() {
                 {t('settings.folders.title', 'Folder bindings')}
               </Typography>
               <Typography variant="pi" textColor="neutral600" tag="p">
-                {t('settings.folders.subtitle', 'A video uploaded into a bound folder runs that folder’s workflow.')}
+                {t(
+                  'settings.folders.subtitle',
+                  'A video uploaded into a bound folder runs that folder’s workflow.',
+                )}
               </Typography>
               <Box paddingTop={4}>
                 {!folders.data?.length ? (
                   <Typography textColor="neutral600">
-                    {t('settings.folders.none', 'The Media Library has no folder yet. Create one there to bind it.')}
+                    {t(
+                      'settings.folders.none',
+                      'The Media Library has no folder yet. Create one there to bind it.',
+                    )}
                   </Typography>
                 ) : (
                   <Table colCount={2} rowCount={folders.data.length + 1}>
@@ -223,12 +237,20 @@ export function SettingsPage() {
             </Box>
 
             {can(PERMISSIONS.jobsRead) && (
-              <Box background="neutral0" hasRadius shadow="tableShadow" padding={6} data-testid="worker-status">
+              <Box
+                background="neutral0"
+                hasRadius
+                shadow="tableShadow"
+                padding={6}
+                data-testid="worker-status"
+              >
                 <Flex justifyContent="space-between">
                   <Typography variant="delta" tag="h2">
                     {t('settings.status.title', 'Workers')}
                   </Typography>
-                  <Badge>{t(`settings.status.mode.${status.data?.mode ?? 'embedded'}`, status.data?.mode ?? '')}</Badge>
+                  <Badge>
+                    {t(`settings.status.mode.${status.data?.mode ?? 'embedded'}`, status.data?.mode ?? '')}
+                  </Badge>
                 </Flex>
                 <Typography variant="pi" textColor="neutral600" tag="p">
                   {t(
@@ -239,7 +261,11 @@ export function SettingsPage() {
                 <Grid.Root gap={4} paddingTop={4}>
                   {(
                     [
-                      ['workers', t('settings.status.workers', 'Connected workers'), status.data?.workers.length],
+                      [
+                        'workers',
+                        t('settings.status.workers', 'Connected workers'),
+                        status.data?.workers.length,
+                      ],
                       ['queued', t('settings.status.queued', 'Waiting'), queue?.queued],
                       ['active', t('settings.status.active', 'Running'), queue?.active],
                       ['deferred', t('settings.status.deferred', 'Retrying later'), queue?.deferred],

@@ -162,7 +162,14 @@ export function TemplateEditPage() {
         fromServer?.length
           ? fromServer
           : field
-            ? [{ field: field.charAt(0).toLowerCase() + field.slice(1), rule: 'server', message: e.message, value: null }]
+            ? [
+                {
+                  field: field.charAt(0).toLowerCase() + field.slice(1),
+                  rule: 'server',
+                  message: e.message,
+                  value: null,
+                },
+              ]
             : [],
       );
       toggleNotification({ type: 'danger', message: e.message });
@@ -188,8 +195,13 @@ export function TemplateEditPage() {
   const sizeHint = (side: 'width' | 'height') => {
     const other = side === 'width' ? values.height : values.width;
     const mine = values[side];
-    if (mine !== undefined) return t('field.size.set', 'Pixels, {min} to {max}.', { min: TEMPLATE_LIMITS.sizeMin, max: TEMPLATE_LIMITS.sizeMax });
-    if (other === undefined) return t('field.size.source', 'Empty: the video’s own size (both empty keeps it).');
+    if (mine !== undefined)
+      return t('field.size.set', 'Pixels, {min} to {max}.', {
+        min: TEMPLATE_LIMITS.sizeMin,
+        max: TEMPLATE_LIMITS.sizeMax,
+      });
+    if (other === undefined)
+      return t('field.size.source', 'Empty: the video’s own size (both empty keeps it).');
     return side === 'width'
       ? t('field.width.follows', 'Empty: the width follows the video’s aspect ratio.')
       : t('field.height.follows', 'Empty: the height follows the video’s aspect ratio.');
@@ -203,7 +215,10 @@ export function TemplateEditPage() {
       }),
       start: t('field.start.hint', 'Seconds (e.g. 1.5) or hh:mm:ss.SSS, from the start of the video'),
       duration: t('field.duration.hint', 'Seconds to capture from the start time'),
-      trimEnd: t('field.trimEnd.hint', 'Seconds cut off the end of the video; capture runs from start to there'),
+      trimEnd: t(
+        'field.trimEnd.hint',
+        'Seconds cut off the end of the video; capture runs from start to there',
+      ),
     })[field];
 
   return (
@@ -214,7 +229,9 @@ export function TemplateEditPage() {
           navigationAction={<BackButton fallback="../templates" />}
           title={isNew ? t('templates.new', 'New template') : t('templates.edit', 'Edit template')}
           subtitle={
-            isNew ? t('templates.new.subtitle', 'The rules shown here are the ones the API applies') : templateId
+            isNew
+              ? t('templates.new.subtitle', 'The rules shown here are the ones the API applies')
+              : templateId
           }
           primaryAction={
             canWrite ? (
@@ -309,7 +326,10 @@ export function TemplateEditPage() {
                 <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
                   <Field.Root
                     name="setAsDefaultThumbnail"
-                    hint={t('field.setAsDefaultThumbnail.hint', 'The result becomes the video’s default thumbnail')}
+                    hint={t(
+                      'field.setAsDefaultThumbnail.hint',
+                      'The result becomes the video’s default thumbnail',
+                    )}
                   >
                     <Field.Label>{t('field.setAsDefaultThumbnail', 'Make it the video’s cover')}</Field.Label>
                     <Toggle
@@ -357,7 +377,9 @@ export function TemplateEditPage() {
                 <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
                   <Field.Root name={own} key={own} error={errorFor(own)} hint={genericHint(own)} required>
                     <Field.Label>
-                      {own === 'duration' ? t('field.duration', 'Duration') : t('field.trimEnd', 'Trim at the end')}
+                      {own === 'duration'
+                        ? t('field.duration', 'Duration')
+                        : t('field.trimEnd', 'Trim at the end')}
                     </Field.Label>
                     <TextInput
                       value={values[own]}
@@ -369,11 +391,28 @@ export function TemplateEditPage() {
                   </Field.Root>
                 </Grid.Item>
               </Grid.Root>
-              {issues.some((i) => !['name', 'format', 'fps', 'width', 'height', 'captureMethod', 'start', own].includes(i.field)) &&
+              {issues.some(
+                (i) =>
+                  !['name', 'format', 'fps', 'width', 'height', 'captureMethod', 'start', own].includes(
+                    i.field,
+                  ),
+              ) &&
                 (submitted || touched.size > 0) && (
                   <Box paddingTop={4}>
                     {issues
-                      .filter((i) => !['name', 'format', 'fps', 'width', 'height', 'captureMethod', 'start', own].includes(i.field))
+                      .filter(
+                        (i) =>
+                          ![
+                            'name',
+                            'format',
+                            'fps',
+                            'width',
+                            'height',
+                            'captureMethod',
+                            'start',
+                            own,
+                          ].includes(i.field),
+                      )
                       .map((i) => (
                         <Typography key={`${i.field}-${i.rule}`} tag="p" textColor="danger600" variant="pi">
                           {i.message}

@@ -1,3 +1,4 @@
+import { formatTime } from '@dynamic-image/core';
 import {
   Button,
   Dialog,
@@ -19,7 +20,6 @@ import { Link, useNavigate } from 'react-router-dom';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template, useResource } from '../utils/api';
-import { formatTime } from '@dynamic-image/core';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
@@ -68,7 +68,10 @@ export function TemplatesPage() {
       <Page.Title>{t('templates.title', 'Templates')}</Page.Title>
       <Layouts.Header
         title={t('templates.title', 'Templates')}
-        subtitle={t('templates.subtitle', 'How a video becomes an animated image: format, rate, size and window')}
+        subtitle={t(
+          'templates.subtitle',
+          'How a video becomes an animated image: format, rate, size and window',
+        )}
         primaryAction={
           canWrite ? (
             <Button startIcon={<Plus />} onClick={() => navigate('new')}>
@@ -84,7 +87,10 @@ export function TemplatesPage() {
           <LoadError error={error} retry={reload} />
         ) : !data?.length ? (
           <Empty
-            content={t('templates.empty', 'No template yet. A template says how to cut a GIF or WebP from a video.')}
+            content={t(
+              'templates.empty',
+              'No template yet. A template says how to cut a GIF or WebP from a video.',
+            )}
             action={
               canWrite ? (
                 <Button variant="secondary" startIcon={<Plus />} onClick={() => navigate('new')}>

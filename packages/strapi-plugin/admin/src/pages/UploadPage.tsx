@@ -25,25 +25,26 @@ interface Uploaded {
 
 /** multipart with upload progress: fetch can't report it, XMLHttpRequest can. */
 function send(url: string, token: string | null, form: FormData, onProgress: (percent: number) => void) {
-  return new Promise<{ status: number; body: { data?: Uploaded[]; error?: { message: string; code: string } } }>(
-    (resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open('POST', url);
-      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
-      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(Math.round((e.loaded / e.total) * 100));
-      xhr.onload = () => {
-        let body = {};
-        try {
-          body = JSON.parse(xhr.responseText);
-        } catch {
-          body = { error: { message: xhr.statusText, code: String(xhr.status) } };
-        }
-        resolve({ status: xhr.status, body });
-      };
-      xhr.onerror = () => reject(new Error('network error'));
-      xhr.send(form);
-    },
-  );
+  return new Promise<{
+    status: number;
+    body: { data?: Uploaded[]; error?: { message: string; code: string } };
+  }>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(Math.round((e.loaded / e.total) * 100));
+    xhr.onload = () => {
+      let body = {};
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = { error: { message: xhr.statusText, code: String(xhr.status) } };
+      }
+      resolve({ status: xhr.status, body });
+    };
+    xhr.onerror = () => reject(new Error('network error'));
+    xhr.send(form);
+  });
 }
 
 export function UploadPage() {
@@ -79,7 +80,12 @@ export function UploadPage() {
     for (const f of files) form.append('files', f, f.name);
     const backend = (window as unknown as { strapi?: { backendURL?: string } }).strapi?.backendURL ?? '';
     try {
-      const { status, body } = await send(`${backend}/dynamic-image/upload`, token ?? null, form, setProgress);
+      const { status, body } = await send(
+        `${backend}/dynamic-image/upload`,
+        token ?? null,
+        form,
+        setProgress,
+      );
       if (status >= 400 || !body.data) {
         setError(body.error ? `${body.error.code}: ${body.error.message}` : String(status));
       } else {
@@ -138,7 +144,9 @@ export function UploadPage() {
                   <Flex direction="column" gap={2}>
                     <Upload width="3rem" height="3rem" fill="primary600" />
                     <Typography variant="delta">{t('upload.drop', 'Drop videos here')}</Typography>
-                    <Typography textColor="neutral600">{t('upload.browse', 'or click to choose files')}</Typography>
+                    <Typography textColor="neutral600">
+                      {t('upload.browse', 'or click to choose files')}
+                    </Typography>
                   </Flex>
                   <input
                     ref={input}
@@ -156,7 +164,13 @@ export function UploadPage() {
                 {files.length > 0 && (
                   <Flex direction="column" alignItems="stretch" gap={1}>
                     {files.map((f, i) => (
-                      <Flex key={`${f.name}-${i}`} gap={3} background="neutral100" padding={2} hasRadius>
+                      <Flex
+                        key={`${f.name}-${f.size}-${f.lastModified}`}
+                        gap={3}
+                        background="neutral100"
+                        padding={2}
+                        hasRadius
+                      >
                         <Box flex="1">
                           <Typography>{f.name}</Typography>
                         </Box>

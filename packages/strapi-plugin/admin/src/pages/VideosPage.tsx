@@ -81,7 +81,11 @@ export function VideosPage() {
               <Grid.Item key={v.videoId} col={4} s={6} xs={12} direction="column" alignItems="stretch">
                 <Card data-testid="video-card" style={{ width: '100%' }}>
                   <CardHeader>
-                    <Box width="100%" background="neutral150" style={{ aspectRatio: '16 / 9', position: 'relative' }}>
+                    <Box
+                      width="100%"
+                      background="neutral150"
+                      style={{ aspectRatio: '16 / 9', position: 'relative' }}
+                    >
                       {v.coverUrl ? (
                         <img
                           src={absoluteUrl(v.coverUrl)}
@@ -117,9 +121,13 @@ export function VideosPage() {
                         <Typography variant="pi" textColor="neutral600">
                           {v.dynamicImages.length ? (
                             <Link to={`../results?videoId=${v.videoId}`}>
-                              {t('videos.images', '{count, plural, one {# dynamic image} other {# dynamic images}}', {
-                                count: v.dynamicImages.length,
-                              })}
+                              {t(
+                                'videos.images',
+                                '{count, plural, one {# dynamic image} other {# dynamic images}}',
+                                {
+                                  count: v.dynamicImages.length,
+                                },
+                              )}
                             </Link>
                           ) : (
                             t('videos.noImages', 'No dynamic image yet')
@@ -150,7 +158,9 @@ export function VideosPage() {
       <Modal.Root open={processing !== null} onOpenChange={(open: boolean) => !open && setProcessing(null)}>
         <Modal.Content>
           <Modal.Header>
-            <Modal.Title>{t('videos.process.title', 'Process {name}', { name: processing?.name ?? '' })}</Modal.Title>
+            <Modal.Title>
+              {t('videos.process.title', 'Process {name}', { name: processing?.name ?? '' })}
+            </Modal.Title>
           </Modal.Header>
           <Modal.Body>
             <Field.Root name="workflow">

@@ -148,7 +148,10 @@ export function WorkflowEditPage() {
                 </Field.Root>
               </Grid.Item>
               <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="enabled" hint={t('workflows.enabled.hint', 'A disabled workflow runs on nothing')}>
+                <Field.Root
+                  name="enabled"
+                  hint={t('workflows.enabled.hint', 'A disabled workflow runs on nothing')}
+                >
                   <Field.Label>{t('workflows.col.state', 'State')}</Field.Label>
                   <Toggle
                     checked={enabled}

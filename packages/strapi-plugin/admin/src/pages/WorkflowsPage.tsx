@@ -30,7 +30,9 @@ export function WorkflowsPage() {
   const { del } = useFetchClient();
   const { toggleNotification } = useNotification();
   const workflows = useResource<Workflow[]>('/dynamic-image/workflows');
-  const templates = useResource<Template[]>(can(PERMISSIONS.templatesRead) ? '/dynamic-image/templates' : null);
+  const templates = useResource<Template[]>(
+    can(PERMISSIONS.templatesRead) ? '/dynamic-image/templates' : null,
+  );
   const folders = useResource<Folder[]>('/dynamic-image/folders');
   const [deleting, setDeleting] = React.useState<Workflow | null>(null);
   const canWrite = can(PERMISSIONS.workflowsWrite);
@@ -54,7 +56,10 @@ export function WorkflowsPage() {
       <Page.Title>{t('workflows.title', 'Workflows')}</Page.Title>
       <Layouts.Header
         title={t('workflows.title', 'Workflows')}
-        subtitle={t('workflows.subtitle', 'Templates run together on a video, by hand, on upload or in a folder')}
+        subtitle={t(
+          'workflows.subtitle',
+          'Templates run together on a video, by hand, on upload or in a folder',
+        )}
         primaryAction={
           canWrite ? (
             <Button startIcon={<Plus />} onClick={() => navigate('new')}>
@@ -90,7 +95,9 @@ export function WorkflowsPage() {
                   <Typography variant="sigma">{t('workflows.col.name', 'Name')}</Typography>
                 </Th>
                 <Th>
-                  <Typography variant="sigma">{t('workflows.col.templates', 'Templates, in order')}</Typography>
+                  <Typography variant="sigma">
+                    {t('workflows.col.templates', 'Templates, in order')}
+                  </Typography>
                 </Th>
                 <Th>
                   <Typography variant="sigma">{t('workflows.col.folders', 'Bound folders')}</Typography>
@@ -116,7 +123,9 @@ export function WorkflowsPage() {
                   </Td>
                   <Td>
                     <Typography textColor={w.folders.length ? 'neutral800' : 'neutral500'}>
-                      {w.folders.length ? w.folders.map(folderName).join(', ') : t('workflows.noFolder', 'None')}
+                      {w.folders.length
+                        ? w.folders.map(folderName).join(', ')
+                        : t('workflows.noFolder', 'None')}
                     </Typography>
                   </Td>
                   <Td>
@@ -136,7 +145,11 @@ export function WorkflowsPage() {
                         <Pencil />
                       </IconButton>
                       {canWrite && (
-                        <IconButton label={t('action.delete', 'Delete')} variant="ghost" onClick={() => setDeleting(w)}>
+                        <IconButton
+                          label={t('action.delete', 'Delete')}
+                          variant="ghost"
+                          onClick={() => setDeleting(w)}
+                        >
                           <Trash />
                         </IconButton>
                       )}
@@ -152,7 +165,10 @@ export function WorkflowsPage() {
         <Dialog.Content>
           <Dialog.Header>{t('workflows.delete.title', 'Delete this workflow?')}</Dialog.Header>
           <Dialog.Body>
-            {t('workflows.delete.body', 'Its jobs and dynamic images stay. Uploads to its folders stop running it.')}
+            {t(
+              'workflows.delete.body',
+              'Its jobs and dynamic images stay. Uploads to its folders stop running it.',
+            )}
           </Dialog.Body>
           <Dialog.Footer>
             <Dialog.Cancel>

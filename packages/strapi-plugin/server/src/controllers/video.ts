@@ -8,7 +8,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** VOD's GetVideoInfo: the video, its cover and its dynamic images. */
     info: respond(async (ctx) => plugin().service('results').videoInfo(ctx.params.videoId)),
     /** The Media Library's videos, each with its dynamic images and cover. */
-    list: respond(async (ctx) => plugin().service('videos').list(ctx.query as Record<string, never>)),
+    list: respond(async (ctx) =>
+      plugin()
+        .service('videos')
+        .list(ctx.query as Record<string, never>),
+    ),
     /** VOD's ListDynamicImage. */
     dynamicImages: respond(async (ctx) => {
       const video = await plugin().service('jobs').video(ctx.params.videoId);

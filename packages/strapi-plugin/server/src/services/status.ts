@@ -24,14 +24,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     );
     const depth = await strapi.plugin('dynamic-image').service('queue').stats();
     return {
-      workers: (sessions.rows as Array<{ name: string; address: string | null; sessions: number; since: Date }>).map(
-        (r) => ({
-          name: r.name,
-          address: r.address,
-          sessions: r.sessions,
-          connectedSince: new Date(r.since).toISOString(),
-        }),
-      ),
+      workers: (
+        sessions.rows as Array<{ name: string; address: string | null; sessions: number; since: Date }>
+      ).map((r) => ({
+        name: r.name,
+        address: r.address,
+        sessions: r.sessions,
+        connectedSince: new Date(r.since).toISOString(),
+      })),
       queue: depth,
       mode: (strapi.config.get('plugin::dynamic-image.worker') as { mode: string }).mode,
     };
