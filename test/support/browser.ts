@@ -45,7 +45,10 @@ export async function logIn(page: Page, url: string, email: string, password: st
   await page.locator('input[name="password"]').fill(password);
   await page.getByRole('button', { name: 'Login' }).click();
   await page.waitForURL((u) => !u.pathname.includes('/auth/'), { timeout: 30_000 });
-  // Strapi's own release banner, closed the way a person would.
-  const banner = page.getByRole('button', { name: 'Close the banner.' });
-  if (await banner.isVisible().catch(() => false)) await banner.click();
+  await page.getByRole('link', { name: 'Home' }).first().waitFor();
+  // Strapi's own release banner, closed the way a person would, when it shows.
+  await page
+    .getByRole('button', { name: 'Close the banner.' })
+    .click({ timeout: 3000 })
+    .catch(() => undefined);
 }

@@ -2,7 +2,6 @@ import {
   Box,
   Button,
   Flex,
-  ProgressBar,
   SingleSelect,
   SingleSelectOption,
   Table,
@@ -18,6 +17,7 @@ import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/a
 import * as React from 'react';
 import { Link } from 'react-router-dom';
 import { JobState } from '../components/JobState';
+import { Progress } from '../components/Progress';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Job, type Template, useResource, type Video } from '../utils/api';
@@ -138,9 +138,12 @@ export function JobsPage() {
                   </Td>
                   <Td>
                     <Flex gap={2} minWidth="14rem">
-                      <Box width="8rem">
-                        <ProgressBar value={job.progress} size="M" style={{ width: '100%' }} />
-                      </Box>
+                      <Progress
+                        value={job.progress}
+                        label={t('jobs.col.progress', 'Progress')}
+                        tone={job.state === 'failed' ? 'danger' : job.state === 'success' ? 'success' : 'primary'}
+                        width="8rem"
+                      />
                       <Typography variant="pi">
                         {job.progress} %{job.state === 'processing' && job.stage ? ` · ${job.stage}` : ''}
                       </Typography>

@@ -4,7 +4,6 @@ import {
   Field,
   Flex,
   IconButton,
-  ProgressBar,
   SingleSelect,
   SingleSelectOption,
   Typography,
@@ -13,6 +12,7 @@ import { Cross, Upload } from '@strapi/icons';
 import { Layouts, Page, useAuth, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { Link } from 'react-router-dom';
+import { Progress } from '../components/Progress';
 import { LoadError } from '../components/States';
 import { useResource, type Workflow } from '../utils/api';
 import { formatBytes } from '../utils/format';
@@ -226,7 +226,7 @@ export function UploadPage() {
                 </Flex>
                 {progress !== null && (
                   <Flex gap={3} data-testid="upload-progress">
-                    <ProgressBar value={progress} />
+                    <Progress value={progress} label={t('upload.progress', 'Upload progress')} width="32rem" />
                     <Typography variant="pi">{progress} %</Typography>
                   </Flex>
                 )}
