@@ -19,6 +19,7 @@ let page: Page;
 let adminToken: string;
 let apiToken: string;
 let video: string;
+let damaged: string;
 const consoleErrors: string[] = [];
 
 type Json = Record<string, any>;
@@ -40,11 +41,16 @@ const subNav = (p: Page) => p.getByRole('navigation', { name: 'Dynamic images' }
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-admin-'));
   video = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 4);
+  damaged = await generateSample(resolveFfmpegBinaries(), 'random-bytes', dir);
   database = await startTestDatabase();
   cms = await startCms(database.url);
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'en-US' });
+  context = await browser.newContext({
+    viewport: { width: 1440, height: 960 },
+    locale: 'en-US',
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
@@ -171,6 +177,26 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await shoot(page, '08-jobs');
   });
 
+  it('shows a failed job with its error code and message, and retries it', async () => {
+    await subNav(page).getByRole('link', { name: 'Upload' }).click();
+    await page.getByTestId('file-input').setInputFiles(damaged);
+    await page.getByRole('combobox', { name: 'Workflow' }).click();
+    await page.getByRole('option', { name: 'hero' }).click();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('1 job started').first().waitFor({ timeout: 60_000 });
+    await subNav(page).getByRole('link', { name: 'Jobs' }).click();
+    const failed = page.locator('[data-testid="job-row"][data-state="failed"]');
+    await failed.first().waitFor({ timeout: 60_000 });
+    await failed.first().getByText('DAMAGED_SOURCE').waitFor();
+    await shoot(page, '08b-jobs-failed');
+    await failed.first().getByRole('button', { name: 'Retry' }).click();
+    // The retry is a new job for the same video and template; it fails the same way.
+    await expect.poll(() => failed.count(), { timeout: 60_000 }).toBe(2);
+    const jobs = (await api('GET', '/api/dynamic-image/jobs?state=failed')).json.data;
+    expect(jobs.map((j: Json) => j.origin).sort()).toEqual(['retry', 'upload']);
+    expect(jobs.every((j: Json) => j.errorCode === 'DAMAGED_SOURCE')).toBe(true);
+  });
+
   it('plays the animated result in the gallery, sets it as the cover and deletes it', async () => {
     await subNav(page).getByRole('link', { name: 'Results' }).click();
     const image = page.getByTestId('result-image').first();
@@ -188,6 +214,11 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(changed, 'the GIF in the gallery did not change between captures').toBe(true);
     await page.getByText('GIF · 320 ×').waitFor();
     await shoot(page, '09-results');
+
+    await page.getByRole('button', { name: 'Copy URL' }).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/uploads\/.+\.gif$/);
+    expect((await fetch(copied)).headers.get('content-type')).toBe('image/gif');
 
     await page.getByRole('button', { name: 'Set as cover' }).click();
     await page.getByTestId('cover-badge').waitFor();
@@ -232,6 +263,17 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const settings = await api('GET', '/dynamic-image/settings', undefined, adminToken);
     expect(settings.json.data).toMatchObject({ source: 'settings' });
     await shoot(page, '13-settings');
+  });
+
+  it('speaks Simplified Chinese when the user picks it', async () => {
+    await page.evaluate(() => localStorage.setItem('strapi-admin-language', 'zh-Hans'));
+    await page.goto(`${cms.url}${BASE}/templates`);
+    const nav = page.getByRole('navigation', { name: '动图' });
+    await nav.getByRole('link', { name: '模板' }).waitFor();
+    await page.getByRole('button', { name: '创建模板' }).waitFor();
+    await page.getByText('hero_gif').waitFor();
+    await shoot(page, '14-templates-zh-Hans');
+    await page.evaluate(() => localStorage.setItem('strapi-admin-language', 'en'));
     expect(consoleErrors.filter((e) => e.includes('dynamic-image'))).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ import { useT } from '../utils/t';
 
 interface Uploaded {
   video: { videoId: number; name: string };
-  jobs: Array<{ jobId: string; state: string }>;
+  jobs: Array<{ jobId: string; state: string; created: boolean }>;
 }
 
 /** multipart with upload progress: fetch can't report it, XMLHttpRequest can. */
@@ -242,9 +242,14 @@ export function UploadPage() {
                   {results.map((r) => (
                     <Typography key={r.video.videoId}>
                       {r.video.name} —{' '}
-                      {t('upload.jobs', '{count, plural, one {# job started} other {# jobs started}}', {
-                        count: r.jobs.length,
-                      })}{' '}
+                      {t(
+                        'upload.jobs',
+                        '{created, plural, =0 {no new job} one {# job started} other {# jobs started}}{existing, plural, =0 {} other {, # already made from the same file}}',
+                        {
+                          created: r.jobs.filter((j) => j.created).length,
+                          existing: r.jobs.filter((j) => !j.created).length,
+                        },
+                      )}{' '}
                       · <Link to="../jobs">{t('upload.followJobs', 'follow them in Jobs')}</Link>
                     </Typography>
                   ))}

@@ -44,14 +44,18 @@ export function VideosPage() {
   const run = async () => {
     if (!processing || !workflowId) return;
     try {
-      const r = await post<{ data: { jobs: unknown[] } }>(`/dynamic-image/workflows/${workflowId}/jobs`, {
-        videoId: processing.videoId,
-      });
+      const r = await post<{ data: { jobs: Array<{ created: boolean }> } }>(
+        `/dynamic-image/workflows/${workflowId}/jobs`,
+        { videoId: processing.videoId },
+      );
+      const jobs = r.data.data.jobs;
       toggleNotification({
         type: 'success',
-        message: t('videos.started', '{count, plural, one {# job started} other {# jobs started}}', {
-          count: r.data.data.jobs.length,
-        }),
+        message: t(
+          'videos.started',
+          '{created, plural, =0 {No new job: this video already went through these templates} one {# job started} other {# jobs started}}',
+          { created: jobs.filter((j) => j.created).length },
+        ),
       });
       setProcessing(null);
       videos.reload();
