@@ -252,7 +252,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect((await api('GET', '/api/upload/files')).json.length).toBe(filesBefore);
   });
 
-  it('shows settings: the default workflow and the connected worker', async () => {
+  it('shows settings: the default workflow, folder bindings and the connected worker', async () => {
+    const folder = await api('POST', '/upload/folders', { name: 'Trailers', parent: null }, adminToken);
+    expect(folder.status, JSON.stringify(folder.json)).toBe(201);
     await subNav(page).getByRole('link', { name: 'Settings' }).click();
     await expect.poll(() => page.getByTestId('status-workers').textContent(), { timeout: 20_000 }).toBe('1');
     await page.getByTestId('auto-thumbnails').waitFor();
@@ -262,6 +264,12 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByText('Saved here; it overrides config/plugins.ts').waitFor();
     const settings = await api('GET', '/dynamic-image/settings', undefined, adminToken);
     expect(settings.json.data).toMatchObject({ source: 'settings' });
+    // Binding a folder here edits the workflow's folders.
+    await page.getByRole('row', { name: /Trailers/ }).getByRole('combobox').click();
+    await page.getByRole('option', { name: 'hero' }).click();
+    await page.getByText('Folder binding saved').waitFor();
+    const workflows = await api('GET', '/api/dynamic-image/workflows');
+    expect(workflows.json.data[0].folders).toEqual([folder.json.data.id]);
     await shoot(page, '13-settings');
   });
 

@@ -181,11 +181,15 @@ export function JobsPage() {
                   </Td>
                   <Td>
                     {job.errorCode ? (
-                      <Flex direction="column" alignItems="flex-start" gap={1} maxWidth="28rem">
+                      <Flex direction="column" alignItems="flex-start" gap={1} width="26rem">
                         <Typography fontWeight="bold" textColor="danger600">
                           {job.errorCode}
                         </Typography>
-                        <Typography variant="pi" textColor="neutral700">
+                        <Typography
+                          variant="pi"
+                          textColor="neutral700"
+                          style={{ whiteSpace: 'normal', overflowWrap: 'anywhere' }}
+                        >
                           {job.errorMessage}
                         </Typography>
                         {job.state === 'failed' && canRetry && (

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { presentImage } from './results';
+import { presentImage, RESULTS_FOLDER } from './results';
 
 const FILE = 'plugin::upload.file';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
@@ -65,7 +65,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       pathId: number;
     }>;
     const byPathId = new Map(rows.map((r) => [String(r.pathId), r.name]));
-    return rows.map((r) => ({
+    // The plugin's own results folder holds images only: binding a workflow to it would do nothing.
+    const own = rows.find((r) => r.name === RESULTS_FOLDER && r.path === `/${r.pathId}`);
+    return rows.filter((r) => r !== own).map((r) => ({
       id: r.id,
       name: r.name,
       // path is "/1/4": the folders' pathIds from the root.
