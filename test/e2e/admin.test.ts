@@ -237,6 +237,19 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByText('No dynamic image yet').waitFor();
     const after = await api('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`);
     expect(after.json.data).toEqual([]);
+
+    // Made again by hand from the Videos page.
+    await subNav(page).getByRole('link', { name: 'Videos' }).click();
+    await page
+      .getByTestId('video-card')
+      .filter({ hasText: 'landscape' })
+      .getByRole('button', { name: 'Process with workflow' })
+      .click();
+    await page.getByRole('dialog').getByRole('combobox', { name: 'Workflow' }).click();
+    await page.getByRole('option', { name: 'hero' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Run' }).click();
+    await page.getByText('1 job started').first().waitFor();
+    await page.getByText('1 dynamic image').waitFor({ timeout: 60_000 });
   });
 
   it('previews the template on that video without adding to the Media Library', async () => {
@@ -265,7 +278,10 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const settings = await api('GET', '/dynamic-image/settings', undefined, adminToken);
     expect(settings.json.data).toMatchObject({ source: 'settings' });
     // Binding a folder here edits the workflow's folders.
-    await page.getByRole('row', { name: /Trailers/ }).getByRole('combobox').click();
+    await page
+      .getByRole('row', { name: /Trailers/ })
+      .getByRole('combobox')
+      .click();
     await page.getByRole('option', { name: 'hero' }).click();
     await page.getByText('Folder binding saved').waitFor();
     const workflows = await api('GET', '/api/dynamic-image/workflows');

@@ -10,10 +10,10 @@ import {
 import { Play } from '@strapi/icons';
 import { useFetchClient } from '@strapi/strapi/admin';
 import * as React from 'react';
-import { Progress } from './Progress';
 import { errorOf, useResource, type Video } from '../utils/api';
 import { formatBytes } from '../utils/format';
 import { useT } from '../utils/t';
+import { Progress } from './Progress';
 
 interface Preview {
   previewId: string;
@@ -127,7 +127,11 @@ export function PreviewPanel({ template }: { template: Record<string, unknown> |
         )}
         {preview && preview.state !== 'success' && preview.state !== 'failed' && (
           <Flex gap={3}>
-            <Progress value={preview.progress} label={t('preview.progress', 'Preview progress')} width="24rem" />
+            <Progress
+              value={preview.progress}
+              label={t('preview.progress', 'Preview progress')}
+              width="24rem"
+            />
             <Typography variant="pi">{preview.progress} %</Typography>
           </Flex>
         )}

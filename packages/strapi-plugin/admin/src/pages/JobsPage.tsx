@@ -141,7 +141,9 @@ export function JobsPage() {
                       <Progress
                         value={job.progress}
                         label={t('jobs.col.progress', 'Progress')}
-                        tone={job.state === 'failed' ? 'danger' : job.state === 'success' ? 'success' : 'primary'}
+                        tone={
+                          job.state === 'failed' ? 'danger' : job.state === 'success' ? 'success' : 'primary'
+                        }
                         width="8rem"
                       />
                       <Typography variant="pi">

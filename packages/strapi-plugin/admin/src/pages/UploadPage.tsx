@@ -226,7 +226,11 @@ export function UploadPage() {
                 </Flex>
                 {progress !== null && (
                   <Flex gap={3} data-testid="upload-progress">
-                    <Progress value={progress} label={t('upload.progress', 'Upload progress')} width="32rem" />
+                    <Progress
+                      value={progress}
+                      label={t('upload.progress', 'Upload progress')}
+                      width="32rem"
+                    />
                     <Typography variant="pi">{progress} %</Typography>
                   </Flex>
                 )}

@@ -46,7 +46,8 @@ export function VideosPage() {
     try {
       const r = await post<{ data: { jobs: Array<{ created: boolean }> } }>(
         `/dynamic-image/workflows/${workflowId}/jobs`,
-        { videoId: processing.videoId },
+        // Asked for by hand: make the images again even if this video already went through these templates.
+        { videoId: processing.videoId, force: true },
       );
       const jobs = r.data.data.jobs;
       toggleNotification({

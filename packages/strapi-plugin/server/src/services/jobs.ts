@@ -153,7 +153,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin) {
+    /** `force` makes every job again even where the same file and template already have one. */
+    async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin, force = false) {
       const workflow = await plugin().service('workflows').get(workflowId);
       await this.video(videoId);
       const jobs = [];
@@ -164,6 +165,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             templateId: node.templateId,
             workflowId: workflow.workflowId,
             origin,
+            force,
           }),
         );
       }

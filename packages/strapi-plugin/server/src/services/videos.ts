@@ -67,15 +67,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const byPathId = new Map(rows.map((r) => [String(r.pathId), r.name]));
     // The plugin's own results folder holds images only: binding a workflow to it would do nothing.
     const own = rows.find((r) => r.name === RESULTS_FOLDER && r.path === `/${r.pathId}`);
-    return rows.filter((r) => r !== own).map((r) => ({
-      id: r.id,
-      name: r.name,
-      // path is "/1/4": the folders' pathIds from the root.
-      label: r.path
-        .split('/')
-        .filter(Boolean)
-        .map((p) => byPathId.get(p) ?? p)
-        .join(' / '),
-    }));
+    return rows
+      .filter((r) => r !== own)
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        // path is "/1/4": the folders' pathIds from the root.
+        label: r.path
+          .split('/')
+          .filter(Boolean)
+          .map((p) => byPathId.get(p) ?? p)
+          .join(' / '),
+      }));
   },
 });
