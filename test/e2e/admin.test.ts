@@ -216,7 +216,8 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await shoot(page, '09-results');
 
     await page.getByRole('button', { name: 'Copy URL' }).click();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    // A string, evaluated in the page: the test's own types have no DOM.
+    const copied = (await page.evaluate('navigator.clipboard.readText()')) as string;
     expect(copied).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/uploads\/.+\.gif$/);
     expect((await fetch(copied)).headers.get('content-type')).toBe('image/gif');
 

@@ -84,7 +84,7 @@ export function PreviewPanel({ template }: { template: Record<string, unknown> |
           <Typography variant="pi" textColor="neutral600" tag="p">
             {t(
               'preview.subtitle',
-              'A short, small render of this template before you save it (at most 320 px, 12 fps, 3 s). It is not added to the Media Library.',
+              'A small render of this template before you save it: at most 320 px and 12 fps, and a duration of at most 3 s. It is not added to the Media Library.',
             )}
           </Typography>
         </Box>
@@ -94,9 +94,11 @@ export function PreviewPanel({ template }: { template: Record<string, unknown> |
               <Field.Label>{t('preview.video', 'Video')}</Field.Label>
               <SingleSelect
                 placeholder={
-                  list.length
-                    ? t('preview.video.placeholder', 'Choose a video from the Media Library')
-                    : t('preview.video.none', 'No video in the Media Library yet')
+                  videos.error
+                    ? videos.error.message
+                    : list.length
+                      ? t('preview.video.placeholder', 'Choose a video from the Media Library')
+                      : t('preview.video.none', 'No video in the Media Library yet')
                 }
                 value={videoId ?? undefined}
                 onChange={(v: string | number) => setVideoId(Number(v))}
