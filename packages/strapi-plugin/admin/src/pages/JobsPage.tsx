@@ -2,6 +2,7 @@ import {
   Box,
   Button,
   Flex,
+  Link,
   SingleSelect,
   SingleSelectOption,
   Table,
@@ -15,7 +16,7 @@ import {
 import { ArrowClockwise } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
-import { Link } from 'react-router-dom';
+import { NavLink } from 'react-router-dom';
 import { JobState } from '../components/JobState';
 import { Progress } from '../components/Progress';
 import { Empty, LoadError } from '../components/States';
@@ -157,6 +158,7 @@ export function JobsPage() {
                       {job.entry && (
                         <Typography variant="pi">
                           <Link
+                            tag={NavLink}
                             to={`/content-manager/collection-types/${job.entry.uid}/${job.entry.documentId}${
                               job.entry.locale ? `?plugins[i18n][locale]=${job.entry.locale}` : ''
                             }`}
@@ -183,7 +185,7 @@ export function JobsPage() {
                   </Td>
                   <Td>
                     {job.errorCode ? (
-                      <Flex direction="column" alignItems="flex-start" gap={1} width="26rem">
+                      <Flex direction="column" alignItems="flex-start" gap={1} width="22rem">
                         <Typography fontWeight="bold" textColor="danger600">
                           {job.errorCode}
                         </Typography>

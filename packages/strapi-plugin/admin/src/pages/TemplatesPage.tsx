@@ -4,6 +4,7 @@ import {
   Dialog,
   Flex,
   IconButton,
+  Link,
   Table,
   Tbody,
   Td,
@@ -16,7 +17,7 @@ import {
 import { Pencil, Plus, Trash } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { NavLink, useNavigate } from 'react-router-dom';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template, useResource } from '../utils/api';
@@ -131,7 +132,9 @@ export function TemplatesPage() {
                 <Tr key={tpl.templateId}>
                   <Td>
                     <Typography fontWeight="bold">
-                      <Link to={tpl.templateId}>{tpl.name}</Link>
+                      <Link tag={NavLink} to={tpl.templateId}>
+                        {tpl.name}
+                      </Link>
                     </Typography>
                   </Td>
                   <Td>

@@ -4,6 +4,7 @@ import {
   Field,
   Flex,
   IconButton,
+  Link,
   SingleSelect,
   SingleSelectOption,
   Typography,
@@ -11,7 +12,7 @@ import {
 import { Cross, Upload } from '@strapi/icons';
 import { Layouts, Page, useAuth, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
-import { Link } from 'react-router-dom';
+import { NavLink } from 'react-router-dom';
 import { Progress } from '../components/Progress';
 import { LoadError } from '../components/States';
 import { useResource, type Workflow } from '../utils/api';
@@ -254,7 +255,10 @@ export function UploadPage() {
                           existing: r.jobs.filter((j) => !j.created).length,
                         },
                       )}{' '}
-                      · <Link to="../jobs">{t('upload.followJobs', 'follow them in Jobs')}</Link>
+                      ·{' '}
+                      <Link tag={NavLink} to="../jobs">
+                        {t('upload.followJobs', 'follow them in Jobs')}
+                      </Link>
                     </Typography>
                   ))}
                 </Flex>

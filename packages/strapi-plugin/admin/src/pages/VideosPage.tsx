@@ -11,6 +11,7 @@ import {
   Field,
   Flex,
   Grid,
+  Link,
   Modal,
   SingleSelect,
   SingleSelectOption,
@@ -19,7 +20,7 @@ import {
 import { Play } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
-import { Link } from 'react-router-dom';
+import { NavLink } from 'react-router-dom';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, useResource, type Video, type Workflow } from '../utils/api';
@@ -125,7 +126,7 @@ export function VideosPage() {
                       <Flex gap={2} paddingTop={3} justifyContent="space-between">
                         <Typography variant="pi" textColor="neutral600">
                           {v.dynamicImages.length ? (
-                            <Link to={`../results?videoId=${v.videoId}`}>
+                            <Link tag={NavLink} to={`../results?videoId=${v.videoId}`}>
                               {t(
                                 'videos.images',
                                 '{count, plural, one {# dynamic image} other {# dynamic images}}',

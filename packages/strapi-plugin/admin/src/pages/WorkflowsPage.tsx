@@ -3,6 +3,7 @@ import {
   Dialog,
   Flex,
   IconButton,
+  Link,
   Status,
   Table,
   Tbody,
@@ -16,7 +17,7 @@ import {
 import { Pencil, Plus, Trash } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { NavLink, useNavigate } from 'react-router-dom';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Folder, type Template, useResource, type Workflow } from '../utils/api';
@@ -115,7 +116,9 @@ export function WorkflowsPage() {
                 <Tr key={w.workflowId}>
                   <Td>
                     <Typography fontWeight="bold">
-                      <Link to={w.workflowId}>{w.name}</Link>
+                      <Link tag={NavLink} to={w.workflowId}>
+                        {w.name}
+                      </Link>
                     </Typography>
                   </Td>
                   <Td>
