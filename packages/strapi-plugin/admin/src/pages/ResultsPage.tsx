@@ -17,9 +17,10 @@ import { Duplicate, Star, Trash } from '@strapi/icons';
 import { Layouts, Page, useClipboard, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { useSearchParams } from 'react-router-dom';
+import { Pager } from '../components/Pager';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
-import { type DynamicImage, errorOf, useResource, type Video } from '../utils/api';
+import { type DynamicImage, errorOf, useResource } from '../utils/api';
 import { absoluteUrl, formatBytes } from '../utils/format';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
@@ -32,19 +33,24 @@ export function ResultsPage() {
   const { post, del } = useFetchClient();
   const { copy } = useClipboard();
   const { toggleNotification } = useNotification();
-  const videos = useResource<{ videos: Video[] }>('/dynamic-image/videos?pageSize=100', 5000);
+  const [pageNumber, setPageNumber] = React.useState(1);
+  const gallery = useResource<{
+    dynamicImages: Array<DynamicImage & { videoName: string | null }>;
+    pagination: { page: number; pageCount: number; total: number };
+  }>(`/dynamic-image/dynamic-images?pageSize=24&page=${pageNumber}${only ? `&videoId=${only}` : ''}`, 5000);
   const [deleting, setDeleting] = React.useState<DynamicImage | null>(null);
   const canWrite = can(PERMISSIONS.imagesWrite);
 
-  const items = (videos.data?.videos ?? [])
-    .filter((v) => !only || String(v.videoId) === only)
-    .flatMap((v) => v.dynamicImages.map((image) => ({ image, video: v })));
+  const items = (gallery.data?.dynamicImages ?? []).map((image) => ({
+    image,
+    video: { name: image.videoName ?? `#${image.videoId}` },
+  }));
 
   const act = async (fn: () => Promise<unknown>, done: string) => {
     try {
       await fn();
       toggleNotification({ type: 'success', message: done });
-      videos.reload();
+      gallery.reload();
     } catch (err) {
       toggleNotification({ type: 'danger', message: errorOf(err).message });
     }
@@ -58,17 +64,23 @@ export function ResultsPage() {
         subtitle={t('results.subtitle', 'Every dynamic image, playing')}
         secondaryAction={
           only ? (
-            <Button variant="tertiary" onClick={() => setParams({})}>
+            <Button
+              variant="tertiary"
+              onClick={() => {
+                setParams({});
+                setPageNumber(1);
+              }}
+            >
               {t('results.all', 'Show all videos')}
             </Button>
           ) : undefined
         }
       />
       <Layouts.Content>
-        {videos.loading ? (
+        {gallery.loading ? (
           <Page.Loading />
-        ) : videos.error && !videos.data ? (
-          <LoadError error={videos.error} retry={videos.reload} />
+        ) : gallery.error && !gallery.data ? (
+          <LoadError error={gallery.error} retry={gallery.reload} />
         ) : !items.length ? (
           <Empty
             content={t('results.empty', 'No dynamic image yet. They appear here as soon as a job succeeds.')}
@@ -165,6 +177,14 @@ export function ResultsPage() {
               </Grid.Item>
             ))}
           </Grid.Root>
+        )}
+        {gallery.data && (
+          <Pager
+            page={gallery.data.pagination.page}
+            pageCount={gallery.data.pagination.pageCount}
+            total={gallery.data.pagination.total}
+            onPage={setPageNumber}
+          />
         )}
       </Layouts.Content>
       <Dialog.Root open={deleting !== null} onOpenChange={(open) => !open && setDeleting(null)}>

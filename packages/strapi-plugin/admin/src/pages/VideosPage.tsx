@@ -21,6 +21,7 @@ import { Play } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { NavLink } from 'react-router-dom';
+import { Pager } from '../components/Pager';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, useResource, type Video, type Workflow } from '../utils/api';
@@ -33,10 +34,11 @@ export function VideosPage() {
   const can = useCan();
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
-  const videos = useResource<{ videos: Video[]; pagination: { total: number } }>(
-    '/dynamic-image/videos?pageSize=100',
-    5000,
-  );
+  const [pageNumber, setPageNumber] = React.useState(1);
+  const videos = useResource<{
+    videos: Video[];
+    pagination: { page: number; pageCount: number; total: number };
+  }>(`/dynamic-image/videos?pageSize=24&page=${pageNumber}`, 5000);
   const canRun = can(PERMISSIONS.jobsSubmit) && can(PERMISSIONS.workflowsRead);
   const workflows = useResource<Workflow[]>(canRun ? '/dynamic-image/workflows' : null);
   const [processing, setProcessing] = React.useState<Video | null>(null);
@@ -159,6 +161,14 @@ export function VideosPage() {
               </Grid.Item>
             ))}
           </Grid.Root>
+        )}
+        {videos.data && (
+          <Pager
+            page={videos.data.pagination.page}
+            pageCount={videos.data.pagination.pageCount}
+            total={videos.data.pagination.total}
+            onPage={setPageNumber}
+          />
         )}
       </Layouts.Content>
       <Modal.Root open={processing !== null} onOpenChange={(open: boolean) => !open && setProcessing(null)}>

@@ -13,6 +13,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .service('videos')
         .list(ctx.query as Record<string, never>),
     ),
+    /** Every dynamic image, for the admin's gallery. */
+    images: respond(async (ctx) =>
+      plugin()
+        .service('videos')
+        .images(ctx.query as Record<string, never>),
+    ),
     /** VOD's ListDynamicImage. */
     dynamicImages: respond(async (ctx) => {
       const video = await plugin().service('jobs').video(ctx.params.videoId);

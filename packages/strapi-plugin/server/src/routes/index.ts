@@ -62,6 +62,7 @@ export const OPERATIONS: Operation[] = [
 /** Routes the admin panel needs that have no content-API counterpart. */
 export const ADMIN_OPERATIONS: Operation[] = [
   { method: 'GET', path: '/videos', handler: 'video.list', action: 'dynamic-images.read' },
+  { method: 'GET', path: '/dynamic-images', handler: 'video.images', action: 'dynamic-images.read' },
   { method: 'POST', path: '/previews', handler: 'preview.create', action: 'templates.write' },
   { method: 'GET', path: '/previews/:previewId', handler: 'preview.findOne', action: 'templates.write' },
   { method: 'GET', path: '/folders', handler: 'settings.folders', action: 'workflows.read' },

@@ -56,6 +56,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     };
   },
 
+  /** Every dynamic image, newest first, with its video's name: the admin's gallery. */
+  async images(query: { page?: number; pageSize?: number; videoId?: number }) {
+    const pageSize = Math.min(Math.max(Number(query.pageSize) || 24, 1), 100);
+    const page = Math.max(Number(query.page) || 1, 1);
+    const where: Record<string, unknown> = query.videoId ? { videoId: Number(query.videoId) } : {};
+    const [rows, total] = await Promise.all([
+      strapi.db.query(IMAGE).findMany({
+        where,
+        populate: ['file', 'video'],
+        orderBy: { createdAt: 'desc' },
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      }),
+      strapi.db.query(IMAGE).count({ where }),
+    ]);
+    return {
+      dynamicImages: rows.map((r: Record<string, unknown>) => ({
+        ...presentImage(r),
+        videoName: (r.video as { name?: string } | null)?.name ?? null,
+      })),
+      pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) },
+    };
+  },
+
   /** Every Media Library folder with its path of names, for binding workflows. */
   async folders() {
     const rows = (await strapi.db.query(FOLDER).findMany({ orderBy: { path: 'asc' } })) as Array<{
