@@ -271,6 +271,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(folder.status, JSON.stringify(folder.json)).toBe(201);
     await subNav(page).getByRole('link', { name: 'Settings' }).click();
     await expect.poll(() => page.getByTestId('status-workers').textContent(), { timeout: 20_000 }).toBe('1');
+    // Every job has ended: nothing waits, runs or waits for a retry.
+    for (const key of ['queued', 'active', 'deferred'])
+      expect(await page.getByTestId(`status-${key}`).textContent()).toBe('0');
     await page.getByTestId('auto-thumbnails').waitFor();
     await page.getByRole('combobox', { name: /Runs on every uploaded video/ }).click();
     await page.getByRole('option', { name: 'hero' }).click();

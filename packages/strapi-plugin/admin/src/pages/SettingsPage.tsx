@@ -32,7 +32,7 @@ interface Settings {
 }
 interface Status {
   workers: Array<{ name: string; address: string | null; sessions: number; connectedSince: string }>;
-  queue: { queued: number; active: number; deferred: number; total: number } | null;
+  queue: { queued: number; active: number; deferred: number } | null;
   mode: string;
 }
 

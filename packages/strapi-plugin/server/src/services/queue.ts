@@ -86,17 +86,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return stats ? { queued: stats.queued, active: stats.active } : null;
     },
 
-    /** pg-boss's own counts for the job queue (refreshed by its monitor, every few seconds). */
-    async stats(): Promise<{ queued: number; active: number; deferred: number; total: number } | null> {
+    /**
+     * Live counts of the job queue, read from pg-boss's job table (its getQueue() counts are refreshed
+     * by its monitor only once a minute): waiting now, running, and waiting for a retry or a start time.
+     */
+    async stats(): Promise<{ queued: number; active: number; deferred: number } | null> {
       if (!boss) return null;
-      const queue = await boss.getQueue(QUEUE_NAMES.jobs);
-      if (!queue) return null;
-      return {
-        queued: queue.queuedCount ?? 0,
-        active: queue.activeCount ?? 0,
-        deferred: queue.deferredCount ?? 0,
-        total: queue.totalCount ?? 0,
-      };
+      const schema = strapi.config.get('plugin::dynamic-image.queueSchema') as string;
+      const { rows } = await strapi.db.connection.raw(
+        `select count(*) filter (where state = 'created' and start_after <= now())::int as queued,
+                count(*) filter (where state = 'active')::int as active,
+                count(*) filter (where state = 'retry' or (state = 'created' and start_after > now()))::int as deferred
+           from "${schema}".job
+          where name = ? and state < 'completed'`,
+        [QUEUE_NAMES.jobs],
+      );
+      const row = rows[0] as { queued: number; active: number; deferred: number };
+      return { queued: row.queued, active: row.active, deferred: row.deferred };
     },
   };
 };

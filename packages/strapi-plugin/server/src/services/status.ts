@@ -7,7 +7,7 @@ const WORKER_SESSION_PREFIX = 'dynamic-image-worker';
 
 export interface WorkerStatus {
   workers: Array<{ name: string; address: string | null; sessions: number; connectedSince: string }>;
-  queue: { queued: number; active: number; deferred: number; total: number } | null;
+  queue: { queued: number; active: number; deferred: number } | null;
   mode: string;
 }
 
