@@ -100,9 +100,18 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const message = rejected.ok ? '' : (rejected.issues[0]?.message ?? '');
     expect(message).toContain('name');
     await page.getByText(message, { exact: true }).waitFor();
-    // The message belongs to the name field (aria-describedby links them).
-    const described = await name.getAttribute('aria-describedby');
-    expect(described).toBeTruthy();
+    // The message belongs to the name field: the input is described by it, and marked invalid.
+    const described = (await name.getAttribute('aria-describedby'))?.split(' ') ?? [];
+    const descriptions = await Promise.all(
+      described.map((id) =>
+        page
+          .locator(`[id="${id}"]`)
+          .textContent()
+          .catch(() => null),
+      ),
+    );
+    expect(descriptions).toContain(message);
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
     await shoot(page, '03-template-rejected-name');
 
     // Above 50 fps a GIF cannot play as asked: said at the field, not refused.

@@ -1,4 +1,3 @@
-import { QUEUE_NAMES } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 
 // Workers name their database sessions "dynamic-image-worker <host> <pid>" (pg's application_name),
@@ -36,5 +35,4 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       mode: (strapi.config.get('plugin::dynamic-image.worker') as { mode: string }).mode,
     };
   },
-  queueName: QUEUE_NAMES.jobs,
 });
