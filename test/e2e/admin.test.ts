@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { validateTemplate } from '@dynamic-image/core';
 import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { launchBrowser, logIn, shoot } from '../support/browser.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
@@ -56,6 +56,11 @@ beforeAll(async () => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (err) => consoleErrors.push(err.message));
+});
+
+afterEach((context) => {
+  // The CMS's own account of what went wrong, next to the browser's.
+  if (context.task.result?.state === 'fail') console.error(`CMS log:\n${cms?.log().slice(-4000)}`);
 });
 
 afterAll(async () => {

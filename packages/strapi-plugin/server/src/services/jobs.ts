@@ -9,7 +9,7 @@ import {
   TemplateValidationError,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
-import { fromValidation, invalidParameter, notFound } from '../errors';
+import { fromValidation, illegalStatus, invalidParameter, notFound } from '../errors';
 
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
@@ -191,7 +191,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async retry(jobId: string) {
       const job = await this.get(jobId);
       if (job.state !== 'failed') {
-        const { illegalStatus } = await import('../errors');
         throw illegalStatus(`Job ${jobId} is ${job.state}; only failed jobs can be retried`);
       }
       return this.submit({
