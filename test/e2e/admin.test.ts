@@ -60,7 +60,9 @@ beforeAll(async () => {
 
 afterEach((context) => {
   // The CMS's own account of what went wrong, next to the browser's.
-  if (context.task.result?.state === 'fail') console.error(`CMS log:\n${cms?.log().slice(-4000)}`);
+  if (context.task.result?.state !== 'fail') return;
+  const lines = (cms?.log() ?? '').split('\n').filter((l) => !/GET \/dynamic-image\//.test(l));
+  console.error(`CMS log (admin polling left out):\n${lines.slice(-150).join('\n')}`);
 });
 
 afterAll(async () => {
