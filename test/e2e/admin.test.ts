@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateTemplate } from '@dynamic-image/core';
-import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import { generateSample, resolveFfmpegBinaries, signedHeaders } from '@dynamic-image/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
@@ -280,6 +280,50 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(await preview.getAttribute('src')).toMatch(/^data:image\/gif;base64,/);
     await shoot(page, '12-template-preview');
     expect((await api('GET', '/api/upload/files')).json.length).toBe(filesBefore);
+
+    // Workers send progress without waiting, so a report may land after the result: it must not turn
+    // the finished preview back into a running one. (Concurrent with the result it once did, about one
+    // run in three; the UPDATE now checks the state itself. This checks the late report in order.)
+    const created = await api(
+      'POST',
+      '/dynamic-image/previews',
+      {
+        videoId,
+        template: {
+          name: 'late_progress',
+          format: 'gif',
+          fps: 5,
+          width: 160,
+          captureMethod: 'byDuration',
+          duration: 1,
+        },
+      },
+      adminToken,
+    );
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const id = created.json.data.previewId as string;
+    let done: Json = created.json.data;
+    for (let i = 0; i < 240 && done.state !== 'success' && done.state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      done = (await api('GET', `/dynamic-image/previews/${id}`, undefined, adminToken)).json.data;
+    }
+    expect(done.state).toBe('success');
+    const url = new URL(`${cms.url}/api/dynamic-image/worker/previews/${id}/progress`);
+    const body = new TextEncoder().encode(
+      JSON.stringify({ jobId: id, percent: 40, stage: 'encode', attempt: 1 }),
+    );
+    const late = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: {
+        ...signedHeaders(cms.secret, 'POST', url, body),
+        'content-type': 'application/octet-stream',
+      },
+    });
+    expect(late.status).toBe(204);
+    const after = (await api('GET', `/dynamic-image/previews/${id}`, undefined, adminToken)).json.data;
+    expect(after.state).toBe('success');
+    expect(after.dataUrl).toMatch(/^data:image\/gif;base64,/);
   });
 
   it('shows settings: the default workflow, folder bindings and the connected worker', async () => {

@@ -208,8 +208,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
-      await strapi.db.query(JOB).update({
-        where: { jobId },
+      // Reports are sent without waiting and may land after the result: the UPDATE itself checks the
+      // state, so a late report never turns a finished job back into a running one.
+      await strapi.db.query(JOB).updateMany({
+        where: { jobId, state: { $in: ['queued', 'processing'] } },
         data: {
           state: 'processing',
           progress: Math.max(0, Math.min(99, Math.round(progress.percent))),
@@ -229,8 +231,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
       const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
-      await strapi.db.query(JOB).update({
-        where: { jobId },
+      const { count } = await strapi.db.query(JOB).updateMany({
+        where: { jobId, state: { $in: ['queued', 'processing'] } },
         data: {
           errorCode: code,
           errorMessage: String(failure.message ?? '').slice(0, 2000),
@@ -238,7 +240,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...(failure.final ? { state: 'failed', finishedAt: new Date() } : {}),
         },
       });
-      if (failure.final) {
+      if (failure.final && count > 0) {
         plugin().service('events').emitComplete({
           VideoId: row.videoId,
           JobId: jobId,

@@ -139,20 +139,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { previewId, state: 'success' };
     },
 
+    // Progress reports are sent without waiting and may land after the result: one conditional
+    // UPDATE, so a late report never turns a finished preview back into a running one.
     async markProgress(previewId: string, progress: { percent: number }) {
-      const row = await find(previewId);
-      if (row.state === 'success' || row.state === 'failed') return;
-      await strapi.db.query(PREVIEW).update({
-        where: { previewId },
+      await find(previewId);
+      await strapi.db.query(PREVIEW).updateMany({
+        where: { previewId, state: { $in: ['queued', 'processing'] } },
         data: { state: 'processing', progress: Math.max(0, Math.min(99, Math.round(progress.percent))) },
       });
     },
 
     async markFailure(previewId: string, failure: { code: string; message: string; final: boolean }) {
-      const row = await find(previewId);
-      if (row.state === 'success' || row.state === 'failed' || !failure.final) return;
-      await strapi.db.query(PREVIEW).update({
-        where: { previewId },
+      await find(previewId);
+      if (!failure.final) return;
+      await strapi.db.query(PREVIEW).updateMany({
+        where: { previewId, state: { $in: ['queued', 'processing'] } },
         data: {
           state: 'failed',
           errorCode: isErrorCode(failure.code) ? failure.code : 'INTERNAL',
