@@ -4,6 +4,7 @@
 #   bash scripts/dev.sh demo    install, build, make a GIF and a WebP from a generated clip with the CLI
 #   bash scripts/dev.sh test    install, build, lint and run every test
 #   bash scripts/dev.sh bench   install, build, run the benchmarks and rewrite BENCHMARKS.md (add --small for a quick run)
+#   bash scripts/dev.sh reliability   install, build, run the fault, load and scale-out tests at full scale
 # It brings Node 24 (npm package node-<os>-<arch>) when the Node on PATH is older than 22.12,
 # and a pinned pnpm through npm, because Corepack can't verify pnpm on offline machines.
 set -euo pipefail
@@ -64,12 +65,17 @@ case "${1:-start}" in
     shift
     pnpm --filter @dynamic-image/bench run bench "$@"
     ;;
+  reliability)
+    # The heavy versions of test/e2e/{faults,postgres-restart,load,scale-out}.test.ts; npm test runs
+    # them small. Scale-out needs root for network namespaces.
+    pnpm --filter @dynamic-image/e2e run reliability
+    ;;
   start)
     # Embedded Postgres in apps/cms/.data when DATABASE_URL is unset.
     pnpm --filter cms start
     ;;
   *)
-    echo "usage: scripts/dev.sh start|demo|test|bench" >&2
+    echo "usage: scripts/dev.sh start|demo|test|bench|reliability" >&2
     exit 2
     ;;
 esac

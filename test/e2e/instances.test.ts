@@ -1,11 +1,21 @@
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QUEUE_NAMES } from '@dynamic-image/core';
-import { createBoss, generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import {
+  type DynamicImageJobData,
+  type DynamicImageResult,
+  formatSignatureHeader,
+  QUEUE_NAMES,
+  RESULT_HEADER,
+  SIGNATURE_HEADER,
+  signingString,
+} from '@dynamic-image/core';
+import { createBoss, generateSample, resolveFfmpegBinaries, runPipeline } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { leftovers, removeWorkerDirs, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 type Json = Record<string, any>;
@@ -52,6 +62,7 @@ describe('two CMS instances behind one database', () => {
   let videoId: number;
   let templateId: string;
   let queuedJobId: string;
+  let workflowId: string;
 
   it('an upload makes its jobs once, and the same job asked of both instances at once is made once', async () => {
     templateId = (
@@ -65,6 +76,7 @@ describe('two CMS instances behind one database', () => {
     ).json.data.templateId;
     const workflow = (await call(a, 'POST', '/workflows', { name: 'twice', nodes: [{ templateId }] })).json
       .data;
+    workflowId = workflow.workflowId;
     const clip = await generateSample(
       resolveFfmpegBinaries(),
       'landscape',
@@ -123,5 +135,115 @@ describe('two CMS instances behind one database', () => {
       ErrorCode: 'TIMEOUT',
       VideoId: videoId,
     });
+  });
+
+  it('the same signed result posted twice to each instance makes one dynamic image and one event', async () => {
+    const submitted = await call(a, 'POST', '/jobs', { videoId, templateId, overrideParams: { width: 180 } });
+    expect(submitted.status).toBe(201);
+    const jobId = submitted.json.data.jobId as string;
+    const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-twice');
+    boss.on('error', () => {});
+    await boss.start();
+    try {
+      // Plays the part of a worker whose deliveries are repeated (a retry after a lost answer).
+      const [job] = await boss.fetch<DynamicImageJobData | string>(QUEUE_NAMES.jobs, { batchSize: 1 });
+      const data = (typeof job?.data === 'string' ? JSON.parse(job.data) : job?.data) as DynamicImageJobData;
+      expect(data.jobId).toBe(jobId);
+      if (data.delivery.kind !== 'http') throw new Error('http delivery expected');
+      const urls = [data.delivery.url, data.delivery.url.replace(a.url, b.url)];
+      expect(urls[1]).not.toBe(urls[0]);
+      // Signed with different timestamps: a byte-identical request would be refused as a replay.
+      const post = (url: string, bytes: Buffer, result: DynamicImageResult, secondsAgo: number) => {
+        const timestamp = Math.floor(Date.now() / 1000) - secondsAgo;
+        const target = new URL(url);
+        const bodySha = createHash('sha256').update(bytes).digest('hex');
+        const hmac = createHmac('sha256', a.secret)
+          .update(signingString(timestamp, 'POST', target.pathname, bodySha))
+          .digest('hex');
+        return fetch(target, {
+          method: 'POST',
+          body: bytes,
+          headers: {
+            'content-type': 'application/octet-stream',
+            [SIGNATURE_HEADER]: formatSignatureHeader(timestamp, hmac),
+            [RESULT_HEADER]: Buffer.from(JSON.stringify(result)).toString('base64url'),
+          },
+        }).then((r) => r.status);
+      };
+      await runPipeline(
+        data,
+        {
+          binaries: resolveFfmpegBinaries(),
+          tmpDir: await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
+          sourcePolicy: { allowFile: false },
+          timeoutSeconds: 60,
+        },
+        async (output) => {
+          const bytes = await readFile(output.file);
+          // At once to both instances, then again to each.
+          expect(
+            await Promise.all([
+              post(urls[0] as string, bytes, output.result, 0),
+              post(urls[1] as string, bytes, output.result, 1),
+            ]),
+          ).toEqual([200, 200]);
+          expect(await post(urls[1] as string, bytes, output.result, 2)).toBe(200);
+          expect(await post(urls[0] as string, bytes, output.result, 3)).toBe(200);
+          return output.result;
+        },
+      );
+      await boss.complete(QUEUE_NAMES.jobs, job?.id as string);
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+    const done = (await call(b, 'GET', `/jobs/${jobId}`)).json.data;
+    expect(done).toMatchObject({ state: 'success', progress: 100, result: { width: 180 } });
+    const images = (await call(a, 'GET', `/videos/${videoId}/dynamic-images`)).json.data as Json[];
+    expect(images.filter((i) => i.jobId === jobId)).toHaveLength(1);
+    await hooks.waitFor((e) => e.JobId === jobId);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(hooks.events.filter((e) => e.JobId === jobId)).toHaveLength(1);
+    expect(hooks.events.find((e) => e.JobId === jobId)).toMatchObject({
+      Status: 'success',
+      DynamicImageId: done.dynamicImageId,
+      Width: 180,
+    });
+  });
+
+  it('a job done by a standalone worker is stored once, and its event is sent once', async () => {
+    const worker = await startWorkerProcess({
+      name: 'instances',
+      databaseUrl: database.url,
+      secret: a.secret,
+    });
+    try {
+      // Another clip (another hash), uploaded through the second instance; both instances send
+      // webhooks, and only the one that stores the result may send its event.
+      const clip = await generateSample(
+        resolveFfmpegBinaries(),
+        'landscape',
+        await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
+        4,
+      );
+      const form = new FormData();
+      form.append('workflowId', workflowId);
+      form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip4.mp4');
+      const upload = await call(b, 'POST', '/upload', undefined, form);
+      expect(upload.json.data[0].jobs).toHaveLength(1);
+      const jobIds = [upload.json.data[0].jobs[0].jobId as string];
+      const rows = await waitForFinalStates(database.url, jobIds, 60_000);
+      expect(
+        rows.map((r) => [r.state, r.images, r.files]),
+        worker.log(),
+      ).toEqual([['success', 1, 1]]);
+      await new Promise((r) => setTimeout(r, 3000));
+      for (const jobId of jobIds) {
+        expect(hooks.events.filter((e) => e.JobId === jobId).map((e) => e.Status)).toEqual(['success']);
+      }
+      expect(await leftovers(worker.tmpDir)).toEqual([]);
+    } finally {
+      await worker.kill('SIGTERM');
+      await removeWorkerDirs();
+    }
   });
 });

@@ -1,12 +1,17 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QUEUE_NAMES } from '@dynamic-image/core';
 import {
+  createBoss,
   generateSample,
   inspectAnimation,
   resolveFfmpegBinaries,
   signedHeaders,
 } from '@dynamic-image/worker';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The worker's helper: DATABASE_URL when set, else an embedded Postgres in a temporary folder.
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
@@ -69,9 +74,23 @@ beforeAll(async () => {
   const binaries = resolveFfmpegBinaries();
   media.landscape = await generateSample(binaries, 'landscape', dir, 6);
   media.portrait = await generateSample(binaries, 'portrait-rotated', dir, 6);
+  // Other content than the landscape clip: the same bytes are never processed twice.
+  // (each in a folder of its own: a sample's file is named after its kind).
+  const landscape = async (seconds: number) =>
+    generateSample(binaries, 'landscape', await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')), seconds);
+  media.replacement = await landscape(5);
+  media.plain = await landscape(7);
+  media.twin = await landscape(8);
+  media.other = await landscape(9);
   database = await startTestDatabase();
   // The default workflow is named before it exists; it applies once the test creates it.
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social' });
+  // Without the example auto-thumbnail rule, whose template would be in the template list.
+  cms = await startCms(database.url, {
+    DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social',
+    DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]',
+    // A Media Library whose files have absolute URLs on another host (a CDN; here another loopback address).
+    DYNAMIC_IMAGE_ALLOWED_HOSTS: '127.0.0.1,127.0.0.2',
+  });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
   const webhook = await call('POST', '/admin/webhooks', {
@@ -176,6 +195,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(jobs).toHaveLength(2);
     const done = await Promise.all(jobs.map((j) => waitForJob(j.jobId)));
     expect(done.map((j) => j.state)).toEqual(['success', 'success']);
+    expect(done.map((j) => j.progress)).toEqual([100, 100]);
 
     const gifJob = done[0] as Json;
     const event = await hooks.waitFor((e) => (e as Json).JobId === gifJob.jobId);
@@ -257,6 +277,11 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(submitted.status).toBe(201);
     const job = await waitForJob(submitted.json.data.jobId);
     expect(job).toMatchObject({ state: 'success', result: { width: 160, height: 90, fps: 5 } });
+    // pg-boss expires the job only after its time limit (DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS, 600) plus a margin.
+    const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-expiry');
+    await boss.start();
+    expect((await boss.getJobById(QUEUE_NAMES.jobs, job.jobId))?.expireInSeconds).toBe(660);
+    await boss.stop({ graceful: false });
     const again = await call('POST', '/api/dynamic-image/jobs', {
       body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 160, fps: 5 } },
     });
@@ -278,6 +303,122 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     ).toBe('InvalidVideo.NotFound');
   });
 
+  it('does not process the same content twice, whatever its file name, unless asked', async () => {
+    const first = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.twin as string, 'twin-a.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(first.status, JSON.stringify(first.json)).toBe(201);
+    const firstJobs = first.json.data[0].jobs as Json[];
+    expect(firstJobs.map((j) => j.created)).toEqual([true, true]);
+    await Promise.all(firstJobs.map((j) => waitForJob(j.jobId)));
+
+    // The same bytes under another name (Strapi gives the file another `hash`): the same jobs, no new work.
+    const second = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.twin as string, 'twin-b.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(second.status, JSON.stringify(second.json)).toBe(201);
+    const twinId = second.json.data[0].video.videoId;
+    expect(twinId).not.toBe(first.json.data[0].video.videoId);
+    expect(second.json.data[0].jobs).toMatchObject(
+      firstJobs.map((j) => ({ jobId: j.jobId, created: false, state: 'success' })),
+    );
+    expect((await call('GET', `/api/dynamic-image/jobs?videoId=${twinId}`)).json.data).toEqual([]);
+    // SubmitDynamicImageJob on the copy finds the same job too; `force` makes a new one.
+    const again = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId: twinId, templateId: webpTemplate.templateId },
+    });
+    expect(again.json.data).toMatchObject({ jobId: firstJobs[1]?.jobId, created: false });
+    const forced = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId: twinId, templateId: webpTemplate.templateId, force: true },
+    });
+    expect(forced).toMatchObject({ status: 201, json: { data: { created: true, videoId: twinId } } });
+    expect(forced.json.data.jobId).not.toBe(firstJobs[1]?.jobId);
+    expect(await waitForJob(forced.json.data.jobId)).toMatchObject({ state: 'success' });
+
+    // Other bytes make new jobs.
+    const other = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.other as string, 'twin-a.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(other.json.data[0].jobs.map((j: Json) => j.created)).toEqual([true, true]);
+    await Promise.all(other.json.data[0].jobs.map((j: Json) => waitForJob(j.jobId)));
+
+    // A deleted dynamic image no longer stands for its content: asking again makes it again.
+    const gifJob = await waitForJob(firstJobs[0]?.jobId as string);
+    expect((await call('DELETE', `/api/dynamic-image/dynamic-images/${gifJob.dynamicImageId}`)).status).toBe(
+      204,
+    );
+    const remade = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId: twinId, templateId: gifTemplate.templateId },
+    });
+    expect(remade.json.data).toMatchObject({ created: true, videoId: twinId });
+    expect(await waitForJob(remade.json.data.jobId)).toMatchObject({ state: 'success' });
+  });
+
+  it('the embedded worker reads absolute source URLs on the allowed hosts only', async () => {
+    // A file as an S3 or CDN provider stores it: an absolute URL on another origin, here a proxy on
+    // 127.0.0.2 in front of the CMS. (A second loopback address, not a name: the static ffprobe from
+    // npm can't resolve host names on some machines.)
+    const cdn = createServer((req, res) => {
+      const upstream = httpRequest(
+        `${cms.url}${req.url}`,
+        { method: req.method, headers: { ...req.headers, host: new URL(cms.url).host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.2', resolve));
+    const cdnPort = (cdn.address() as AddressInfo).port;
+    const upload = await call('POST', '/api/upload', {
+      form: await videoForm(media.twin as string, 'on-a-cdn.mp4', {}),
+    });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const file = upload.json[0] as Json;
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      await db.query('update files set url = $1 where id = $2', [
+        `http://127.0.0.2:${cdnPort}${file.url}`,
+        file.id,
+      ]);
+      // The content hash stored at upload no longer matches the file's URL: the plugin reads the file
+      // from its new URL once, finds the same bytes, and reuses the earlier job.
+      const same = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId: file.id, templateId: webpTemplate.templateId },
+      });
+      expect(same.json.data).toMatchObject({ created: false, state: 'success' });
+      const allowed = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId: file.id, templateId: gifTemplate.templateId, overrideParams: { width: 200 } },
+      });
+      expect(allowed.status, JSON.stringify(allowed.json)).toBe(201);
+      const done = await waitForJob(allowed.json.data.jobId);
+      expect(done, `${done.errorCode}: ${done.errorMessage}`).toMatchObject({
+        state: 'success',
+        result: { width: 200 },
+      });
+      // 127.0.0.3 is loopback too, but not on the list.
+      await db.query('update files set url = $1 where id = $2', [
+        `http://127.0.0.3:${cdnPort}${file.url}`,
+        file.id,
+      ]);
+      const refused = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId: file.id, templateId: gifTemplate.templateId, overrideParams: { width: 208 } },
+      });
+      expect(await waitForJob(refused.json.data.jobId)).toMatchObject({
+        state: 'failed',
+        errorCode: 'UNSUPPORTED_SOURCE',
+      });
+    } finally {
+      await db.end();
+      await new Promise((resolve) => cdn.close(resolve));
+    }
+  });
+
+  let failedJobId: string;
+
   it('an audio-only upload ends in a fail event with AUDIO_ONLY', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
     const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 3);
@@ -288,6 +429,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(upload.status, JSON.stringify(upload.json)).toBe(201);
     const job = await waitForJob(upload.json.data[0].jobs[0].jobId);
     expect(job).toMatchObject({ state: 'failed', errorCode: 'AUDIO_ONLY' });
+    failedJobId = job.jobId;
     const event = await hooks.waitFor((e) => (e as Json).JobId === job.jobId);
     expect(event).toMatchObject({
       Status: 'fail',
@@ -327,7 +469,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     // Replacing the video's file runs the workflow again on the new content.
     const replace = await call('POST', `/upload?id=${fileId}`, {
       token: adminToken,
-      form: await videoForm(media.landscape as string, 'replacement.mp4', {}),
+      form: await videoForm(media.replacement as string, 'replacement.mp4', {}),
     });
     expect(replace.status, JSON.stringify(replace.json)).toBe(200);
     const until = Date.now() + 30_000;
@@ -344,7 +486,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
   });
 
   it('runs the default workflow for a plain content-API upload outside any bound folder', async () => {
-    const form = await videoForm(media.landscape as string, 'plain-upload.mp4', {});
+    const form = await videoForm(media.plain as string, 'plain-upload.mp4', {});
     const upload = await call('POST', '/api/upload', { form });
     expect(upload.status, JSON.stringify(upload.json)).toBe(201);
     const fileId = upload.json[0].id;
@@ -426,6 +568,190 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(anonymous.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 
+  it('runs templates, workflows, jobs and results end to end through GraphQL', async () => {
+    const gql = async (query: string, variables: Json = {}) => {
+      const response = await fetch(`${cms.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as Json;
+    };
+    const ok = (answer: Json) => {
+      expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+      return answer.data as Json;
+    };
+    const code = (answer: Json) => answer.errors?.[0]?.extensions?.error?.details?.code;
+
+    const { createDynamicImageTemplate: template } = ok(
+      await gql(
+        'mutation($d: JSON!) { createDynamicImageTemplate(data: $d) { templateId name fps width captureMethod } }',
+        {
+          d: { name: 'gql-gif', format: 'gif', fps: 8, width: 256, captureMethod: 'byDuration', duration: 1 },
+        },
+      ),
+    );
+    expect(template).toMatchObject({ name: 'gql-gif', fps: 8, width: 256, captureMethod: 'byDuration' });
+    const updated = ok(
+      await gql(
+        'mutation($t: String!, $d: JSON!) { updateDynamicImageTemplate(templateId: $t, data: $d) { fps } }',
+        {
+          t: template.templateId,
+          d: { fps: 6 },
+        },
+      ),
+    );
+    expect(updated.updateDynamicImageTemplate.fps).toBe(6);
+    expect(
+      code(
+        await gql(
+          'mutation($t: String!, $d: JSON!) { updateDynamicImageTemplate(templateId: $t, data: $d) { fps } }',
+          {
+            t: template.templateId,
+            d: { width: 5000 },
+          },
+        ),
+      ),
+    ).toBe('InvalidParameter.Width');
+
+    const { createDynamicImageWorkflow: flow } = ok(
+      await gql(
+        'mutation($d: JSON!) { createDynamicImageWorkflow(data: $d) { workflowId name nodes enabled } }',
+        {
+          d: { name: 'gql-flow', nodes: [{ templateId: template.templateId }] },
+        },
+      ),
+    );
+    expect(flow).toMatchObject({
+      name: 'gql-flow',
+      enabled: true,
+      nodes: [{ templateId: template.templateId }],
+    });
+    ok(
+      await gql(
+        'mutation($w: String!, $d: JSON!) { updateDynamicImageWorkflow(workflowId: $w, data: $d) { name } }',
+        {
+          w: flow.workflowId,
+          d: { name: 'gql-flow-renamed' },
+        },
+      ),
+    );
+    expect(
+      ok(
+        await gql('query($w: String!) { dynamicImageWorkflow(workflowId: $w) { name } }', {
+          w: flow.workflowId,
+        }),
+      ).dynamicImageWorkflow.name,
+    ).toBe('gql-flow-renamed');
+    expect(
+      ok(await gql('{ dynamicImageWorkflows { workflowId } }')).dynamicImageWorkflows.map(
+        (w: Json) => w.workflowId,
+      ),
+    ).toContain(flow.workflowId);
+    // A template in use by a workflow can't be deleted.
+    expect(
+      code(
+        await gql('mutation($t: String!) { deleteDynamicImageTemplate(templateId: $t) }', {
+          t: template.templateId,
+        }),
+      ),
+    ).toBe('Forbidden.IllegalStatus');
+
+    const { submitWorkflowJob } = ok(
+      await gql(
+        'mutation($w: String!, $v: ID!) { submitWorkflowJob(workflowId: $w, videoId: $v) { jobId created } }',
+        {
+          w: flow.workflowId,
+          v: String(videoId),
+        },
+      ),
+    );
+    expect(submitWorkflowJob).toHaveLength(1);
+    const job = await waitForJob(submitWorkflowJob[0].jobId);
+    expect(job).toMatchObject({ state: 'success', result: { width: 256, fps: 6 } });
+    const listed = ok(
+      await gql('query($v: ID, $s: String) { dynamicImageJobs(videoId: $v, state: $s) { jobId state } }', {
+        v: String(videoId),
+        s: 'success',
+      }),
+    ).dynamicImageJobs as Json[];
+    expect(listed.map((j) => j.jobId)).toContain(job.jobId);
+    expect(listed.every((j) => j.state === 'success')).toBe(true);
+
+    ok(
+      await gql('mutation($d: ID!) { setDynamicImageCover(dynamicImageId: $d) }', {
+        d: String(job.dynamicImageId),
+      }),
+    );
+    const info = ok(
+      await gql(
+        'query($v: ID!) { dynamicImageVideoInfo(videoId: $v) { video coverUrl dynamicImages { dynamicImageId url isCover } } }',
+        { v: String(videoId) },
+      ),
+    ).dynamicImageVideoInfo as Json;
+    const image = info.dynamicImages.find((d: Json) => d.dynamicImageId === job.dynamicImageId);
+    expect(image).toMatchObject({ isCover: true });
+    expect(info.coverUrl).toBe(image.url);
+    expect(info.video).toMatchObject({ videoId, mime: 'video/mp4' });
+
+    expect(
+      ok(
+        await gql('mutation($d: ID!) { deleteDynamicImage(dynamicImageId: $d) }', {
+          d: String(job.dynamicImageId),
+        }),
+      ).deleteDynamicImage,
+    ).toBe(true);
+    expect((await fetch(`${cms.url}${image.url}`)).status).toBe(404);
+    const after = ok(
+      await gql('query($v: ID!) { dynamicImages(videoId: $v) { dynamicImageId } }', { v: String(videoId) }),
+    );
+    expect(after.dynamicImages.map((d: Json) => d.dynamicImageId)).not.toContain(job.dynamicImageId);
+
+    // Retry: only a failed job; it makes a new job for the same video and template.
+    expect(
+      code(
+        await gql('mutation($j: String!) { retryDynamicImageJob(jobId: $j) { jobId } }', { j: job.jobId }),
+      ),
+    ).toBe('Forbidden.IllegalStatus');
+    const retried = ok(
+      await gql('mutation($j: String!) { retryDynamicImageJob(jobId: $j) { jobId created } }', {
+        j: failedJobId,
+      }),
+    ).retryDynamicImageJob;
+    expect(retried).toMatchObject({ created: true });
+    expect(retried.jobId).not.toBe(failedJobId);
+    expect(await waitForJob(retried.jobId)).toMatchObject({
+      state: 'failed',
+      errorCode: 'AUDIO_ONLY',
+      origin: 'retry',
+    });
+
+    ok(
+      await gql('mutation($w: String!) { deleteDynamicImageWorkflow(workflowId: $w) }', {
+        w: flow.workflowId,
+      }),
+    );
+    expect(
+      code(
+        await gql('query($w: String!) { dynamicImageWorkflow(workflowId: $w) { name } }', {
+          w: flow.workflowId,
+        }),
+      ),
+    ).toBe('InvalidWorkflow.NotFound');
+    ok(
+      await gql('mutation($t: String!) { deleteDynamicImageTemplate(templateId: $t) }', {
+        t: template.templateId,
+      }),
+    );
+    expect(
+      code(
+        await gql('query($t: String!) { dynamicImageTemplate(templateId: $t) { name } }', {
+          t: template.templateId,
+        }),
+      ),
+    ).toBe('InvalidTemplate.NotFound');
+  });
+
   it('refuses anonymous callers, and serves admins on the admin API', async () => {
     for (const path of ['/api/dynamic-image/templates', '/api/dynamic-image/jobs']) {
       expect([401, 403]).toContain((await call('GET', path, { token: null })).status);
@@ -449,6 +775,201 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const admin = await call('GET', '/dynamic-image/templates', { token: adminToken });
     expect(admin.status).toBe(200);
     expect(admin.json.data).toHaveLength(2);
+  });
+
+  it('refuses to run a disabled workflow, and gets, lists and deletes workflows and templates', async () => {
+    const paused = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'paused', nodes: [{ templateId: gifTemplate.templateId }], enabled: false },
+    });
+    expect(paused.status).toBe(201);
+    const pausedId = paused.json.data.workflowId;
+    expect((await call('GET', `/api/dynamic-image/workflows/${pausedId}`)).json.data).toMatchObject({
+      name: 'paused',
+      enabled: false,
+      nodes: [{ templateId: gifTemplate.templateId }],
+    });
+    const all = (await call('GET', '/api/dynamic-image/workflows')).json.data as Json[];
+    expect(all.map((w) => w.name)).toEqual(expect.arrayContaining(['social', 'paused']));
+
+    const jobsBefore = (await call('GET', '/api/dynamic-image/jobs?limit=1000')).json.data.length;
+    const run = await call('POST', `/api/dynamic-image/workflows/${pausedId}/jobs`, { body: { videoId } });
+    expect(run).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
+    expect(run.json.error.message).toContain('disabled');
+    // Upload with a disabled workflow: refused before the file is stored.
+    const filesBefore = (await call('GET', '/api/upload/files')).json.length;
+    const upload = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.other as string, 'paused.mp4', { workflowId: pausedId }),
+    });
+    expect(upload).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
+    expect((await call('GET', '/api/upload/files')).json.length).toBe(filesBefore);
+    expect((await call('GET', '/api/dynamic-image/jobs?limit=1000')).json.data.length).toBe(jobsBefore);
+    // Enabled again, it runs.
+    await call('PUT', `/api/dynamic-image/workflows/${pausedId}`, { body: { enabled: true } });
+    const resumed = await call('POST', `/api/dynamic-image/workflows/${pausedId}/jobs`, {
+      body: { videoId },
+    });
+    expect(resumed.status, JSON.stringify(resumed.json)).toBe(201);
+
+    expect((await call('DELETE', `/api/dynamic-image/workflows/${pausedId}`)).status).toBe(204);
+    expect((await call('GET', `/api/dynamic-image/workflows/${pausedId}`)).json.error.code).toBe(
+      'InvalidWorkflow.NotFound',
+    );
+    const spare = await call('POST', '/api/dynamic-image/templates', {
+      body: { name: 'short-lived', format: 'gif', fps: 5, captureMethod: 'byDuration', duration: 1 },
+    });
+    expect((await call('DELETE', `/api/dynamic-image/templates/${spare.json.data.templateId}`)).status).toBe(
+      204,
+    );
+    expect((await call('GET', `/api/dynamic-image/templates/${spare.json.data.templateId}`)).status).toBe(
+      404,
+    );
+  });
+
+  it('sets a dynamic image as the cover, and filters jobs by state', async () => {
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    const other = images.find((i) => !i.isCover) as Json;
+    expect(other).toBeTruthy();
+    expect(
+      (await call('POST', `/api/dynamic-image/dynamic-images/${other.dynamicImageId}/cover`)).status,
+    ).toBe(204);
+    const info = (await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data;
+    expect(info.coverUrl).toBe(other.url);
+    expect(info.dynamicImages.filter((i: Json) => i.isCover).map((i: Json) => i.dynamicImageId)).toEqual([
+      other.dynamicImageId,
+    ]);
+    expect((await call('POST', '/api/dynamic-image/dynamic-images/999999/cover')).json.error.code).toBe(
+      'InvalidDynamicImage.NotFound',
+    );
+
+    const failed = (await call('GET', '/api/dynamic-image/jobs?state=failed')).json.data as Json[];
+    expect(failed.map((j) => j.jobId)).toContain(failedJobId);
+    expect(failed.every((j) => j.state === 'failed')).toBe(true);
+    const succeeded = (await call('GET', '/api/dynamic-image/jobs?state=success')).json.data as Json[];
+    expect(succeeded.length).toBeGreaterThan(0);
+    expect(succeeded.every((j) => j.state === 'success' && j.progress === 100)).toBe(true);
+  });
+
+  let editorToken: string;
+
+  it('refuses an admin whose role lacks the plugin actions', async () => {
+    const roles = (await call('GET', '/admin/roles', { token: adminToken })).json.data as Json[];
+    const editorRole = roles.find((r) => r.code === 'strapi-editor') as Json;
+    const invited = await call('POST', '/admin/users', {
+      token: adminToken,
+      body: { firstname: 'Nora', lastname: 'Editor', email: 'nora@example.com', roles: [editorRole.id] },
+    });
+    expect(invited.status, JSON.stringify(invited.json)).toBe(201);
+    const registered = await call('POST', '/admin/register', {
+      token: null,
+      body: {
+        registrationToken: invited.json.data.registrationToken,
+        userInfo: { firstname: 'Nora', lastname: 'Editor', password: 'Editor12345!' },
+      },
+    });
+    const editor = registered.json.data.token as string;
+    editorToken = editor;
+    const template = { name: 'editor-gif', format: 'gif', fps: 5, captureMethod: 'byDuration', duration: 1 };
+    const attempts: Array<[string, string, unknown?]> = [
+      ['GET', '/dynamic-image/templates'],
+      ['POST', '/dynamic-image/templates', template],
+      ['DELETE', `/dynamic-image/templates/${gifTemplate.templateId}`],
+      ['GET', '/dynamic-image/workflows'],
+      ['POST', `/dynamic-image/workflows/${workflow.workflowId}/jobs`, { videoId }],
+      ['POST', '/dynamic-image/jobs', { videoId, templateId: gifTemplate.templateId, force: true }],
+      ['GET', '/dynamic-image/jobs'],
+      ['GET', `/dynamic-image/videos/${videoId}`],
+      ['POST', '/dynamic-image/upload', {}],
+    ];
+    for (const [method, path, body] of attempts) {
+      expect((await call(method, path, { token: editor, body })).status, `${method} ${path}`).toBe(403);
+    }
+    const images = (
+      await call('GET', `/dynamic-image/videos/${videoId}/dynamic-images`, { token: adminToken })
+    ).json.data as Json[];
+    expect(
+      (await call('DELETE', `/dynamic-image/dynamic-images/${images[0]?.dynamicImageId}`, { token: editor }))
+        .status,
+    ).toBe(403);
+    // Nothing was made or removed on its behalf.
+    expect(
+      ((await call('GET', '/dynamic-image/templates', { token: adminToken })).json.data as Json[]).map(
+        (t) => t.name,
+      ),
+    ).not.toContain('editor-gif');
+    expect(
+      (await call('GET', `/dynamic-image/videos/${videoId}/dynamic-images`, { token: adminToken })).json.data,
+    ).toHaveLength(images.length);
+  });
+
+  it('subscribes webhooks to DynamicImageComplete from the settings routes', async () => {
+    const admin = (method: string, body?: unknown) =>
+      call(method, '/dynamic-image/settings/webhooks', { token: adminToken, body });
+    const listed = await admin('GET');
+    expect(listed.status).toBe(200);
+    expect(listed.json.meta).toEqual({ event: 'dynamic-image.complete' });
+    expect(listed.json.data).toEqual([expect.objectContaining({ name: 'e2e', subscribed: true })]);
+
+    const second = await startWebhookReceiver();
+    try {
+      const created = await call('POST', '/admin/webhooks', {
+        token: adminToken,
+        body: { name: 'second', url: second.url, headers: {}, events: ['entry.create'] },
+      });
+      const id = created.json.data.id;
+      expect((await admin('GET')).json.data.find((w: Json) => w.id === id)).toMatchObject({
+        name: 'second',
+        subscribed: false,
+        events: ['entry.create'],
+      });
+      // Nothing is written when one id is unknown or a value is wrong.
+      const unknown = await admin('PUT', {
+        data: [
+          { id, subscribed: true },
+          { id: 999999, subscribed: true },
+        ],
+      });
+      expect(unknown).toMatchObject({ status: 404, json: { error: { code: 'InvalidWebhook.NotFound' } } });
+      const wrong = await admin('PUT', { data: [{ id, subscribed: 'yes' }] });
+      expect(wrong).toMatchObject({ status: 400, json: { error: { code: 'InvalidParameter.Data' } } });
+      expect(wrong.json.error.message).toContain('subscribed');
+      expect((await call('GET', `/admin/webhooks/${id}`, { token: adminToken })).json.data.events).toEqual([
+        'entry.create',
+      ]);
+
+      const subscribed = await admin('PUT', { data: [{ id, subscribed: true }] });
+      expect(subscribed.status, JSON.stringify(subscribed.json)).toBe(200);
+      expect(subscribed.json.data.find((w: Json) => w.id === id)).toMatchObject({ subscribed: true });
+      expect((await call('GET', `/admin/webhooks/${id}`, { token: adminToken })).json.data.events).toEqual([
+        'entry.create',
+        'dynamic-image.complete',
+      ]);
+      // It receives the event from now on...
+      const job = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 144 }, force: true },
+      });
+      await second.waitFor((e) => e.JobId === job.json.data.jobId);
+      // ...until unsubscribed; its other events stay.
+      await admin('PUT', { data: [{ id, subscribed: false }] });
+      expect((await call('GET', `/admin/webhooks/${id}`, { token: adminToken })).json.data.events).toEqual([
+        'entry.create',
+      ]);
+      const later = await call('POST', '/api/dynamic-image/jobs', {
+        body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 152 }, force: true },
+      });
+      await hooks.waitFor((e) => e.JobId === later.json.data.jobId);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(second.events.some((e) => e.JobId === later.json.data.jobId)).toBe(false);
+    } finally {
+      await second.close();
+    }
+    // Admins with the settings permission only; not on the content API.
+    expect((await call('GET', '/dynamic-image/settings/webhooks', { token: editorToken })).status).toBe(403);
+    expect(
+      (await call('PUT', '/dynamic-image/settings/webhooks', { token: editorToken, body: { data: [] } }))
+        .status,
+    ).toBe(403);
+    expect((await call('GET', '/api/dynamic-image/settings/webhooks')).status).toBe(404);
   });
 
   it('the worker endpoint refuses forged and replayed signatures', async () => {

@@ -19,14 +19,22 @@ export function freePort(): Promise<number> {
 
 export interface RunningCms {
   url: string;
+  port: number;
+  pid: number;
   secret: string;
   log: () => string;
-  stop(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Starts the built CMS the way `npm start` does, with its embedded worker, on a database of its own. */
-export async function startCms(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningCms> {
-  const port = await freePort();
+export async function startCms(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  /** A restart reuses the port (workers hold URLs to it); `host` binds an address other than loopback. */
+  listen: { port?: number; host?: string } = {},
+): Promise<RunningCms> {
+  const port = listen.port ?? (await freePort());
+  const host = listen.host ?? '127.0.0.1';
   const secret = 'test-worker-secret-0123456789';
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [join(cmsDir, 'scripts', 'start.mjs'), 'start'], {
@@ -35,7 +43,7 @@ export async function startCms(databaseUrl: string, env: Record<string, string> 
       ...process.env,
       DATABASE_URL: databaseUrl,
       PORT: String(port),
-      HOST: '127.0.0.1',
+      HOST: host,
       APP_KEYS: 'testKeyA,testKeyB',
       API_TOKEN_SALT: 'test-salt',
       ADMIN_JWT_SECRET: 'test-admin-jwt',
@@ -53,7 +61,7 @@ export async function startCms(databaseUrl: string, env: Record<string, string> 
   child.stderr?.on('data', (d) => {
     output += d;
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -70,10 +78,13 @@ export async function startCms(databaseUrl: string, env: Record<string, string> 
   }
   return {
     url,
+    port,
+    pid: child.pid as number,
     secret,
     log: () => output,
-    async stop() {
-      child.kill('SIGTERM');
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);

@@ -1,3 +1,39 @@
+// The example: publishing an article with a video fills its thumbnail with this template's WebP.
+// DYNAMIC_IMAGE_AUTO_THUMBNAIL (a JSON array of rules) replaces it; `[]` turns it off.
+const exampleAutoThumbnail = [
+  {
+    uid: 'api::article.article',
+    videoField: 'video',
+    targetField: 'thumbnail',
+    template: {
+      name: 'article-thumbnail',
+      format: 'webp',
+      fps: 10,
+      width: 480,
+      captureMethod: 'byDuration',
+      start: 0,
+      duration: 3,
+    },
+    setAsCover: false,
+  },
+];
+
+function rulesFromEnv(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`DYNAMIC_IMAGE_AUTO_THUMBNAIL must be a JSON array of rules: ${(err as Error).message}`);
+  }
+}
+
+function hostsFromEnv(text: string): '*' | string[] {
+  if (text.trim() === '*') return '*';
+  return text
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+}
+
 export default ({
   env,
 }: {
@@ -9,10 +45,17 @@ export default ({
       workerSecret: env('DYNAMIC_IMAGE_WORKER_SECRET'),
       defaultWorkflow: env('DYNAMIC_IMAGE_DEFAULT_WORKFLOW', '') || null,
       jobTimeoutSeconds: env.int('DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS', 600),
+      autoThumbnail: env('DYNAMIC_IMAGE_AUTO_THUMBNAIL', '')
+        ? rulesFromEnv(env('DYNAMIC_IMAGE_AUTO_THUMBNAIL'))
+        : exampleAutoThumbnail,
       worker: {
         mode: env('DYNAMIC_IMAGE_WORKER_MODE', 'embedded'),
         ...(env('DYNAMIC_IMAGE_CONCURRENCY', '')
           ? { concurrency: env.int('DYNAMIC_IMAGE_CONCURRENCY') }
+          : {}),
+        // `*` for any host; a comma-separated list; unset: the public URL's host and the upload provider's.
+        ...(env('DYNAMIC_IMAGE_ALLOWED_HOSTS', '')
+          ? { allowedHosts: hostsFromEnv(env('DYNAMIC_IMAGE_ALLOWED_HOSTS')) }
           : {}),
       },
     },

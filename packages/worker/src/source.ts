@@ -11,7 +11,14 @@ export interface SourcePolicy {
   allowedHosts?: string[] | undefined;
   /** Link-local addresses, where clouds serve instance metadata and credentials; refused unless set. */
   allowLinkLocal?: boolean | undefined;
+  /** The largest http(s) source: a larger declared size is refused, and no body is read past it. */
+  maxBytes?: number | undefined;
+  /** An http(s) source that sends nothing for this long fails. */
+  readTimeoutSeconds?: number | undefined;
 }
+
+export const DEFAULT_MAX_SOURCE_BYTES = 4 * 1024 ** 3;
+export const DEFAULT_SOURCE_READ_TIMEOUT_SECONDS = 20;
 
 // 169.254.0.0/16 holds the cloud metadata endpoint (169.254.169.254); fe80::/10 and AWS's fd00:ec2::254 likewise.
 const LINK_LOCAL = new BlockList();
@@ -19,10 +26,16 @@ LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
 LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
 LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
 
+export function isLinkLocal(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return LINK_LOCAL.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
 /**
  * Refuses http(s) sources whose host resolves to a link-local address, so a crafted URL can't make a
- * worker fetch cloud credentials. ffmpeg resolves the name again, so a rebinding DNS server could
- * still switch addresses; the host allow-list is the stronger control.
+ * worker fetch cloud credentials. This early check gives a clear error; the source gateway checks
+ * again at each connection and each redirect (source-gateway.ts).
  */
 export async function checkSourceAddress(source: ResolvedSource, policy: SourcePolicy): Promise<void> {
   if (source.kind !== 'http' || policy.allowLinkLocal) return;
@@ -36,7 +49,7 @@ export async function checkSourceAddress(source: ResolvedSource, policy: SourceP
       `The source host ${host} could not be resolved: ${(err as Error).message}`,
     );
   }
-  const blocked = addresses.find((a) => LINK_LOCAL.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4'));
+  const blocked = addresses.find((a) => isLinkLocal(a.address));
   if (blocked) {
     throw new DynamicImageError(
       'UNSUPPORTED_SOURCE',
@@ -77,9 +90,14 @@ export const VIDEO_DEMUXERS = [
   'yuv4mpegpipe',
   'rawvideo',
   'mjpeg',
+  // Audio-only formats, read so that an audio file fails as AUDIO_ONLY rather than as a refused format.
+  'mp3',
+  'aac',
+  'flac',
+  'wav',
 ];
 
-function inputOptions(protocols: string, extra: string[] = []): string[] {
+export function inputOptions(protocols: string, extra: string[] = []): string[] {
   return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(','), ...extra];
 }
 
@@ -102,7 +120,8 @@ export function resolveSource(url: string, policy: SourcePolicy): ResolvedSource
         host,
       });
     }
-    // rw_timeout (µs) bounds each network read, so a stalled server can't hold a job until expiry.
+    // What ffmpeg opens directly is only a fallback: jobs read http(s) sources through the source
+    // gateway (openSource), which enforces the policy on every request and redirect.
     return {
       kind: 'http',
       input: url,

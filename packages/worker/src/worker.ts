@@ -16,7 +16,7 @@ import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { httpDelivery } from './http-delivery.js';
-import { type PipelineOutput, runPipeline } from './pipeline.js';
+import { type PipelineOutput, removeStaleJobDirs, runPipeline } from './pipeline.js';
 import { createBoss, ensureQueues } from './queue.js';
 
 export type JobOutcome =
@@ -56,7 +56,12 @@ export async function startWorker(
   const log = hooks.log ?? ((message: string) => console.log(`[dynamic-image worker] ${message}`));
   const binaries = resolveFfmpegBinaries();
   log(describeBinaries(binaries));
-  const http = options.workerSecret ? httpDelivery({ secret: options.workerSecret }) : null;
+  const http = options.workerSecret
+    ? httpDelivery({
+        secret: options.workerSecret,
+        onRetry: (error, waitMs) => log(`${error.message}; sending again in ${waitMs} ms`),
+      })
+    : null;
   const deliver: Deliver =
     hooks.deliver ??
     (async (job, output) => {
@@ -86,6 +91,15 @@ export async function startWorker(
     };
   };
 
+  const sweep = async () => {
+    const stale = await removeStaleJobDirs(options.tmpDir);
+    if (stale > 0) log(`removed ${stale} job folder(s) left in ${options.tmpDir} by workers that died`);
+  };
+  await sweep();
+  // Also later: a sibling worker sharing this folder may die while this one runs.
+  const sweeper = setInterval(() => void sweep(), 60_000);
+  sweeper.unref();
+
   // The CMS's status page counts workers by these session names (application_name, 63 bytes at most).
   const boss = createBoss(options, `dynamic-image-worker ${hostname().slice(0, 32)} ${process.pid}`);
   boss.on('error', (err) => log(`queue error: ${err.message}`));
@@ -108,6 +122,8 @@ export async function startWorker(
             allowFile: options.allowFileSources,
             allowedHosts: options.allowedHosts,
             allowLinkLocal: options.allowLinkLocalSources,
+            maxBytes: options.maxSourceBytes,
+            readTimeoutSeconds: options.sourceReadTimeoutSeconds,
           },
           timeoutSeconds: options.jobTimeoutSeconds,
           signal: job.signal,
@@ -118,6 +134,7 @@ export async function startWorker(
           return output.result;
         },
       );
+      log(`job ${job_.jobId} attempt ${attempt} done in ${result.timings.totalMs} ms`);
       await hooks.onOutcome?.({ status: 'success', jobId: job_.jobId, attempt, result });
       return { id: job.id, status: 'completed', output: { status: 'success', result } };
     } catch (err) {
@@ -164,6 +181,9 @@ export async function startWorker(
     options,
     // Graceful: jobs in hand get shutdownGraceSeconds to finish; pg-boss then fails them and
     // aborts their signals (ffmpeg is killed), so another worker retries them.
-    stop: () => boss.stop({ graceful: true, timeout: options.shutdownGraceSeconds * 1000 }),
+    stop: async () => {
+      clearInterval(sweeper);
+      await boss.stop({ graceful: true, timeout: options.shutdownGraceSeconds * 1000 });
+    },
   };
 }

@@ -11,7 +11,8 @@ export const PERMISSIONS = {
   imagesRead: action('dynamic-images.read'),
   imagesWrite: action('dynamic-images.write'),
   upload: action('upload'),
-  settings: action('settings'),
+  settingsRead: action('settings.read'),
+  settingsUpdate: action('settings.update'),
 };
 
 /** Any one of these shows the menu entry. */
@@ -21,5 +22,5 @@ export const MENU_PERMISSIONS = [
   ...PERMISSIONS.jobsRead,
   ...PERMISSIONS.imagesRead,
   ...PERMISSIONS.upload,
-  ...PERMISSIONS.settings,
+  ...PERMISSIONS.settingsRead,
 ];

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { ACTIONS } from './routes';
+import { ACTIONS, SETTINGS_ACTIONS } from './routes';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(
@@ -10,6 +10,17 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
       displayName: a.displayName,
     })),
   );
+  await strapi.service('admin::permission').actionProvider.registerMany(
+    SETTINGS_ACTIONS.map((a) => ({
+      section: 'settings',
+      category: 'dynamic images',
+      pluginName: 'dynamic-image',
+      uid: a.uid,
+      displayName: a.displayName,
+    })),
+  );
   await strapi.plugin('dynamic-image').service('queue').start();
   strapi.plugin('dynamic-image').service('uploads').subscribe();
+  await strapi.plugin('dynamic-image').service('autoThumbnails').bootstrap();
+  strapi.plugin('dynamic-image').service('embeddedWorker').watch();
 };

@@ -16,6 +16,7 @@ export class ApiError extends Error {
 const pascal = (field: string) =>
   field
     .split('.')
+    .filter(Boolean)
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('.');
 
@@ -24,7 +25,9 @@ export function invalidParameter(
   message: string,
   details?: Record<string, unknown>,
 ): ApiError {
-  return new ApiError(400, `InvalidParameter.${pascal(field)}`, message, details);
+  // A problem with the body as a whole is reported by core as "(template)": the code says Template.
+  const name = pascal(field.replace(/[^\w.]/g, '')) || 'Body';
+  return new ApiError(400, `InvalidParameter.${name}`, message, details);
 }
 
 export function fromValidation(err: TemplateValidationError, prefix = ''): ApiError {
@@ -35,7 +38,7 @@ export function fromValidation(err: TemplateValidationError, prefix = ''): ApiEr
   return invalidParameter(first?.field ?? 'Template', issues.map((i) => i.message).join('; '), { issues });
 }
 
-export type Resource = 'Video' | 'Template' | 'Workflow' | 'Job' | 'DynamicImage' | 'Preview';
+export type Resource = 'Video' | 'Template' | 'Workflow' | 'Job' | 'DynamicImage' | 'Preview' | 'Webhook';
 
 export function notFound(resource: Resource, id: unknown): ApiError {
   return new ApiError(404, `Invalid${resource}.NotFound`, `${resource} ${String(id)} does not exist`, { id });

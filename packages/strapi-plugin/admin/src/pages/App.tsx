@@ -43,7 +43,7 @@ const PAGES = [
   {
     path: 'settings',
     label: ['nav.settings', 'Settings'],
-    permissions: PERMISSIONS.settings,
+    permissions: PERMISSIONS.settingsRead,
     section: 'setup',
   },
 ] as const;

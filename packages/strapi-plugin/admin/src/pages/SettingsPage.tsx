@@ -309,7 +309,7 @@ export function SettingsPage() {
               </Box>
             )}
 
-            <AutoThumbnails templates={templates.data ?? []} canWrite={can(PERMISSIONS.settings)} />
+            <AutoThumbnails templates={templates.data ?? []} canWrite={can(PERMISSIONS.settingsUpdate)} />
           </Flex>
         )}
       </Layouts.Content>

@@ -1,4 +1,35 @@
+import { MAX_JOB_TIMEOUT_SECONDS, validateTemplate } from '@dynamic-image/core';
 import { z } from 'zod';
+
+/** `api::article.article`-like content-type uid; existence and field kinds are checked at bootstrap. */
+const contentTypeUid = z.string().regex(/^[a-z0-9-]+::[a-z0-9-]+\.[a-z0-9-]+$/, 'must be a content-type uid');
+
+/**
+ * The template of an auto-thumbnail rule: a templateId or name of a stored template, or a template
+ * spec (core's fields) that the plugin creates at start-up when no template has its name.
+ */
+const ruleTemplate = z.union([
+  z.string().min(1),
+  z.record(z.string(), z.unknown()).superRefine((spec, ctx) => {
+    const result = validateTemplate(spec);
+    if (result.ok) return;
+    for (const issue of result.issues)
+      ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+  }),
+]);
+
+export const autoThumbnailRuleSchema = z.strictObject({
+  uid: contentTypeUid,
+  /** A single media field allowing videos. */
+  videoField: z.string().min(1),
+  /** A single media field allowing images; receives the dynamic image. */
+  targetField: z.string().min(1),
+  template: ruleTemplate,
+  /** Also make the result the video's cover. */
+  setAsCover: z.boolean().default(false),
+});
+
+export type AutoThumbnailRuleConfig = z.output<typeof autoThumbnailRuleSchema>;
 
 // Every option is checked at start-up; a wrong value stops Strapi with a message naming the key.
 export const pluginConfigSchema = z
@@ -11,16 +42,30 @@ export const pluginConfigSchema = z
     queueSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier'),
     /** A workflow run on every uploaded video that no folder binding claims; null for none. */
     defaultWorkflow: z.string().min(1).nullable(),
-    jobTimeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(6 * 3600),
+    jobTimeoutSeconds: z.number().int().min(1).max(MAX_JOB_TIMEOUT_SECONDS),
     worker: z.strictObject({
       /** embedded: a worker runs inside this Strapi process; standalone: workers run elsewhere. */
       mode: z.enum(['embedded', 'standalone', 'off']),
       concurrency: z.number().int().min(1).max(64).optional(),
+      /**
+       * Hosts the embedded worker may read sources from; '*' for any (link-local ones stay refused).
+       * Default: the public URL's host and the hosts in the upload provider's options.
+       */
+      allowedHosts: z
+        .union([
+          z.literal('*'),
+          z
+            .array(
+              z
+                .string()
+                .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address, without scheme or port'),
+            )
+            .min(1),
+        ])
+        .optional(),
     }),
+    /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */
+    autoThumbnail: z.array(autoThumbnailRuleSchema).default([]),
   })
   .strict();
 
@@ -33,6 +78,7 @@ export default {
     defaultWorkflow: null,
     jobTimeoutSeconds: 600,
     worker: { mode: 'embedded' },
+    autoThumbnail: [],
   },
   validator(config: unknown) {
     const parsed = pluginConfigSchema.safeParse(config);

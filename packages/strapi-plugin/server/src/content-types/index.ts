@@ -1,4 +1,6 @@
+import autoThumbnail from './auto-thumbnail/schema.json';
 import dynamicImage from './dynamic-image/schema.json';
+import fileHash from './file-hash/schema.json';
 import job from './job/schema.json';
 import preview from './preview/schema.json';
 import template from './template/schema.json';
@@ -9,5 +11,7 @@ export default {
   workflow: { schema: workflow },
   job: { schema: job },
   'dynamic-image': { schema: dynamicImage },
+  'auto-thumbnail': { schema: autoThumbnail },
+  'file-hash': { schema: fileHash },
   preview: { schema: preview },
 };

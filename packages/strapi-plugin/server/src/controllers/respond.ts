@@ -3,13 +3,22 @@ import { ApiError } from '../errors';
 
 type Handler = (ctx: Context) => Promise<unknown>;
 
+/** An answer with a `meta` beside its `data`. */
+export class WithMeta {
+  constructor(
+    readonly data: unknown,
+    readonly meta: Record<string, unknown>,
+  ) {}
+}
+
 /** Runs a handler; an ApiError becomes its status with `{ error: { status, code, message, details } }`. */
 export function respond(handler: Handler, status = 200) {
   return async (ctx: Context) => {
     try {
       const body = await handler(ctx);
       ctx.status = body === undefined ? 204 : status;
-      if (body !== undefined) ctx.body = { data: body };
+      if (body instanceof WithMeta) ctx.body = { data: body.data, meta: body.meta };
+      else if (body !== undefined) ctx.body = { data: body };
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       ctx.status = err.status;

@@ -26,10 +26,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }),
     /** VOD's DeleteDynamicImage: the record and its Media Library file. */
     deleteDynamicImage: respond(async (ctx) => {
-      await plugin().service('results').remove(Number(ctx.params.dynamicImageId));
+      await plugin().service('results').remove(ctx.params.dynamicImageId);
     }),
     setCover: respond(async (ctx) => {
-      await plugin().service('results').setCover(Number(ctx.params.dynamicImageId));
+      await plugin().service('results').setCover(ctx.params.dynamicImageId);
     }),
     /** Upload with a workflow: one multipart request with `files` and `workflowId`. */
     upload: respond(async (ctx) => {
@@ -37,7 +37,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (typeof workflowId !== 'string' || !workflowId) {
         throw invalidParameter('workflowId', `workflowId is required; got ${JSON.stringify(workflowId)}`);
       }
-      const workflow = await plugin().service('workflows').get(workflowId);
+      // Checked before the file is stored: a refused request leaves nothing behind.
+      const workflow = await plugin().service('workflows').getRunnable(workflowId);
       const files = (ctx.request as unknown as { files?: Record<string, unknown> }).files?.files;
       if (!files || (Array.isArray(files) && files.length === 0))
         throw invalidParameter('files', 'a video file is required');
@@ -48,12 +49,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           throw invalidParameter('files', `only videos can be processed; got ${mime || 'unknown type'}`);
       }
       const uploads = plugin().service('uploads');
-      const stored = await uploads.withoutHook(() =>
-        strapi
-          .plugin('upload')
-          .service('upload')
-          .upload({ data: { fileInfo: {} }, files: list.length === 1 ? list[0] : list }),
-      );
+      const stored = await uploads
+        .withoutHook(() =>
+          strapi
+            .plugin('upload')
+            .service('upload')
+            .upload({ data: { fileInfo: {} }, files: list.length === 1 ? list[0] : list }),
+        )
+        .catch((err: Error) => {
+          // The upload service's own refusals (a file name it won't take…) name no field: they are the files'.
+          if (err?.name === 'ApplicationError' || err?.name === 'ValidationError') {
+            throw invalidParameter('files', `the Media Library refused the upload: ${err.message}`);
+          }
+          throw err;
+        });
       const results = [];
       for (const file of stored as Array<{ id: number; url: string; name: string }>) {
         const run = await plugin().service('jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');

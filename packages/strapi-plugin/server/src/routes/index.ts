@@ -12,7 +12,8 @@ type Action =
   | 'dynamic-images.read'
   | 'dynamic-images.write'
   | 'upload'
-  | 'settings';
+  | 'settings.read'
+  | 'settings.update';
 
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -66,13 +67,13 @@ export const ADMIN_OPERATIONS: Operation[] = [
   { method: 'POST', path: '/previews', handler: 'preview.create', action: 'templates.write' },
   { method: 'GET', path: '/previews/:previewId', handler: 'preview.findOne', action: 'templates.write' },
   { method: 'GET', path: '/folders', handler: 'settings.folders', action: 'workflows.read' },
-  { method: 'GET', path: '/settings', handler: 'settings.find', action: 'settings' },
-  { method: 'PUT', path: '/settings', handler: 'settings.update', action: 'settings' },
-  { method: 'DELETE', path: '/settings', handler: 'settings.reset', action: 'settings' },
+  { method: 'GET', path: '/settings', handler: 'settings.find', action: 'settings.read' },
+  { method: 'PUT', path: '/settings', handler: 'settings.update', action: 'settings.update' },
+  { method: 'DELETE', path: '/settings', handler: 'settings.reset', action: 'settings.update' },
   { method: 'GET', path: '/status', handler: 'settings.status', action: 'jobs.read' },
 ];
 
-export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
+export const ACTIONS: Array<{ uid: Exclude<Action, `settings.${string}`>; displayName: string }> = [
   { uid: 'templates.read', displayName: 'Read templates' },
   { uid: 'templates.write', displayName: 'Create, edit and delete templates' },
   { uid: 'workflows.read', displayName: 'Read workflows' },
@@ -82,13 +83,41 @@ export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
   { uid: 'dynamic-images.read', displayName: 'Read dynamic images' },
   { uid: 'dynamic-images.write', displayName: 'Delete dynamic images and set covers' },
   { uid: 'upload', displayName: 'Upload videos with a workflow' },
-  { uid: 'settings', displayName: 'Change the default workflow' },
+];
+
+/** The settings page (Settings → Dynamic images): auto-thumbnail rules, admin API only. */
+export const SETTINGS_ACTIONS = [
+  { uid: 'settings.read', displayName: 'Read settings (default workflow, auto-thumbnail, webhooks)' },
+  { uid: 'settings.update', displayName: 'Edit settings (default workflow, auto-thumbnail, webhooks)' },
+] as const;
+
+const SETTINGS_ROUTES = [
+  {
+    method: 'GET' as const,
+    path: '/auto-thumbnails',
+    handler: 'auto-thumbnail.find',
+    action: 'settings.read',
+  },
+  {
+    method: 'PUT' as const,
+    path: '/auto-thumbnails',
+    handler: 'auto-thumbnail.replace',
+    action: 'settings.update',
+  },
+  // Which webhooks receive DynamicImageComplete (Strapi's Webhooks page can't show the event).
+  { method: 'GET' as const, path: '/settings/webhooks', handler: 'webhook.find', action: 'settings.read' },
+  {
+    method: 'PUT' as const,
+    path: '/settings/webhooks',
+    handler: 'webhook.replace',
+    action: 'settings.update',
+  },
 ];
 
 export default {
   admin: {
     type: 'admin',
-    routes: [...OPERATIONS, ...ADMIN_OPERATIONS].map((op) => ({
+    routes: [...OPERATIONS, ...ADMIN_OPERATIONS, ...SETTINGS_ROUTES].map((op) => ({
       method: op.method,
       path: op.path,
       handler: op.handler,

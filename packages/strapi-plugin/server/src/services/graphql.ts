@@ -6,7 +6,7 @@ import { errors } from '@strapi/utils';
 import { ApiError } from '../errors';
 import { OPERATIONS } from '../routes';
 
-const UIDS = ['template', 'workflow', 'job', 'dynamic-image', 'preview'].map(
+const UIDS = ['template', 'workflow', 'job', 'dynamic-image', 'auto-thumbnail', 'file-hash', 'preview'].map(
   (name) => `plugin::dynamic-image.${name}`,
 );
 
@@ -43,7 +43,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
     // biome-ignore lint/suspicious/noExplicitAny: nexus comes from Strapi's GraphQL plugin at run time.
     extension.use(({ nexus }: { nexus: any }) => {
-      const { objectType, extendType, nonNull, list, stringArg, idArg, arg } = nexus;
+      const { objectType, extendType, nonNull, stringArg, idArg, intArg, booleanArg, arg } = nexus;
       const Template = objectType({
         name: 'DynamicImageTemplate',
         definition(t: any) {
@@ -58,6 +58,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.float('duration');
           t.float('trimEnd');
           t.nonNull.boolean('setAsDefaultThumbnail');
+        },
+      });
+      const Workflow = objectType({
+        name: 'DynamicImageWorkflow',
+        definition(t: any) {
+          t.nonNull.string('workflowId');
+          t.nonNull.string('name');
+          t.field('nodes', { type: 'JSON' });
+          t.nonNull.boolean('enabled');
+          t.list.int('folders');
         },
       });
       const Job = objectType({
@@ -76,6 +86,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.int('dynamicImageId');
           t.field('template', { type: 'JSON' });
           t.field('result', { type: 'JSON' });
+          t.field('entry', { type: 'JSON' });
           t.boolean('created');
         },
       });
@@ -115,6 +126,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             args: { templateId: nonNull(stringArg()) },
             resolve: run((a: { templateId: string }) => svc('templates').get(a.templateId)),
           });
+          t.list.field('dynamicImageWorkflows', {
+            type: 'DynamicImageWorkflow',
+            resolve: run(() => svc('workflows').list()),
+          });
+          t.field('dynamicImageWorkflow', {
+            type: 'DynamicImageWorkflow',
+            args: { workflowId: nonNull(stringArg()) },
+            resolve: run((a: { workflowId: string }) => svc('workflows').get(a.workflowId)),
+          });
+          t.list.field('dynamicImageJobs', {
+            type: 'DynamicImageJob',
+            args: { videoId: idArg(), state: stringArg(), limit: intArg() },
+            resolve: run((a: { videoId?: string | null; state?: string | null; limit?: number | null }) =>
+              svc('jobs').list({
+                videoId: a.videoId ? Number(a.videoId) : undefined,
+                state: a.state ?? undefined,
+                limit: a.limit ?? undefined,
+              }),
+            ),
+          });
           t.field('dynamicImageJob', {
             type: 'DynamicImageJob',
             args: { jobId: nonNull(stringArg()) },
@@ -142,21 +173,77 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             args: { data: nonNull(arg({ type: 'JSON' })) },
             resolve: run((a: { data: unknown }) => svc('templates').create(a.data)),
           });
+          t.field('updateDynamicImageTemplate', {
+            type: 'DynamicImageTemplate',
+            args: { templateId: nonNull(stringArg()), data: nonNull(arg({ type: 'JSON' })) },
+            resolve: run((a: { templateId: string; data: unknown }) =>
+              svc('templates').update(a.templateId, a.data),
+            ),
+          });
+          t.field('deleteDynamicImageTemplate', {
+            type: 'Boolean',
+            args: { templateId: nonNull(stringArg()) },
+            resolve: run(async (a: { templateId: string }) => {
+              await svc('templates').remove(a.templateId);
+              return true;
+            }),
+          });
+          t.field('createDynamicImageWorkflow', {
+            type: 'DynamicImageWorkflow',
+            args: { data: nonNull(arg({ type: 'JSON' })) },
+            resolve: run((a: { data: unknown }) => svc('workflows').create(a.data)),
+          });
+          t.field('updateDynamicImageWorkflow', {
+            type: 'DynamicImageWorkflow',
+            args: { workflowId: nonNull(stringArg()), data: nonNull(arg({ type: 'JSON' })) },
+            resolve: run((a: { workflowId: string; data: unknown }) =>
+              svc('workflows').update(a.workflowId, a.data),
+            ),
+          });
+          t.field('deleteDynamicImageWorkflow', {
+            type: 'Boolean',
+            args: { workflowId: nonNull(stringArg()) },
+            resolve: run(async (a: { workflowId: string }) => {
+              await svc('workflows').remove(a.workflowId);
+              return true;
+            }),
+          });
           t.field('submitDynamicImageJob', {
             type: 'DynamicImageJob',
             args: {
               videoId: nonNull(idArg()),
               templateId: nonNull(stringArg()),
               overrideParams: arg({ type: 'JSON' }),
+              force: booleanArg(),
             },
-            resolve: run((a: { videoId: string; templateId: string; overrideParams?: unknown }) =>
-              svc('jobs').submit({
-                videoId: a.videoId,
-                templateId: a.templateId,
-                overrideParams: a.overrideParams ?? undefined,
-                origin: 'api',
-              }),
+            resolve: run(
+              (a: {
+                videoId: string;
+                templateId: string;
+                overrideParams?: unknown;
+                force?: boolean | null;
+              }) =>
+                svc('jobs').submit({
+                  videoId: a.videoId,
+                  templateId: a.templateId,
+                  overrideParams: a.overrideParams ?? undefined,
+                  origin: 'api',
+                  force: a.force === true,
+                }),
             ),
+          });
+          t.field('retryDynamicImageJob', {
+            type: 'DynamicImageJob',
+            args: { jobId: nonNull(stringArg()) },
+            resolve: run((a: { jobId: string }) => svc('jobs').retry(a.jobId)),
+          });
+          t.field('setDynamicImageCover', {
+            type: 'Boolean',
+            args: { dynamicImageId: nonNull(idArg()) },
+            resolve: run(async (a: { dynamicImageId: string }) => {
+              await svc('results').setCover(Number(a.dynamicImageId));
+              return true;
+            }),
           });
           t.list.field('submitWorkflowJob', {
             type: 'DynamicImageJob',
@@ -170,22 +257,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             type: 'Boolean',
             args: { dynamicImageId: nonNull(idArg()) },
             resolve: run(async (a: { dynamicImageId: string }) => {
-              await svc('results').remove(Number(a.dynamicImageId));
+              await svc('results').remove(a.dynamicImageId);
               return true;
             }),
           });
         },
       });
       return {
-        types: [Template, Job, Image, VideoInfo, Query, Mutation],
+        types: [Template, Workflow, Job, Image, VideoInfo, Query, Mutation],
         resolversConfig: {
           'Query.dynamicImageTemplates': scopeOf('template.find'),
           'Query.dynamicImageTemplate': scopeOf('template.findOne'),
+          'Query.dynamicImageWorkflows': scopeOf('workflow.find'),
+          'Query.dynamicImageWorkflow': scopeOf('workflow.findOne'),
+          'Query.dynamicImageJobs': scopeOf('job.find'),
           'Query.dynamicImageJob': scopeOf('job.findOne'),
           'Query.dynamicImageVideoInfo': scopeOf('video.info'),
           'Query.dynamicImages': scopeOf('video.dynamicImages'),
           'Mutation.createDynamicImageTemplate': scopeOf('template.create'),
+          'Mutation.updateDynamicImageTemplate': scopeOf('template.update'),
+          'Mutation.deleteDynamicImageTemplate': scopeOf('template.delete'),
+          'Mutation.createDynamicImageWorkflow': scopeOf('workflow.create'),
+          'Mutation.updateDynamicImageWorkflow': scopeOf('workflow.update'),
+          'Mutation.deleteDynamicImageWorkflow': scopeOf('workflow.delete'),
           'Mutation.submitDynamicImageJob': scopeOf('job.submit'),
+          'Mutation.retryDynamicImageJob': scopeOf('job.retry'),
+          'Mutation.setDynamicImageCover': scopeOf('video.setCover'),
           'Mutation.submitWorkflowJob': scopeOf('workflow.run'),
           'Mutation.deleteDynamicImage': scopeOf('video.deleteDynamicImage'),
         },

@@ -1,4 +1,7 @@
+import autoThumbnails from './auto-thumbnails';
+import embeddedWorker from './embedded-worker';
 import events from './events';
+import fileHashes from './file-hashes';
 import graphql from './graphql';
 import jobs from './jobs';
 import previews from './previews';
@@ -13,7 +16,10 @@ import videos from './videos';
 import workflows from './workflows';
 
 export default {
+  autoThumbnails,
+  embeddedWorker,
   events,
+  fileHashes,
   graphql,
   jobs,
   previews,

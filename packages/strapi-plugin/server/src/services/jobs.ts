@@ -14,7 +14,14 @@ import { fromValidation, illegalStatus, invalidParameter, notFound } from '../er
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
 
-export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry';
+export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry' | 'publish';
+
+/** The entry a job was made for (auto-thumbnail on publish), so its result can go back to it. */
+export interface JobEntry {
+  uid: string;
+  documentId: string;
+  locale: string | null;
+}
 
 export interface SubmitRequest {
   videoId: unknown;
@@ -24,6 +31,7 @@ export interface SubmitRequest {
   origin: JobOrigin;
   /** Make it again even if the same video and template already have a job. */
   force?: boolean;
+  entry?: JobEntry | null;
 }
 
 const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
@@ -59,7 +67,15 @@ export function presentJob(row: Record<string, unknown>) {
     finishedAt: row.finishedAt ?? null,
     dynamicImageId: row.dynamicImageId ?? null,
     result: json(row.result) ?? null,
+    entry: (json(row.entry) as JobEntry | null) ?? null,
   };
+}
+
+/** The entry fields of a `DynamicImageComplete` payload, when the job came from an entry. */
+export function entryEventFields(entry: unknown) {
+  const e = json(entry) as JobEntry | null | undefined;
+  if (!e) return {};
+  return { EntryUid: e.uid, EntryDocumentId: e.documentId, EntryLocale: e.locale ?? null };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -101,9 +117,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (err instanceof TemplateValidationError) throw fromValidation(err);
         throw err;
       }
-      // The same file content and the same resolved template make the same dynamic image.
+      // The same file content and the same resolved template make the same dynamic image. A file
+      // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
+      const content =
+        (await plugin().service('fileHashes').of(video)) ??
+        `file:${video.id}:${video.hash}:${video.updatedAt}`;
       const dedupeKey = createHash('sha256')
-        .update(`${video.hash}:${video.size}:${stable(template)}`)
+        .update(`${content}:${stable(template)}`)
         .digest('hex');
 
       return strapi.db.transaction(async ({ trx }) => {
@@ -127,6 +147,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             templateSnapshot: template,
             overrideParams: request.overrideParams ?? null,
             origin: request.origin,
+            entry: request.entry ?? null,
             state: 'queued',
             progress: 0,
             attempts: 0,
@@ -155,7 +176,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** `force` makes every job again even where the same file and template already have one. */
     async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin, force = false) {
-      const workflow = await plugin().service('workflows').get(workflowId);
+      const workflow = await plugin().service('workflows').getRunnable(workflowId);
       await this.video(videoId);
       const jobs = [];
       for (const node of workflow.nodes) {
@@ -200,6 +221,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         workflowId: (job.workflowId as string | null) ?? undefined,
         origin: 'retry',
         force: true,
+        entry: job.entry,
       });
     },
 
@@ -208,10 +230,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
-      // Reports are sent without waiting and may land after the result: the UPDATE itself checks the
-      // state, so a late report never turns a finished job back into a running one.
+      // Conditional: a progress report can arrive after the result (reports aren't awaited), and
+      // must not turn a finished job back into a processing one.
       await strapi.db.query(JOB).updateMany({
-        where: { jobId, state: { $in: ['queued', 'processing'] } },
+        where: { jobId, state: { $notIn: ['success', 'failed'] } },
         data: {
           state: 'processing',
           progress: Math.max(0, Math.min(99, Math.round(progress.percent))),
@@ -231,8 +253,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
       const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
+      // Conditional on the state, so that of a worker's final report and the dead-letter queue
+      // (or two CMS instances) arriving together, only one ends the job and sends the event.
       const { count } = await strapi.db.query(JOB).updateMany({
-        where: { jobId, state: { $in: ['queued', 'processing'] } },
+        where: { jobId, state: { $notIn: ['success', 'failed'] } },
         data: {
           errorCode: code,
           errorMessage: String(failure.message ?? '').slice(0, 2000),
@@ -241,23 +265,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
       });
       if (failure.final && count > 0) {
-        plugin().service('events').emitComplete({
-          VideoId: row.videoId,
-          JobId: jobId,
-          Status: 'fail',
-          ErrorCode: code,
-          ErrorMessage: failure.message,
-        });
+        plugin()
+          .service('events')
+          .emitComplete({
+            VideoId: row.videoId,
+            JobId: jobId,
+            Status: 'fail',
+            ErrorCode: code,
+            ErrorMessage: failure.message,
+            ...entryEventFields(row.entry),
+          });
       }
     },
 
     /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */
     async markDead(jobId: string, output: unknown) {
       if (!(await strapi.db.query(JOB).findOne({ where: { jobId } }))) return;
-      const error = (json(output) as { error?: { code?: string; message?: string } } | null)?.error;
+      const stored = json(output) as {
+        error?: { code?: string; message?: string };
+        // What pg-boss itself writes when it fails a job (heartbeat lost, expired).
+        value?: { message?: string };
+      } | null;
+      const error = stored?.error;
+      const lost = stored?.value?.message;
       await this.markFailure(jobId, {
         code: error?.code ?? 'INTERNAL',
-        message: error?.message ?? 'The job ran out of retries without a result',
+        message:
+          error?.message ??
+          (lost
+            ? `The job ran out of retries: its last worker stopped without a result (${lost})`
+            : 'The job ran out of retries without a result'),
         attempt: 0,
         final: true,
       });

@@ -1,6 +1,6 @@
 // pg-boss from the CMS side: it sends jobs (inside the CMS's own transaction) and works the
 // dead-letter queue, so a job whose retries ran out still ends failed with an event.
-import { QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
+import { jobExpireInSeconds, QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { fromKnex, PgBoss } from 'pg-boss';
 
@@ -37,6 +37,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         schema,
         application_name: 'dynamic-image-cms',
         max: 3,
+        // When every worker is gone, the CMS is the one that fails their jobs' lapsed heartbeats.
+        superviseIntervalSeconds: QUEUE_DEFAULTS.superviseIntervalSeconds,
+        monitorIntervalSeconds: QUEUE_DEFAULTS.superviseIntervalSeconds,
         types: ownTypes(pgTypes),
       } as ConstructorParameters<typeof PgBoss>[0]);
       boss.on('error', (err) => strapi.log.error(`[dynamic-image] queue: ${err.message}`));
@@ -78,7 +81,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Sends in the caller's transaction: the job row and the queue entry commit together or not at all. */
     async send(data: Record<string, unknown> & { jobId: string }, trx: Knex): Promise<void> {
       if (!boss) throw new Error('dynamic-image queue is not started');
-      await boss.send(QUEUE_NAMES.jobs, data, { id: data.jobId, db: fromKnex(trx) });
+      // pg-boss expires the job only after its own time limit (which may be hours) plus a margin.
+      const timeout = Number(data.timeoutSeconds) || QUEUE_DEFAULTS.expireInSeconds;
+      await boss.send(QUEUE_NAMES.jobs, data, {
+        id: data.jobId,
+        db: fromKnex(trx),
+        expireInSeconds: jobExpireInSeconds(timeout),
+      });
     },
 
     async depth(): Promise<{ queued: number; active: number } | null> {

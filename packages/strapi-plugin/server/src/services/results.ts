@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { ApiError, invalidParameter, notFound } from '../errors';
+import type { DynamicImageCompleteEvent } from './events';
+import { entryEventFields } from './jobs';
 
 const JOB = 'plugin::dynamic-image.job';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
@@ -33,17 +35,42 @@ export function presentImage(row: Record<string, unknown>) {
   };
 }
 
+/** A dynamic image id from a path or an argument: a positive integer, or a coded 400 (not a database error). */
+function dynamicImageIdOf(value: unknown): number {
+  const id =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw invalidParameter(
+      'dynamicImageId',
+      `dynamicImageId must be a positive integer; got ${JSON.stringify(value)}`,
+    );
+  }
+  return id;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const upload = () => strapi.plugin('upload').service('upload');
 
   async function resultsFolder(): Promise<number> {
-    const existing = await strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const find = () => strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
+    const existing = await find();
     if (existing) return existing.id;
-    const created = await strapi
-      .plugin('upload')
-      .service('folder')
-      .create({ name: RESULTS_FOLDER, parent: null });
-    return created.id;
+    // Two first results at once (two workers, two CMS instances) would both create it, and the second
+    // would break Strapi's unique folder path: the first makes it, the others wait and find it.
+    return strapi.db.transaction(async ({ trx }) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', ['dynamic-image:results-folder']);
+      const made = await find();
+      if (made) return made.id as number;
+      const created = await strapi
+        .plugin('upload')
+        .service('folder')
+        .create({ name: RESULTS_FOLDER, parent: null });
+      return created.id as number;
+    });
   }
 
   return {
@@ -71,7 +98,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       // Outside the result's transaction: a folder made inside it would block every other delivery.
       const folder = await resultsFolder();
-      type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean };
+      type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean; entry?: unknown };
       const stored = (await strapi.db.transaction(async ({ trx }) => {
         // Serialises deliveries of the same job across requests and CMS instances.
         await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`dynamic-image:${jobId}`]);
@@ -153,31 +180,54 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             errorMessage: null,
           },
         });
-        return { dynamicImage: presentImage(image), created: true };
+        return { dynamicImage: presentImage(image), created: true, entry: job.entry };
       })) as Stored;
       if (stored.created) {
-        const d = stored.dynamicImage;
-        strapi
+        // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
+        await strapi
           .plugin('dynamic-image')
-          .service('events')
-          .emitComplete({
-            VideoId: d.videoId as number,
-            JobId: jobId,
-            Status: 'success',
-            DynamicImageId: d.dynamicImageId as number,
-            FileURL: new URL(
-              String(d.url),
-              strapi.plugin('dynamic-image').service('jobs').publicUrl(),
-            ).toString(),
-            FileSize: d.size as number,
-            Width: d.width as number,
-            Height: d.height as number,
-            Fps: d.fps,
-            Format: d.format as string,
-            Duration: d.duration,
-          });
+          .service('autoThumbnails')
+          .onJobSuccess(jobId)
+          .catch((err: Error) =>
+            strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`),
+          );
+        this.emitSuccess(stored.dynamicImage, { ...entryEventFields(stored.entry) });
       }
       return stored.dynamicImage;
+    },
+
+    /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
+    emitSuccess(d: ReturnType<typeof presentImage>, extra: Partial<DynamicImageCompleteEvent> = {}) {
+      strapi
+        .plugin('dynamic-image')
+        .service('events')
+        .emitComplete({
+          VideoId: d.videoId as number,
+          JobId: d.jobId as string,
+          Status: 'success',
+          DynamicImageId: d.dynamicImageId as number,
+          FileURL: new URL(
+            String(d.url),
+            strapi.plugin('dynamic-image').service('jobs').publicUrl(),
+          ).toString(),
+          FileSize: d.size as number,
+          Width: d.width as number,
+          Height: d.height as number,
+          Fps: d.fps,
+          Format: d.format as string,
+          Duration: d.duration,
+          ...extra,
+        });
+    },
+
+    /** The dynamic image a job made, if it still exists. */
+    async ofJob(jobId: string): Promise<ReturnType<typeof presentImage> | null> {
+      const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
+      if (!job?.dynamicImageId) return null;
+      const row = await strapi.db
+        .query(IMAGE)
+        .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
+      return row ? presentImage(row) : null;
     },
 
     async listForVideo(videoId: number) {
@@ -188,14 +238,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Removes the record and its Media Library file. */
-    async remove(dynamicImageId: number) {
+    async remove(id: unknown) {
+      const dynamicImageId = dynamicImageIdOf(id);
       const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId }, populate: ['file'] });
       if (!row) throw notFound('DynamicImage', dynamicImageId);
       if (row.file) await upload().remove(row.file);
       await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
+      // Its job no longer stands for the (content, template) pair: asking again makes a new one.
+      await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
     },
 
-    async setCover(dynamicImageId: number) {
+    async setCover(id: unknown) {
+      const dynamicImageId = dynamicImageIdOf(id);
       const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId } });
       if (!row) throw notFound('DynamicImage', dynamicImageId);
       await strapi.db.query(IMAGE).updateMany({ where: { videoId: row.videoId }, data: { isCover: false } });

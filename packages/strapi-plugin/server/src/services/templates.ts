@@ -131,6 +131,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         },
       );
     }
+    const rules = await strapi.plugin('dynamic-image').service('autoThumbnails').usingTemplate(templateId);
+    if (rules.length > 0) {
+      throw illegalStatus(
+        `Template ${templateId} is used by auto-thumbnail rules of ${rules.join(', ')}; change them first`,
+        { autoThumbnails: rules },
+      );
+    }
     await strapi.db.query(UID).delete({ where: { templateId } });
   },
 });

@@ -24,12 +24,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         );
       });
     };
+    const hashes = () => strapi.plugin('dynamic-image').service('fileHashes');
+    type Event = {
+      params: { data?: Record<string, unknown> };
+      result?: unknown;
+      state: { sha256?: string | null };
+    };
+    // The content hash is taken before the row is written, while the upload's bytes are at hand.
+    const hashUpload = async (event: Event) => {
+      event.state.sha256 = await hashes().fromUpload(event.params.data);
+    };
+    const remember = async (event: Event) => {
+      const file = event.result as { id: number } | undefined;
+      if (file && event.state.sha256) await hashes().remember(file, event.state.sha256);
+    };
     strapi.db.lifecycles.subscribe({
       models: ['plugin::upload.file'],
-      afterCreate: (event) => onFile(event.result as Record<string, unknown>, 'created'),
-      afterUpdate: (event) => {
+      beforeCreate: (event) => hashUpload(event as unknown as Event),
+      beforeUpdate: (event) => hashUpload(event as unknown as Event),
+      afterCreate: async (event) => {
+        await remember(event as unknown as Event);
+        onFile(event.result as Record<string, unknown>, 'created');
+      },
+      afterUpdate: async (event) => {
+        await remember(event as unknown as Event);
         const params = event.params as { data?: Record<string, unknown> };
-        // A replaced file gets a new hash; metadata edits (name, caption) keep it.
+        // A replacement writes the file's data again (its hash and url stay); metadata edits don't.
         if (params.data && 'hash' in params.data) onFile(event.result as Record<string, unknown>, 'replaced');
       },
     });

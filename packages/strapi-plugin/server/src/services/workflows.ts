@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { invalidParameter, notFound } from '../errors';
+import { illegalStatus, invalidParameter, notFound } from '../errors';
 
 const UID = 'plugin::dynamic-image.workflow';
 
@@ -66,6 +66,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const row = await strapi.db.query(UID).findOne({ where: { workflowId } });
     if (!row) throw notFound('Workflow', workflowId);
     return toWorkflow(row);
+  },
+
+  /** A workflow about to run: a disabled one is refused, as VOD refuses a disabled workflow. */
+  async getRunnable(workflowId: string): Promise<WorkflowRecord> {
+    const workflow = await this.get(workflowId);
+    if (!workflow.enabled) {
+      throw illegalStatus(`Workflow ${workflow.name} is disabled; enable it to run it`, {
+        workflowId: workflow.workflowId,
+      });
+    }
+    return workflow;
   },
 
   async create(input: unknown): Promise<WorkflowRecord> {

@@ -1,0 +1,90 @@
+// The exported JSON Schema must accept and refuse what core's validator does, capture-method rules
+// included, so the admin UI and API docs can rely on it.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { templateJsonSchema, validateTemplate } from '../src/index.js';
+
+// multipleOfPrecision: 0.1 + 0.2 seconds is a millisecond value to core, as it is here.
+const ajv = new Ajv2020({ allErrors: true, multipleOfPrecision: 6 });
+const schemaAccepts = ajv.compile(templateJsonSchema);
+
+const base = { name: 'social-clip', format: 'gif', fps: 10, start: 0 };
+const byDuration = { ...base, captureMethod: 'byDuration', duration: 3 };
+const trim = { ...base, captureMethod: 'trimBeginEnd', trimEnd: 2 };
+
+// [case, input, accepted]
+const CASES: Array<[string, Record<string, unknown>, boolean]> = [
+  ['byDuration with duration', byDuration, true],
+  ['byDuration without duration', { ...byDuration, duration: undefined }, false],
+  ['byDuration with trimEnd too', { ...byDuration, trimEnd: 1 }, false],
+  ['byDuration with duration 0', { ...byDuration, duration: 0 }, false],
+  ['byDuration with duration "00:00:00"', { ...byDuration, duration: '00:00:00' }, false],
+  ['byDuration with duration "00:00:00.000"', { ...byDuration, duration: '00:00:00.000' }, false],
+  ['byDuration with duration 0.001', { ...byDuration, duration: 0.001 }, true],
+  ['byDuration with a float-noise duration', { ...byDuration, duration: 5e-324 }, false],
+  ['byDuration with duration "00:00:00.001"', { ...byDuration, duration: '00:00:00.001' }, true],
+  ['trimBeginEnd with trimEnd', trim, true],
+  ['trimBeginEnd with trimEnd 0', { ...trim, trimEnd: 0 }, true],
+  ['trimBeginEnd without trimEnd', { ...trim, trimEnd: undefined }, false],
+  ['trimBeginEnd with duration too', { ...trim, duration: 3 }, false],
+  ['an unknown capture method', { ...byDuration, captureMethod: 'fromTheMiddle' }, false],
+  ['no capture method', { ...byDuration, captureMethod: undefined }, false],
+  ['name too short', { ...byDuration, name: 'abc' }, false],
+  ['name with a space', { ...byDuration, name: 'with space' }, false],
+  ['format png', { ...byDuration, format: 'png' }, false],
+  ['fps 0', { ...byDuration, fps: 0 }, false],
+  ['fps 60', { ...byDuration, fps: 60 }, true],
+  ['fps 12.5', { ...byDuration, fps: 12.5 }, false],
+  ['width 127', { ...byDuration, width: 127 }, false],
+  ['width 4096', { ...byDuration, width: 4096 }, true],
+  ['start 86400', { ...byDuration, start: 86400 }, false],
+  ['start 1.0005', { ...byDuration, start: 1.0005 }, false],
+  ['start 0.1 + 0.2', { ...byDuration, start: 0.1 + 0.2 }, true],
+  ['start "23:59:59.999"', { ...byDuration, start: '23:59:59.999' }, true],
+  ['start "24:00:00"', { ...byDuration, start: '24:00:00' }, false],
+  ['an unknown field', { ...byDuration, loop: 3 }, false],
+  ['setAsDefaultThumbnail "yes"', { ...byDuration, setAsDefaultThumbnail: 'yes' }, false],
+];
+
+const withoutUndefined = (input: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+
+describe('the exported JSON Schema', () => {
+  it.each(CASES)('%s: accepted %s by core and by the schema', (_, input, accepted) => {
+    const json = withoutUndefined(input);
+    expect(validateTemplate(json).ok).toBe(accepted);
+    expect(schemaAccepts(json), JSON.stringify(schemaAccepts.errors)).toBe(accepted);
+  });
+
+  it('agrees with core on random templates (property)', () => {
+    const time = fc.oneof(
+      fc.integer({ min: -1, max: 5 }),
+      fc.double({ min: -1, max: 90000, noNaN: true }),
+      fc.constantFrom('00:00:00', '00:00:00.000', '00:00:01.5', '24:00:00', 'soon'),
+    );
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            name: fc.constantFrom('social-clip', 'abc', 'with space'),
+            format: fc.constantFrom('gif', 'webp', 'png'),
+            fps: fc.oneof(fc.integer({ min: -1, max: 61 }), fc.constant(12.5)),
+            width: fc.integer({ min: 100, max: 5000 }),
+            captureMethod: fc.constantFrom('byDuration', 'trimBeginEnd', 'other'),
+            start: time,
+            duration: time,
+            trimEnd: time,
+            setAsDefaultThumbnail: fc.boolean(),
+          },
+          { requiredKeys: ['name', 'format', 'fps', 'captureMethod'] },
+        ),
+        (input) => {
+          const core = validateTemplate(input).ok;
+          expect(schemaAccepts(input), `${JSON.stringify(input)}: core says ${core}`).toBe(core);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+});

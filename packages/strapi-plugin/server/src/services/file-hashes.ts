@@ -1,0 +1,70 @@
+// The content hash of a Media Library video: Strapi's `file.hash` is the slugified name plus random
+// bytes, so two uploads of the same bytes differ there. The sha256 of the bytes is taken while the
+// upload service still holds them (any provider), or else read once from the file's URL.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Core } from '@strapi/strapi';
+
+const HASH = 'plugin::dynamic-image.file-hash';
+
+type FileRow = { id: number; url?: string; size?: number | string; provider?: string; mime?: string };
+
+export async function sha256Of(stream: NodeJS.ReadableStream | Readable): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(stream as NodeJS.ReadableStream, hash);
+  return hash.digest('hex');
+}
+
+const sameSize = (a: unknown, b: unknown) => Math.abs(Number(a) - Number(b)) < 0.005;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Before the upload service writes a video's row: its bytes are still at hand (`getStream`). */
+  async fromUpload(data: Record<string, unknown> | undefined): Promise<string | null> {
+    if (!data || !String(data.mime ?? '').startsWith('video/')) return null;
+    const getStream = data.getStream as (() => NodeJS.ReadableStream) | undefined;
+    if (typeof getStream !== 'function') return null;
+    try {
+      return await sha256Of(getStream());
+    } catch (err) {
+      strapi.log.warn(
+        `[dynamic-image] could not hash upload ${String(data.name)}: ${(err as Error).message}`,
+      );
+      return null;
+    }
+  },
+
+  async remember(file: FileRow, sha256: string): Promise<void> {
+    const data = { sha256, size: file.size ?? null, url: file.url ?? null };
+    const existing = await strapi.db.query(HASH).findOne({ where: { fileId: file.id } });
+    if (existing) await strapi.db.query(HASH).update({ where: { id: existing.id }, data });
+    else await strapi.db.query(HASH).create({ data: { fileId: file.id, ...data } });
+  },
+
+  /**
+   * The file's content hash: the one stored at upload (while the file's URL and size are unchanged),
+   * else read from the file's URL once (files uploaded before the plugin, or written around the
+   * upload service). Null when the file can't be read; the caller then keys on the file itself.
+   */
+  async of(file: FileRow): Promise<string | null> {
+    const stored = await strapi.db.query(HASH).findOne({ where: { fileId: file.id } });
+    if (stored && stored.url === (file.url ?? null) && sameSize(stored.size, file.size)) return stored.sha256;
+    try {
+      // Private providers (S3 with ACLs…) hand out signed URLs; others return the file as is.
+      const signed = (await strapi.plugin('upload').service('file').signFileUrls(file)) as FileRow;
+      const url = new URL(String(signed.url), strapi.plugin('dynamic-image').service('jobs').publicUrl());
+      const response = await fetch(url);
+      if (!response.ok || !response.body) throw new Error(`GET ${url.pathname} answered ${response.status}`);
+      const sha256 = await sha256Of(
+        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      );
+      await this.remember(file, sha256);
+      return sha256;
+    } catch (err) {
+      strapi.log.warn(
+        `[dynamic-image] could not read video ${file.id} to hash it: ${(err as Error).message}`,
+      );
+      return null;
+    }
+  },
+});

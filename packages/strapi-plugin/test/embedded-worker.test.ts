@@ -1,0 +1,129 @@
+// The embedded-worker service against a stand-in for Strapi (its config, log and the jobs service):
+// which hosts the worker may read, and the warning when no worker was started.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import embeddedWorker, { providerUrls } from '../server/src/services/embedded-worker';
+
+function fakeStrapi(
+  worker: Record<string, unknown>,
+  upload: Record<string, unknown> = { provider: 'local' },
+) {
+  const lines: Array<{ level: string; message: string }> = [];
+  const config: Record<string, unknown> = {
+    'plugin::dynamic-image': {
+      queueSchema: 'pgboss',
+      workerSecret: 'a-secret-of-sixteen+',
+      jobTimeoutSeconds: 600,
+      worker: { mode: 'embedded', ...worker },
+    },
+    'plugin::upload': upload,
+    'database.connection.connection': { connectionString: 'postgres://u@db:5432/cms' },
+  };
+  const strapi = {
+    config: { get: (key: string) => config[key] },
+    log: {
+      info: (message: string) => lines.push({ level: 'info', message }),
+      warn: (message: string) => lines.push({ level: 'warn', message }),
+    },
+    plugin: () => ({ service: () => ({ publicUrl: () => 'http://cms.example.org:1337' }) }),
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: a stand-in for the parts of Strapi the service reads.
+  return { service: embeddedWorker({ strapi: strapi as any }), lines };
+}
+
+describe('the embedded worker', () => {
+  it('reads sources from the public URL host, plus the hosts in the upload provider options', () => {
+    expect(fakeStrapi({}).service.sourceHosts()).toEqual(['cms.example.org']);
+    const s3 = fakeStrapi(
+      {},
+      {
+        provider: 'aws-s3',
+        providerOptions: {
+          baseUrl: 'https://cdn.example.org/media',
+          s3Options: { endpoint: 'https://s3.eu-west-1.amazonaws.com', region: 'eu-west-1' },
+        },
+      },
+    );
+    expect(s3.service.sourceHosts()).toEqual([
+      'cms.example.org',
+      'cdn.example.org',
+      's3.eu-west-1.amazonaws.com',
+    ]);
+  });
+
+  it('is open (but for link-local hosts) for a provider whose URLs it cannot tell, and says so', () => {
+    const { service, lines } = fakeStrapi(
+      {},
+      { provider: 'cloudinary', providerOptions: { cloud_name: 'x' } },
+    );
+    expect(service.sourceHosts()).toBeUndefined();
+    expect(lines[0]?.message).toMatch(
+      /upload provider "cloudinary" names no base URL.*DYNAMIC_IMAGE_ALLOWED_HOSTS/,
+    );
+  });
+
+  it('takes worker.allowedHosts as given, or any host with "*"', () => {
+    expect(fakeStrapi({ allowedHosts: ['a.example', 'b.example'] }).service.sourceHosts()).toEqual([
+      'a.example',
+      'b.example',
+    ]);
+    expect(fakeStrapi({ allowedHosts: '*' }).service.sourceHosts()).toBeUndefined();
+    expect(fakeStrapi({ allowedHosts: '*' }).service.options()).not.toHaveProperty('allowedHosts');
+  });
+
+  it('gives startWorker the CMS database, queue schema, secret, time limit and hosts', () => {
+    expect(fakeStrapi({ concurrency: 3 }).service.options()).toEqual({
+      databaseUrl: 'postgres://u@db:5432/cms',
+      schema: 'pgboss',
+      workerSecret: 'a-secret-of-sixteen+',
+      jobTimeoutSeconds: 600,
+      pollingIntervalSeconds: 1,
+      allowedHosts: ['cms.example.org'],
+      concurrency: 3,
+    });
+  });
+
+  it('finds URLs at any depth of the provider options, and nothing else', () => {
+    expect(providerUrls({ a: 'not a url', b: { c: 'http://x.example/p' }, d: 3, e: 'https://' })).toEqual([
+      'http://x.example/p',
+    ]);
+  });
+
+  describe('when no worker is attached', () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('warns after the delay in embedded mode', () => {
+      const { service, lines } = fakeStrapi({});
+      service.watch(15);
+      vi.advanceTimersByTime(14_000);
+      expect(lines).toEqual([]);
+      vi.advanceTimersByTime(2_000);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'warn' });
+      expect(lines[0]?.message).toMatch(
+        /no worker was started in this process.*Use the plugin in your own Strapi/,
+      );
+    });
+
+    it('stays quiet once a worker is attached, or in standalone mode, and stops the attached worker', async () => {
+      const attached = fakeStrapi({});
+      attached.service.watch(15);
+      const stop = vi.fn(async () => {});
+      attached.service.attach({ stop });
+      vi.advanceTimersByTime(20_000);
+      expect(attached.lines).toEqual([]);
+      await attached.service.stop();
+      expect(stop).toHaveBeenCalledOnce();
+      expect(attached.service.attached()).toBe(false);
+
+      const standalone = fakeStrapi({ mode: 'standalone' });
+      standalone.service.watch(15);
+      vi.advanceTimersByTime(20_000);
+      expect(standalone.lines).toEqual([]);
+    });
+  });
+});

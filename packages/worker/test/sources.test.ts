@@ -1,0 +1,339 @@
+// Sources given by URL, against local servers that misbehave on purpose: redirects to other schemes
+// and hosts, endless and oversized bodies, stalls and drips. See RELIABILITY.md.
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseWorkerOptions, workerOptionsFromEnv } from '../src/config.js';
+import { runPipeline } from '../src/pipeline.js';
+import type { SourcePolicy } from '../src/source.js';
+import { declaredSize, policyLookup } from '../src/source-gateway.js';
+import { binaries, emptyDir, ffmpegChildren, jobFor, listDir, samples } from './support/helpers.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface TestServer {
+  base: string;
+  port: number;
+  requests: string[];
+  userAgents: Set<string>;
+  close(): void;
+}
+
+async function serve(route: (path: string) => Handler | undefined): Promise<TestServer> {
+  const requests: string[] = [];
+  const userAgents = new Set<string>();
+  const server: Server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    userAgents.add(req.headers['user-agent'] ?? '');
+    const handler = route(req.url ?? '/');
+    if (handler) handler(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    userAgents,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** Serves a file with Range support, as a Media Library behind any web server does. */
+function file(body: Buffer, type = 'video/mp4'): Handler {
+  return (req, res) => {
+    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    if (range) {
+      const start = Number(range[1]);
+      const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+      res.writeHead(206, {
+        'content-type': type,
+        'content-range': `bytes ${start}-${end}/${body.length}`,
+        'content-length': end - start + 1,
+        'accept-ranges': 'bytes',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
+    } else {
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'accept-ranges': 'bytes' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    }
+  };
+}
+
+const redirect =
+  (location: string, status = 302): Handler =>
+  (_, res) =>
+    res.writeHead(status, { location }).end();
+
+async function run(
+  url: string,
+  policy: Partial<SourcePolicy> = {},
+  timeoutSeconds = 20,
+  overrides: Partial<TemplateInput> = {},
+) {
+  const job = jobFor(url, { width: 160, ...overrides });
+  job.timeoutSeconds = timeoutSeconds;
+  const tmpDir = await emptyDir('sources-tmp-');
+  const started = performance.now();
+  const outcome = await runPipeline(
+    job,
+    { binaries, tmpDir, sourcePolicy: { allowFile: false, ...policy }, timeoutSeconds },
+    async (output) => output.result,
+  ).then(
+    (result) => ({ result, error: null }),
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(DynamicImageError);
+      return { result: null, error: error as DynamicImageError };
+    },
+  );
+  expect(await listDir(tmpDir)).toEqual([]);
+  return { ...outcome, ms: performance.now() - started };
+}
+
+describe('sources given by URL', () => {
+  let video: Buffer;
+  let origin: TestServer;
+  let other: TestServer;
+
+  beforeAll(async () => {
+    video = await readFile(samples.landscape);
+    // A second server reached by another name (localhost), to stand for a host off the allow-list.
+    other = await serve((path) => (path === '/landscape.mp4' ? file(video) : undefined));
+    origin = await serve((path) => {
+      const routes: Record<string, Handler> = {
+        '/landscape.mp4': file(video),
+        '/moved.mp4': redirect('/landscape.mp4', 301),
+        '/to-passwd': redirect('file:///etc/passwd'),
+        '/to-data': redirect('data:video/mp4;base64,AAAA'),
+        '/to-ftp': redirect('ftp://127.0.0.1/video.mp4'),
+        '/to-metadata': redirect('http://169.254.169.254/latest/meta-data/iam/security-credentials/'),
+        '/to-metadata-v6': redirect('http://[fe80::a9fe:a9fe]/latest/meta-data/'),
+        '/to-other-host': redirect(`http://localhost:${other.port}/landscape.mp4`),
+        '/loop': redirect('/loop'),
+        '/broken': (_, res) => res.writeHead(500).end('no'),
+        // Chunked, no length, never ends.
+        '/endless': (_, res) => {
+          res.writeHead(200, { 'content-type': 'video/mp4' });
+          const chunk = Buffer.alloc(64 * 1024, 0x47);
+          const pump = () => {
+            while (res.write(chunk)) {}
+          };
+          res.on('drain', pump);
+          pump();
+        },
+        '/huge-declared': (_, res) => {
+          res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(50 * 1024 ** 3) });
+          res.write(video.subarray(0, 1024));
+        },
+        // Headers and the first bytes, then silence.
+        '/stall': (_, res) => {
+          res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length });
+          res.write(video.subarray(0, 2048));
+        },
+        // A byte every 100 ms, so no single read ever times out.
+        '/drip': (_, res) => {
+          res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length });
+          let at = 0;
+          const timer = setInterval(() => {
+            if (res.destroyed || at >= video.length) return clearInterval(timer);
+            res.write(video.subarray(at, at + 1));
+            at += 1;
+          }, 100);
+          res.on('close', () => clearInterval(timer));
+        },
+      };
+      return routes[path];
+    });
+  });
+
+  afterAll(() => {
+    origin?.close();
+    other?.close();
+  });
+
+  it('reads an http source through the gateway, with range requests', async () => {
+    const { result, error } = await run(`${origin.base}/landscape.mp4`);
+    expect(error).toBeNull();
+    expect(result).toMatchObject({ format: 'gif', width: 160, height: 90 });
+    expect(origin.requests.filter((r) => r === '/landscape.mp4').length).toBeGreaterThan(0);
+    // Every request came from the gateway; ffmpeg (Lavf/…) never reached the host itself.
+    expect([...origin.userAgents]).toEqual(['dynamic-image-worker']);
+  });
+
+  it('follows a redirect to an allowed place', async () => {
+    const { result, error } = await run(`${origin.base}/moved.mp4`, { allowedHosts: ['127.0.0.1'] });
+    expect(error).toBeNull();
+    expect(result).toMatchObject({ width: 160 });
+  });
+
+  it.each([
+    ['/to-passwd', 'file:'],
+    ['/to-data', 'data:'],
+    ['/to-ftp', 'ftp:'],
+  ])('a redirect from %s to another scheme is UNSUPPORTED_SOURCE', async (path, scheme) => {
+    const { error } = await run(`${origin.base}${path}`);
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(error?.message).toContain(scheme);
+    expect(error?.message).not.toMatch(/root:/);
+  });
+
+  it.each(['/to-metadata', '/to-metadata-v6'])(
+    'a redirect (%s) to a link-local address is UNSUPPORTED_SOURCE',
+    async (path) => {
+      const { error } = await run(`${origin.base}${path}`);
+      expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+      expect(error?.message).toContain('link-local');
+    },
+  );
+
+  it('a redirect to a link-local address is followed when the policy allows it', async () => {
+    // Nothing listens there, so the request fails: it was made, not refused.
+    const { error } = await run(
+      `${origin.base}/to-metadata`,
+      { allowLinkLocal: true, readTimeoutSeconds: 1 },
+      10,
+    );
+    expect(error?.code).toBe('SOURCE_UNREACHABLE');
+  });
+
+  it('a redirect to a host off the allow-list is UNSUPPORTED_SOURCE, and that host is never asked', async () => {
+    const before = other.requests.length;
+    const { error } = await run(`${origin.base}/to-other-host`, { allowedHosts: ['127.0.0.1'] });
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(error?.message).toContain('localhost');
+    expect(other.requests.length).toBe(before);
+    // Without an allow-list the same redirect is fine.
+    const open = await run(`${origin.base}/to-other-host`);
+    expect(open.error).toBeNull();
+    expect(other.requests.length).toBeGreaterThan(before);
+  });
+
+  it('a source host off the allow-list is refused before any request', async () => {
+    const before = other.requests.length;
+    const { error } = await run(`http://localhost:${other.port}/landscape.mp4`, {
+      allowedHosts: ['127.0.0.1'],
+    });
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(other.requests.length).toBe(before);
+  });
+
+  it('a redirect loop is SOURCE_UNREACHABLE', async () => {
+    const { error } = await run(`${origin.base}/loop`);
+    expect(error?.code).toBe('SOURCE_UNREACHABLE');
+    expect(error?.message).toContain('redirects more than');
+  });
+
+  it('a server error is SOURCE_UNREACHABLE', async () => {
+    const { error } = await run(`${origin.base}/broken`);
+    expect(error?.code).toBe('SOURCE_UNREACHABLE');
+  });
+
+  it('an endless body stops at the size limit with UNSUPPORTED_SOURCE', async () => {
+    const { error, ms } = await run(`${origin.base}/endless`, { maxBytes: 2 * 1024 * 1024 });
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(error?.message).toContain('more than the limit');
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('a declared size over the limit is refused before its body is read', async () => {
+    const { error } = await run(`${origin.base}/huge-declared`, { maxBytes: 1024 ** 3 });
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(error?.message).toContain(`${50 * 1024 ** 3} bytes`);
+  });
+
+  it('a source just under the limit is read', async () => {
+    const { error } = await run(`${origin.base}/landscape.mp4`, { maxBytes: video.length });
+    expect(error).toBeNull();
+  });
+
+  it('a stalled source is SOURCE_UNREACHABLE after the read timeout', async () => {
+    const { error, ms } = await run(`${origin.base}/stall`, { readTimeoutSeconds: 1 }, 20);
+    expect(error?.code).toBe('SOURCE_UNREACHABLE');
+    expect(error?.message).toContain('sent nothing for 1 s');
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('a source that drips never stalls, so the job deadline stops it with TIMEOUT', async () => {
+    const { error, ms } = await run(`${origin.base}/drip`, { readTimeoutSeconds: 1 }, 3);
+    expect(error?.code).toBe('TIMEOUT');
+    expect(ms).toBeLessThan(8_000);
+    expect(await ffmpegChildren()).toEqual([]);
+  });
+
+  it.each([
+    'ftp://127.0.0.1/video.mp4',
+    'gopher://127.0.0.1/video.mp4',
+    'data:video/mp4;base64,AAAA',
+    'javascript:alert(1)',
+    'rtmp://127.0.0.1/live',
+    'concat:/etc/passwd|/etc/passwd',
+    'subfile,,start,0,end,0,,:/etc/passwd',
+    'file:///etc/passwd',
+    '/etc/passwd',
+  ])('%s is UNSUPPORTED_SOURCE (file sources off)', async (url) => {
+    const { error } = await run(url);
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+  });
+
+  it.each([
+    'http://2852039166/latest/meta-data/',
+    'http://0xA9FEA9FE/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/latest/meta-data/',
+    'http://169.254.169.254./latest/meta-data/',
+  ])('%s (the metadata address in disguise) is UNSUPPORTED_SOURCE', async (url) => {
+    const { error } = await run(url);
+    expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+    expect(error?.message).toContain('link-local');
+  });
+
+  it('the connection-time lookup refuses link-local answers and passes others', async () => {
+    const resolve = (host: string, allowLinkLocal = false) =>
+      new Promise<{ err: Error | null; address: unknown }>((done) => {
+        const refused: Error[] = [];
+        policyLookup({ allowFile: false, allowLinkLocal }, (e) => refused.push(e))(host, {}, (err, address) =>
+          done({ err: err ?? refused[0] ?? null, address }),
+        );
+      });
+    expect((await resolve('169.254.169.254')).err).toMatchObject({ code: 'UNSUPPORTED_SOURCE' });
+    expect((await resolve('::ffff:169.254.169.254')).err).toMatchObject({ code: 'UNSUPPORTED_SOURCE' });
+    expect(await resolve('169.254.169.254', true)).toMatchObject({ err: null, address: '169.254.169.254' });
+    expect(await resolve('127.0.0.1')).toMatchObject({ err: null, address: '127.0.0.1' });
+  });
+
+  it('reads the declared size from Content-Range, or from Content-Length of a whole body', () => {
+    expect(declaredSize({ statusCode: 206, headers: { 'content-range': 'bytes 0-99/12345' } })).toBe(12345);
+    expect(declaredSize({ statusCode: 206, headers: { 'content-range': 'bytes 0-99/*' } })).toBeNull();
+    expect(declaredSize({ statusCode: 200, headers: { 'content-length': '777' } })).toBe(777);
+    expect(declaredSize({ statusCode: 200, headers: {} })).toBeNull();
+  });
+});
+
+describe('source options', () => {
+  it('are read from the environment and validated', () => {
+    const env = {
+      DATABASE_URL: 'postgres://x',
+      DYNAMIC_IMAGE_MAX_SOURCE_BYTES: '1048576',
+      DYNAMIC_IMAGE_SOURCE_READ_TIMEOUT_SECONDS: '5',
+      DYNAMIC_IMAGE_ALLOWED_HOSTS: 'cms.internal, media.example.com',
+    };
+    expect(parseWorkerOptions(workerOptionsFromEnv(env) as never)).toMatchObject({
+      maxSourceBytes: 1048576,
+      sourceReadTimeoutSeconds: 5,
+      allowedHosts: ['cms.internal', 'media.example.com'],
+    });
+    expect(() =>
+      parseWorkerOptions(workerOptionsFromEnv({ ...env, DYNAMIC_IMAGE_MAX_SOURCE_BYTES: 'lots' }) as never),
+    ).toThrow(/maxSourceBytes/);
+    expect(() =>
+      parseWorkerOptions(
+        workerOptionsFromEnv({ ...env, DYNAMIC_IMAGE_SOURCE_READ_TIMEOUT_SECONDS: '0' }) as never,
+      ),
+    ).toThrow(/sourceReadTimeoutSeconds/);
+  });
+});

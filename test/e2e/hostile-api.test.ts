@@ -1,0 +1,1005 @@
+// Hostile input through the HTTP API of a real Strapi (RELIABILITY.md, "Hostile and broken input"):
+// fuzzed template, workflow and job fields; every route the plugin registers against anonymous,
+// unpermitted and permitted callers; forged, replayed and expired worker signatures.
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  applyOverrides,
+  parseTemplate,
+  SIGNATURE_HEADER,
+  signingString,
+  type Template,
+} from '@dynamic-image/core';
+import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { bootstrapAccess, cmsDir, type RunningCms, startCms } from '../support/cms.js';
+
+type Json = Record<string, any>;
+
+let database: TestDatabase;
+let cms: RunningCms;
+let adminToken: string;
+let apiToken: string;
+let videoId: number;
+
+/** Figures for RELIABILITY.md, printed when FUZZ_REPORT is set. */
+const figures: Record<string, unknown> = {};
+
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; token?: string | null } = {},
+) {
+  const token = options.token === undefined ? apiToken : options.token;
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${cms.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  let json: Json = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: response.status, json };
+}
+
+const CODE =
+  /^(InvalidParameter\.[A-Za-z0-9.]+|Invalid(Template|Workflow|Video|Job|DynamicImage)\.NotFound|Forbidden\.IllegalStatus)$/;
+
+/** A refusal is a 400 or 404 with one of the plugin's codes, never a 500 or a bare Strapi error. */
+function expectCodedRefusal(res: { status: number; json: Json }, context: unknown) {
+  const where = JSON.stringify({ context, res }).slice(0, 1500);
+  expect([400, 404], where).toContain(res.status);
+  expect(res.json.error?.code, where).toMatch(CODE);
+}
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-hostile-'));
+  const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
+  database = await startTestDatabase();
+  // No worker: jobs stay queued, so fuzzing costs no encoding.
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+  ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
+  const form = new FormData();
+  form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
+  const upload = await fetch(`${cms.url}/api/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiToken}` },
+    body: form,
+  });
+  expect(upload.status).toBe(201);
+  videoId = ((await upload.json()) as Json[])[0]?.id;
+});
+
+afterAll(async () => {
+  if (process.env.FUZZ_REPORT) console.log(JSON.stringify(figures, null, 2));
+  await cms?.stop();
+  await database?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fuzzing
+
+const hostileValue = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }),
+  fc.double({ noNaN: true }),
+  fc.constantFrom(Number.MAX_SAFE_INTEGER, 1e308, -1e-308, 0.0001, 4096.5, 60.0000001),
+  fc.string({ maxLength: 20 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '1e309',
+    '-0',
+    '00:00:99',
+    '24:00:00',
+    '23:59:59.9999',
+    '1:2:3',
+    'NaN',
+    'Infinity',
+    '__proto__',
+    "x'); drop table dynamic_image_templates;--",
+    '<script>alert(1)</script>',
+    '\u0000',
+    '🎞️🎞️🎞️🎞️',
+    'a'.repeat(10_000),
+    'GIF',
+    'webp ',
+  ),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'a', '$ne'), fc.integer(), { maxKeys: 2 }),
+);
+
+const time = fc.oneof(
+  fc.integer({ min: 0, max: 86_399_999 }).map((ms) => ms / 1000),
+  fc
+    .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }))
+    .map(([h, m, s]) => [h, m, s].map((n) => String(n).padStart(2, '0')).join(':')),
+);
+
+const validField = {
+  name: fc.stringMatching(/^[A-Za-z0-9_-]{4,64}$/),
+  format: fc.constantFrom('gif', 'webp'),
+  fps: fc.integer({ min: 1, max: 60 }),
+  width: fc.integer({ min: 128, max: 4096 }),
+  height: fc.integer({ min: 128, max: 4096 }),
+  captureMethod: fc.constantFrom('byDuration', 'trimBeginEnd'),
+  start: time,
+  duration: time,
+  trimEnd: time,
+  setAsDefaultThumbnail: fc.boolean(),
+};
+
+const FIELDS = Object.keys(validField) as Array<keyof typeof validField>;
+
+/** A template that follows every rule: the capture method's own field, and optional sizes. */
+const validTemplate = fc
+  .record({
+    name: validField.name,
+    format: validField.format,
+    fps: validField.fps,
+    width: fc.option(validField.width, { nil: undefined }),
+    height: fc.option(validField.height, { nil: undefined }),
+    captureMethod: validField.captureMethod,
+    start: validField.start,
+    length: validField.duration,
+    setAsDefaultThumbnail: fc.option(validField.setAsDefaultThumbnail, { nil: undefined }),
+  })
+  .map(({ length, ...t }) => ({ ...t, [t.captureMethod === 'byDuration' ? 'duration' : 'trimEnd']: length }));
+
+/**
+ * A valid template with up to three fields broken: a hostile value, a valid value that may clash (the
+ * other capture method's field), a field dropped, or an unknown field added.
+ */
+const templateBody = fc
+  .tuple(
+    validTemplate,
+    fc.array(
+      fc.tuple(
+        fc.constantFrom<string>(...FIELDS, '__proto__', 'templateId', 'id', 'version', 'extra', 'createdAt'),
+        fc.oneof(
+          hostileValue,
+          fc.constant(undefined),
+          fc.constantFrom(...FIELDS).chain((f) => validField[f] as fc.Arbitrary<unknown>),
+        ),
+      ),
+      { maxLength: 3 },
+    ),
+  )
+  .map(([template, mutations]) => {
+    const out: Record<string, unknown> = { ...template };
+    for (const [key, value] of mutations) {
+      if (value === undefined) delete out[key];
+      else Object.defineProperty(out, key, { value, enumerable: true, configurable: true, writable: true });
+    }
+    return out;
+  });
+
+/** What the wire carries: undefined drops out, NaN becomes null. */
+const wire = (value: unknown) => JSON.parse(JSON.stringify(value) ?? 'null');
+
+function coreVerdict(body: unknown): Template | null {
+  try {
+    return parseTemplate(body);
+  } catch {
+    return null;
+  }
+}
+
+/** A stored record, read back, must pass core's rules. */
+function expectValidTemplate(record: Json) {
+  const { templateId: _id, createdAt: _c, updatedAt: _u, ...template } = record;
+  expect(() => parseTemplate(template), JSON.stringify(record)).not.toThrow();
+}
+
+describe('fuzzed template, workflow and job fields through the API', () => {
+  const templateIds: string[] = [];
+  const counts: Record<string, Record<string, number>> = {};
+  const count = (what: string, res: { status: number; json: Json }) => {
+    const key =
+      res.status < 300 ? String(res.status) : `${res.status} ${res.json.error?.code ?? res.json.error?.name}`;
+    counts[what] ??= {};
+    (counts[what] as Record<string, number>)[key] = ((counts[what] as Record<string, number>)[key] ?? 0) + 1;
+  };
+
+  afterAll(() => {
+    figures.fuzz = counts;
+  });
+
+  it('POST /templates: core accepts ⇔ 201; otherwise 400 with a code; never a 500', async () => {
+    const names = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(templateBody, async (body) => {
+        const sent = wire(body);
+        const res = await call('POST', '/api/dynamic-image/templates', { body: sent });
+        count('POST /templates', res);
+        const verdict = coreVerdict(sent);
+        if (verdict && !names.has(verdict.name)) {
+          expect(res.status, JSON.stringify({ sent, res })).toBe(201);
+          expectValidTemplate(res.json.data);
+          names.add(verdict.name);
+          templateIds.push(res.json.data.templateId);
+        } else {
+          expectCodedRefusal(res, sent);
+        }
+      }),
+      { numRuns: 150, seed: 7, endOnFailure: true },
+    );
+  });
+
+  it('refuses bodies that are not template objects, and broken JSON, with a coded 400', async () => {
+    for (const raw of [
+      '[]',
+      '"gif"',
+      '42',
+      'null',
+      '{"name":',
+      '{"name": "x"}}',
+      '\u0000',
+      '{"__proto__": {"fps": 1}}',
+    ]) {
+      const res = await call('POST', '/api/dynamic-image/templates', { raw });
+      count('POST /templates (raw)', res);
+      expectCodedRefusal(res, raw);
+    }
+  });
+
+  it('PUT /templates/:id: 200 or a coded 400; a refused update changes nothing', async () => {
+    expect(templateIds.length).toBeGreaterThan(5);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...templateIds), templateBody, async (templateId, body) => {
+        const before = (await call('GET', `/api/dynamic-image/templates/${templateId}`)).json.data;
+        const sent = wire(body);
+        const res = await call('PUT', `/api/dynamic-image/templates/${templateId}`, { body: sent });
+        count('PUT /templates/:id', res);
+        const after = (await call('GET', `/api/dynamic-image/templates/${templateId}`)).json.data;
+        expectValidTemplate(after);
+        if (res.status === 200) {
+          expect(after).toEqual(res.json.data);
+        } else {
+          expectCodedRefusal(res, sent);
+          expect(after).toEqual(before);
+        }
+      }),
+      { numRuns: 60, seed: 11, endOnFailure: true },
+    );
+  });
+
+  it('POST /jobs: overrideParams, ids and force fuzzed; core decides; never a 500', async () => {
+    const overrides = fc.oneof(
+      { weight: 4, arbitrary: templateBody.map((b) => ({ ...b, name: undefined })) },
+      { weight: 1, arbitrary: hostileValue },
+    );
+    const jobBody = fc.record(
+      {
+        videoId: fc.oneof(
+          { weight: 4, arbitrary: fc.constant(videoId) },
+          { weight: 1, arbitrary: hostileValue },
+        ),
+        templateId: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...templateIds) },
+          { weight: 1, arbitrary: hostileValue },
+        ),
+        overrideParams: overrides,
+        force: fc.oneof(fc.boolean(), hostileValue),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(jobBody, async (body) => {
+        const sent = wire(body);
+        const res = await call('POST', '/api/dynamic-image/jobs', { body: sent });
+        count('POST /jobs', res);
+        if (res.status === 201) {
+          expect(sent.videoId).toBe(videoId);
+          expect(templateIds).toContain(sent.templateId);
+          const stored = (await call('GET', `/api/dynamic-image/templates/${sent.templateId}`)).json.data;
+          const { templateId: _t, createdAt: _c, updatedAt: _u, ...base } = stored;
+          // The job runs the template core makes of the stored one and the overrides.
+          expect(res.json.data.template).toEqual(applyOverrides(base as Template, sent.overrideParams));
+          return;
+        }
+        expectCodedRefusal(res, sent);
+        if (sent.videoId === videoId && templateIds.includes(sent.templateId)) {
+          // Only the overrides can be wrong, and core agrees they are.
+          const stored = (await call('GET', `/api/dynamic-image/templates/${sent.templateId}`)).json.data;
+          const { templateId: _t, createdAt: _c, updatedAt: _u, ...base } = stored;
+          expect(() => applyOverrides(base as Template, sent.overrideParams)).toThrow();
+        }
+      }),
+      { numRuns: 100, seed: 13, endOnFailure: true },
+    );
+  });
+
+  it('GET /jobs filters: 200 or a coded 400; never a 500, never a query operator', async () => {
+    const valid = {
+      videoId: fc.constantFrom(String(videoId), '1', '999999'),
+      state: fc.constantFrom('queued', 'processing', 'success', 'failed'),
+      limit: fc.constantFrom('1', '10', '1000'),
+    };
+    const junk = fc.oneof(
+      fc.constantFrom('0', '-1', '1e9', '1.5', 'abc', '', '1001', 'QUEUED', "queued' or 1=1--"),
+      fc.string({ maxLength: 8 }),
+    );
+    const param = fc
+      .constantFrom('videoId', 'state', 'limit')
+      .chain((key) =>
+        fc.oneof(
+          { weight: 6, arbitrary: valid[key as keyof typeof valid].map((v) => [key, `=${v}`] as const) },
+          { weight: 1, arbitrary: junk.map((v) => [key, `=${encodeURIComponent(v)}`] as const) },
+          { weight: 1, arbitrary: junk.map((v) => [key, `[$ne]=${encodeURIComponent(v)}`] as const) },
+          { weight: 1, arbitrary: junk.map((v) => [key, `[]=${encodeURIComponent(v)}`] as const) },
+        ),
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.array(param, { minLength: 1, maxLength: 3 }), async (params) => {
+        const query = params.map(([k, v]) => `${k}${v}`).join('&');
+        const res = await call('GET', `/api/dynamic-image/jobs?${query}`);
+        count('GET /jobs?filters', res);
+        if (res.status === 200) {
+          // Only plain values pass, and the filters hold.
+          expect(query, JSON.stringify(res.json).slice(0, 300)).not.toMatch(/\[/);
+          const wanted = new URLSearchParams(query);
+          for (const job of res.json.data as Json[]) {
+            for (const v of wanted.getAll('videoId')) expect(job.videoId).toBe(Number(v));
+            for (const s of wanted.getAll('state')) expect(job.state).toBe(s);
+          }
+          const limit = wanted.getAll('limit').map(Number);
+          if (limit.length === 1) expect(res.json.data.length).toBeLessThanOrEqual(limit[0] as number);
+        } else expectCodedRefusal(res, query);
+      }),
+      { numRuns: 60, seed: 23, endOnFailure: true },
+    );
+  });
+
+  it('POST and PUT /workflows: 201/200 or a coded refusal; never a 500', async () => {
+    const node = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...templateIds).map((templateId) => ({ templateId })) },
+      { weight: 1, arbitrary: fc.record({ templateId: hostileValue }) },
+      { weight: 1, arbitrary: hostileValue },
+    );
+    const workflowBody = fc.record(
+      {
+        name: fc.oneof(
+          { weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
+          { weight: 1, arbitrary: hostileValue },
+        ),
+        nodes: fc.oneof(
+          { weight: 4, arbitrary: fc.array(node, { minLength: 1, maxLength: 4 }) },
+          { weight: 1, arbitrary: hostileValue },
+        ),
+        enabled: fc.oneof(fc.boolean(), hostileValue),
+        folders: fc.oneof(fc.array(fc.integer({ min: -5, max: 1_000_000 }), { maxLength: 3 }), hostileValue),
+      },
+      { requiredKeys: [] },
+    );
+    const workflowIds: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(workflowBody, async (body) => {
+        const sent = wire(body);
+        const res = await call('POST', '/api/dynamic-image/workflows', { body: sent });
+        count('POST /workflows', res);
+        if (res.status === 201) workflowIds.push(res.json.data.workflowId);
+        else expectCodedRefusal(res, sent);
+      }),
+      { numRuns: 60, seed: 17, endOnFailure: true },
+    );
+    expect(workflowIds.length).toBeGreaterThan(3);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...workflowIds), workflowBody, async (workflowId, body) => {
+        const before = (await call('GET', `/api/dynamic-image/workflows/${workflowId}`)).json.data;
+        const sent = wire(body);
+        const res = await call('PUT', `/api/dynamic-image/workflows/${workflowId}`, { body: sent });
+        count('PUT /workflows/:id', res);
+        const after = (await call('GET', `/api/dynamic-image/workflows/${workflowId}`)).json.data;
+        if (res.status !== 200) {
+          expectCodedRefusal(res, sent);
+          expect(after).toEqual(before);
+        }
+      }),
+      { numRuns: 30, seed: 19, endOnFailure: true },
+    );
+  });
+
+  it('POST /upload (multipart): 201 or a coded refusal; a refused upload stores no file', async () => {
+    const workflows = (await call('GET', '/api/dynamic-image/workflows')).json.data as Json[];
+    expect(workflows.length).toBeGreaterThan(0);
+    const fileArb = fc.record({
+      type: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom('video/mp4', 'video/webm') },
+        { weight: 1, arbitrary: fc.constantFrom('image/png', 'text/plain', 'application/octet-stream', '') },
+      ),
+      name: fc.oneof(
+        fc.constantFrom(
+          'clip.mp4',
+          '../../etc/passwd',
+          `${'a'.repeat(300)}.mp4`,
+          '.mp4',
+          'x\u0000.mp4',
+          '🎞️.webm',
+        ),
+        fc.string({ minLength: 1, maxLength: 12 }),
+      ),
+      size: fc.integer({ min: 0, max: 4096 }),
+    });
+    const uploadArb = fc.record({
+      workflowId: fc.option(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...workflows.map((w) => w.workflowId as string)) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+        ),
+        { nil: undefined },
+      ),
+      files: fc.array(fileArb, { maxLength: 2 }),
+      field: fc.constantFrom('files', 'files', 'files', 'file', 'files[]'),
+    });
+    const fileCount = async () => ((await call('GET', '/api/upload/files')).json as unknown as Json[]).length;
+    await fc.assert(
+      fc.asyncProperty(uploadArb, async (upload) => {
+        const before = await fileCount();
+        const form = new FormData();
+        if (upload.workflowId !== undefined) form.append('workflowId', upload.workflowId);
+        for (const f of upload.files) {
+          form.append(upload.field, new Blob([new Uint8Array(f.size).fill(7)], { type: f.type }), f.name);
+        }
+        const response = await fetch(`${cms.url}/api/dynamic-image/upload`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiToken}` },
+          body: form,
+        });
+        const res = { status: response.status, json: (await response.json()) as Json };
+        count('POST /upload', res);
+        const after = await fileCount();
+        if (res.status === 201) {
+          expect(after - before).toBe(upload.files.length);
+          for (const f of upload.files) expect(f.type.startsWith('video/')).toBe(true);
+        } else {
+          expectCodedRefusal(res, {
+            ...upload,
+            files: upload.files.map((f) => ({ ...f, name: f.name.slice(0, 20) })),
+          });
+          expect(after, 'a refused upload must store nothing').toBe(before);
+        }
+      }),
+      { numRuns: 40, seed: 37, endOnFailure: true },
+    );
+  });
+
+  it('stores no bad record: every template, workflow and job read back follows the rules', async () => {
+    const templates = (await call('GET', '/api/dynamic-image/templates')).json.data as Json[];
+    for (const t of templates) expectValidTemplate(t);
+    const known = new Set(templates.map((t) => t.templateId));
+    const workflows = (await call('GET', '/api/dynamic-image/workflows')).json.data as Json[];
+    for (const w of workflows) {
+      expect(
+        typeof w.name === 'string' && w.name.trim().length > 0 && w.name.length <= 128,
+        JSON.stringify(w),
+      ).toBe(true);
+      expect(Array.isArray(w.nodes) && w.nodes.length >= 1 && w.nodes.length <= 20).toBe(true);
+      for (const n of w.nodes) expect(known.has(n.templateId), JSON.stringify(w)).toBe(true);
+      expect(typeof w.enabled).toBe('boolean');
+      for (const f of w.folders) expect(Number.isInteger(f) && f > 0).toBe(true);
+    }
+    const jobs = (await call('GET', '/api/dynamic-image/jobs?limit=1000')).json.data as Json[];
+    for (const j of jobs) {
+      expect(() => parseTemplate(j.template), JSON.stringify(j)).not.toThrow();
+      expect(Number.isInteger(j.videoId) && j.videoId > 0, JSON.stringify(j)).toBe(true);
+    }
+    figures.stored = { templates: templates.length, workflows: workflows.length, jobs: jobs.length };
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every route × every kind of caller
+
+interface Route {
+  method: string;
+  path: string;
+  handler: string;
+  config?: { auth?: false; policies?: Array<{ config?: { actions?: string[] } }> };
+}
+
+/** The route table as Strapi loads it: from the plugin's built server entry, as the CMS installs it. */
+function pluginRoutes(): { admin: Route[]; content: Route[] } {
+  const require = createRequire(join(cmsDir, 'package.json'));
+  const mod = require('@dynamic-image/strapi-plugin/strapi-server');
+  const routes = (mod.default ?? mod).routes;
+  return { admin: routes.admin.routes, content: routes['content-api'].routes };
+}
+
+const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, 'does-not-exist');
+
+async function status(method: string, path: string, token: string | null): Promise<number> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${cms.url}${path}`, {
+    method,
+    headers,
+    body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function adminWithActions(name: string, actions: string[]): Promise<string> {
+  const role = await call('POST', '/admin/roles', { token: adminToken, body: { name, description: name } });
+  expect(role.status, JSON.stringify(role.json)).toBe(201);
+  const roleId = role.json.data.id;
+  const permissions = actions.map((action) => ({ action, subject: null, properties: {}, conditions: [] }));
+  const set = await call('PUT', `/admin/roles/${roleId}/permissions`, {
+    token: adminToken,
+    body: { permissions },
+  });
+  expect(set.status, JSON.stringify(set.json)).toBe(200);
+  const email = `${name.toLowerCase().replace(/[^a-z0-9]/g, '-')}@example.com`;
+  const user = await call('POST', '/admin/users', {
+    token: adminToken,
+    body: { firstname: name, lastname: 'Test', email, roles: [roleId] },
+  });
+  expect(user.status, JSON.stringify(user.json)).toBe(201);
+  const registered = await call('POST', '/admin/register', {
+    token: null,
+    body: {
+      registrationToken: user.json.data.registrationToken,
+      userInfo: { firstname: name, lastname: 'Test', password: 'Passw0rd-for-tests' },
+    },
+  });
+  expect(registered.status, JSON.stringify(registered.json)).toBe(200);
+  return registered.json.data.token;
+}
+
+async function apiTokenWith(
+  name: string,
+  type: 'custom' | 'read-only' | 'full-access',
+  permissions: string[] = [],
+) {
+  const res = await call('POST', '/admin/api-tokens', {
+    token: adminToken,
+    body: { name, type, lifespan: null, description: '', ...(type === 'custom' ? { permissions } : {}) },
+  });
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  return res.json.data.accessKey as string;
+}
+
+describe('every route the plugin registers, against every kind of caller', () => {
+  const matrix: Array<{ surface: string; caller: string; route: string; status: number; expected: string }> =
+    [];
+  // Each test reports only its own mismatches.
+  let wrong: string[] = [];
+  beforeEach(() => {
+    wrong = [];
+  });
+  const check = (
+    surface: string,
+    caller: string,
+    route: Route,
+    got: number,
+    allowed: boolean | 'signature',
+  ) => {
+    const expected = allowed === 'signature' ? '401' : allowed ? 'not 401/403, below 500' : '401/403';
+    matrix.push({ surface, caller, route: `${route.method} ${route.path}`, status: got, expected });
+    const ok =
+      allowed === 'signature'
+        ? got === 401
+        : allowed
+          ? got !== 401 && got !== 403 && got < 500
+          : got === 401 || got === 403;
+    if (!ok) wrong.push(`${surface} ${caller} ${route.method} ${route.path}: ${got}, expected ${expected}`);
+  };
+
+  afterAll(() => {
+    const callers = new Set(matrix.map((m) => `${m.surface}:${m.caller}`));
+    figures.authMatrix = { requests: matrix.length, callers: callers.size };
+  });
+
+  it('reads the route table from the built plugin', () => {
+    const { admin, content } = pluginRoutes();
+    expect(admin.length).toBe(20);
+    expect(content.length).toBe(23);
+    // Every admin route is guarded by exactly one of the plugin's own actions.
+    for (const r of admin) {
+      expect(r.config?.policies?.[0]?.config?.actions).toEqual([
+        expect.stringMatching(/^plugin::dynamic-image\./),
+      ]);
+    }
+  });
+
+  it('admin API: anonymous 401, a role without the action 403, the action or super admin passes', async () => {
+    const { admin } = pluginRoutes();
+    const actions = [...new Set(admin.map((r) => r.config?.policies?.[0]?.config?.actions?.[0] as string))];
+    const callers: Array<{ name: string; token: string | null; allows: (r: Route) => boolean }> = [
+      { name: 'anonymous', token: null, allows: () => false },
+      { name: 'garbage token', token: 'not.a.jwt', allows: () => false },
+      {
+        name: 'admin without plugin actions',
+        token: await adminWithActions('No-plugin', []),
+        allows: () => false,
+      },
+      { name: 'super admin', token: adminToken, allows: () => true },
+    ];
+    for (const action of actions) {
+      callers.push({
+        name: `admin with only ${action}`,
+        token: await adminWithActions(`Only-${action.split('.').slice(1).join('-')}`, [action]),
+        allows: (r) => r.config?.policies?.[0]?.config?.actions?.[0] === action,
+      });
+    }
+    for (const caller of callers) {
+      for (const route of admin) {
+        const got = await status(route.method, `/dynamic-image${concrete(route.path)}`, caller.token);
+        check('admin', caller.name, route, got, caller.allows(route));
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('content API: public 403, tokens and users-permissions roles get exactly their handlers', async () => {
+    const { content } = pluginRoutes();
+    const operations = content.filter((r) => r.config?.auth !== false);
+    const workerRoutes = content.filter((r) => r.config?.auth === false);
+    expect(workerRoutes).toHaveLength(3);
+    const handlerAction = (r: Route) => `plugin::dynamic-image.${r.handler}`;
+
+    const callers: Array<{ name: string; token: string | null; allows: (r: Route) => boolean }> = [
+      { name: 'public', token: null, allows: () => false },
+      { name: 'garbage token', token: 'x'.repeat(64), allows: () => false },
+      { name: 'full-access token', token: apiToken, allows: () => true },
+      {
+        name: 'read-only token',
+        token: await apiTokenWith('read-only', 'read-only'),
+        allows: (r) => /\.(find|findOne)$/.test(r.handler),
+      },
+      {
+        name: 'custom token with no plugin action',
+        token: await apiTokenWith('no-plugin', 'custom', ['plugin::upload.content-api.find']),
+        allows: () => false,
+      },
+    ];
+    for (const route of operations) {
+      callers.push({
+        name: `custom token with only ${route.handler}`,
+        token: await apiTokenWith(`only-${route.handler}`, 'custom', [handlerAction(route)]),
+        allows: (r) => r.handler === route.handler,
+      });
+    }
+    // A users-permissions user, first with the authenticated role's defaults, then granted one handler.
+    const registered = await call('POST', '/api/auth/local/register', {
+      token: null,
+      body: { username: 'reader', email: 'reader@example.com', password: 'Passw0rd-for-tests' },
+    });
+    expect(registered.status, JSON.stringify(registered.json)).toBe(200);
+    const userJwt = registered.json.jwt as string;
+    callers.push({ name: 'users-permissions user, no plugin action', token: userJwt, allows: () => false });
+
+    for (const caller of callers) {
+      for (const route of operations) {
+        const got = await status(route.method, `/api/dynamic-image${concrete(route.path)}`, caller.token);
+        check('content', caller.name, route, got, caller.allows(route));
+      }
+      // Worker routes answer only to a signature, whoever calls.
+      for (const route of workerRoutes) {
+        const got = await status(route.method, `/api/dynamic-image${concrete(route.path)}`, caller.token);
+        check('content', caller.name, route, got, 'signature');
+      }
+    }
+
+    const roles = await call('GET', '/users-permissions/roles', { token: adminToken });
+    const authenticated = (roles.json.roles as Json[]).find((r) => r.type === 'authenticated') as Json;
+    const grant = await call('PUT', `/users-permissions/roles/${authenticated.id}`, {
+      token: adminToken,
+      body: {
+        name: authenticated.name,
+        description: authenticated.description,
+        permissions: { 'plugin::dynamic-image': { controllers: { template: { find: { enabled: true } } } } },
+      },
+    });
+    expect(grant.status, JSON.stringify(grant.json)).toBe(200);
+    for (const route of operations) {
+      const got = await status(route.method, `/api/dynamic-image${concrete(route.path)}`, userJwt);
+      check(
+        'content',
+        'users-permissions user granted template.find',
+        route,
+        got,
+        route.handler === 'template.find',
+      );
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL: the same operations, guarded by the same users-permissions actions
+
+async function gql(query: string, variables: Json, token: string | null) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${cms.url}/graphql`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, json: (await res.json()) as Json };
+}
+
+const GRAPHQL_OPERATIONS: Array<{ handler: string; query: string }> = [
+  { handler: 'template.find', query: '{ dynamicImageTemplates { templateId } }' },
+  { handler: 'template.findOne', query: '{ dynamicImageTemplate(templateId: "x") { name } }' },
+  { handler: 'job.findOne', query: '{ dynamicImageJob(jobId: "x") { state } }' },
+  { handler: 'video.info', query: '{ dynamicImageVideoInfo(videoId: "x") { coverUrl } }' },
+  { handler: 'video.dynamicImages', query: '{ dynamicImages(videoId: "x") { dynamicImageId } }' },
+  { handler: 'template.create', query: 'mutation { createDynamicImageTemplate(data: {}) { templateId } }' },
+  {
+    handler: 'job.submit',
+    query: 'mutation { submitDynamicImageJob(videoId: "x", templateId: "x") { jobId } }',
+  },
+  {
+    handler: 'workflow.run',
+    query: 'mutation { submitWorkflowJob(workflowId: "x", videoId: "x") { jobId } }',
+  },
+  { handler: 'video.deleteDynamicImage', query: 'mutation { deleteDynamicImage(dynamicImageId: "x") }' },
+];
+
+describe('GraphQL operations', () => {
+  it("each answers only to callers with its REST twin's action, and never with an internal error", async () => {
+    const callers: Array<{ name: string; token: string | null; allows: (handler: string) => boolean }> = [
+      { name: 'public', token: null, allows: () => false },
+      { name: 'full-access token', token: apiToken, allows: () => true },
+      {
+        name: 'custom token with no plugin action',
+        token: await apiTokenWith('gql-no-plugin', 'custom', ['plugin::upload.content-api.find']),
+        allows: () => false,
+      },
+    ];
+    for (const op of GRAPHQL_OPERATIONS) {
+      callers.push({
+        name: `custom token with only ${op.handler}`,
+        token: await apiTokenWith(`gql-only-${op.handler}`, 'custom', [
+          `plugin::dynamic-image.${op.handler}`,
+        ]),
+        allows: (handler) => handler === op.handler,
+      });
+    }
+    const wrong: string[] = [];
+    let requests = 0;
+    for (const caller of callers) {
+      for (const op of GRAPHQL_OPERATIONS) {
+        const { json } = await gql(op.query, {}, caller.token);
+        requests += 1;
+        const codes = ((json.errors ?? []) as Json[]).map((e) => e.extensions?.code as string);
+        const refused = codes.some((c) => c === 'FORBIDDEN' || c === 'UNAUTHENTICATED');
+        if (codes.includes('INTERNAL_SERVER_ERROR'))
+          wrong.push(`${caller.name} ${op.handler}: internal error`);
+        if (refused === caller.allows(op.handler)) {
+          wrong.push(`${caller.name} ${op.handler}: ${refused ? 'refused' : 'let through'} (${codes})`);
+        }
+      }
+    }
+    figures.graphqlMatrix = { requests, callers: callers.length };
+    expect(wrong).toEqual([]);
+  });
+
+  it('fuzzed createDynamicImageTemplate and submitDynamicImageJob: core decides; errors carry a code', async () => {
+    // /graphql is Strapi's, shared by every content type: a `__proto__` key is refused by its body parser
+    // (400, before any resolver), which the plugin leaves as it is there.
+    const codeOf = (json: Json) =>
+      json.error?.name === 'SyntaxError' && /prototype/.test(json.error.message)
+        ? 'InvalidParameter.Body'
+        : ((json.errors?.[0]?.extensions?.error?.details?.code as string | undefined) ?? '');
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(templateBody, async (body) => {
+        const sent = wire(body);
+        const verdict = coreVerdict(sent);
+        const taken =
+          verdict &&
+          (await call('GET', '/api/dynamic-image/templates')).json.data.some(
+            (t: Json) => t.name === verdict.name,
+          );
+        const { json } = await gql(
+          'mutation($d: JSON!) { createDynamicImageTemplate(data: $d) { templateId name } }',
+          { d: sent },
+          apiToken,
+        );
+        runs += 1;
+        if (verdict && !taken) {
+          expect(json.errors, JSON.stringify({ sent, json })).toBeUndefined();
+          expect(json.data.createDynamicImageTemplate.name).toBe(verdict.name);
+        } else {
+          expect(codeOf(json), JSON.stringify({ sent, json })).toMatch(CODE);
+        }
+      }),
+      { numRuns: 50, seed: 29, endOnFailure: true },
+    );
+    const templates = (await call('GET', '/api/dynamic-image/templates')).json.data as Json[];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...templates.map((t) => t.templateId as string)),
+        fc.oneof(
+          templateBody.map((b) => ({ ...b, name: undefined })),
+          hostileValue,
+        ),
+        async (templateId, overrides) => {
+          const sent = wire(overrides);
+          const { json } = await gql(
+            'mutation($v: ID!, $t: String!, $o: JSON) { submitDynamicImageJob(videoId: $v, templateId: $t, overrideParams: $o) { jobId template } }',
+            { v: String(videoId), t: templateId, o: sent },
+            apiToken,
+          );
+          runs += 1;
+          const base = templates.find((t) => t.templateId === templateId) as Json;
+          const { templateId: _t, createdAt: _c, updatedAt: _u, ...template } = base;
+          let expected: Template | null = null;
+          try {
+            expected = applyOverrides(template as Template, sent);
+          } catch {}
+          if (expected)
+            expect(json.data?.submitDynamicImageJob?.template, JSON.stringify({ sent, json })).toEqual(
+              expected,
+            );
+          else expect(codeOf(json), JSON.stringify({ sent, json })).toMatch(CODE);
+        },
+      ),
+      { numRuns: 30, seed: 31, endOnFailure: true },
+    );
+    figures.graphqlFuzz = runs;
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Worker → CMS signatures
+
+describe('the worker-to-CMS endpoints refuse bad signatures', () => {
+  const sign = (secret: string, timestamp: number, method: string, path: string, body: Uint8Array) => {
+    const sha = createHash('sha256').update(body).digest('hex');
+    const hmac = createHmac('sha256', secret)
+      .update(signingString(timestamp, method, path, sha))
+      .digest('hex');
+    return `t=${timestamp},v1=${hmac}`;
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  const post = async (path: string, body: Uint8Array, signature?: string, token?: string) => {
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (signature !== undefined) headers[SIGNATURE_HEADER] = signature;
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(`${cms.url}${path}`, { method: 'POST', headers, body });
+    const text = await res.text();
+    return { status: res.status, code: (text ? JSON.parse(text) : {}).error?.code as string | undefined };
+  };
+  let jobId: string;
+  let otherJobId: string;
+  const tried: string[] = [];
+
+  beforeAll(async () => {
+    const jobs = (await call('GET', '/api/dynamic-image/jobs?limit=1000')).json.data as Json[];
+    const queued = jobs.filter((j) => j.state === 'queued');
+    expect(queued.length).toBeGreaterThanOrEqual(2);
+    jobId = queued[0]?.jobId;
+    otherJobId = queued[1]?.jobId;
+  });
+
+  afterAll(() => {
+    figures.signatureCases = tried.length;
+  });
+
+  it('refuses forged, tampered, misdirected, expired, future and replayed signatures', async () => {
+    const path = `/api/dynamic-image/worker/jobs/${jobId}/progress`;
+    const body = new TextEncoder().encode(
+      JSON.stringify({ jobId, stage: 'encode', percent: 40, attempt: 1 }),
+    );
+    const cases: Array<[string, string | undefined, Uint8Array, string, string?]> = [
+      ['no header', undefined, body, 'Unauthorized.Signature'],
+      ['empty header', '', body, 'Unauthorized.Signature'],
+      ['garbage header', 'hello', body, 'Unauthorized.Signature'],
+      ['no timestamp', `v1=${'a'.repeat(64)}`, body, 'Unauthorized.Signature'],
+      ['timestamp not a number', `t=soon,v1=${'a'.repeat(64)}`, body, 'Unauthorized.Signature'],
+      ['short hmac', `t=${now()},v1=abc`, body, 'Unauthorized.Signature'],
+      [
+        'upper-case hmac',
+        sign(cms.secret, now(), 'POST', path, body).toUpperCase().replace('T=', 't=').replace('V1=', 'v1='),
+        body,
+        'Unauthorized.Signature',
+      ],
+      [
+        'wrong secret',
+        sign('not-the-secret-at-all', now(), 'POST', path, body),
+        body,
+        'Unauthorized.Signature',
+      ],
+      ['empty secret', sign('', now(), 'POST', path, body), body, 'Unauthorized.Signature'],
+      [
+        'tampered body',
+        sign(cms.secret, now(), 'POST', path, body),
+        new TextEncoder().encode('{"percent":100}'),
+        'Unauthorized.Signature',
+      ],
+      [
+        'signed for another job',
+        sign(cms.secret, now(), 'POST', `/api/dynamic-image/worker/jobs/${otherJobId}/progress`, body),
+        body,
+        'Unauthorized.Signature',
+      ],
+      [
+        'signed for the failure endpoint',
+        sign(cms.secret, now(), 'POST', `/api/dynamic-image/worker/jobs/${jobId}/failure`, body),
+        body,
+        'Unauthorized.Signature',
+      ],
+      ['signed for GET', sign(cms.secret, now(), 'GET', path, body), body, 'Unauthorized.Signature'],
+      [
+        'expired (6 min old, correctly signed)',
+        sign(cms.secret, now() - 360, 'POST', path, body),
+        body,
+        'Unauthorized.SignatureExpired',
+      ],
+      [
+        'from the future (6 min ahead)',
+        sign(cms.secret, now() + 360, 'POST', path, body),
+        body,
+        'Unauthorized.SignatureExpired',
+      ],
+      [
+        'stale timestamp on a fresh hmac',
+        sign(cms.secret, now(), 'POST', path, body).replace(/t=\d+/, 't=1000'),
+        body,
+        'Unauthorized.SignatureExpired',
+      ],
+    ];
+    for (const [name, signature, sent, code] of cases) {
+      const res = await post(path, sent, signature);
+      tried.push(name);
+      expect({ name, ...res }).toEqual({ name, status: 401, code });
+    }
+    // A full-access API token is no substitute for a signature.
+    expect(await post(path, body, undefined, apiToken)).toMatchObject({ status: 401 });
+    tried.push('API token instead of a signature');
+
+    // The real thing passes once; the same request again is a replay.
+    const good = sign(cms.secret, now(), 'POST', path, body);
+    expect(await post(path, body, good)).toMatchObject({ status: 204 });
+    expect(await post(path, body, good)).toEqual({ status: 401, code: 'Unauthorized.SignatureReplayed' });
+    tried.push('replayed');
+    expect((await call('GET', `/api/dynamic-image/jobs/${jobId}`)).json.data).toMatchObject({ progress: 40 });
+  });
+
+  it('a forged result stores nothing and leaves the job as it was', async () => {
+    const path = `/api/dynamic-image/worker/jobs/${otherJobId}`;
+    const before = (await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data;
+    const gif = new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]);
+    for (const signature of [
+      undefined,
+      sign('not-the-secret-at-all', now(), 'POST', path, gif),
+      sign(cms.secret, now() - 3600, 'POST', path, gif),
+    ]) {
+      expect((await post(path, gif, signature)).status).toBe(401);
+      tried.push('forged result');
+    }
+    const failurePath = `${path}/failure`;
+    const failure = new TextEncoder().encode(
+      JSON.stringify({ code: 'INTERNAL', message: 'x', attempt: 1, final: true }),
+    );
+    expect(
+      (
+        await post(
+          failurePath,
+          failure,
+          sign('wrong-secret-wrong-secret', now(), 'POST', failurePath, failure),
+        )
+      ).status,
+    ).toBe(401);
+    tried.push('forged failure');
+    const after = (await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data;
+    expect(after).toEqual(before);
+    expect(after.state).toBe('queued');
+  });
+});
