@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateTemplate } from '@dynamic-image/core';
@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { launchBrowser, logIn, shoot } from '../support/browser.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 // One CMS (with its embedded worker) and one browser for the whole file: a Strapi start and an
 // admin login are the slow parts, so the steps below share them and run in order.
@@ -20,10 +21,13 @@ let adminToken: string;
 let apiToken: string;
 let video: string;
 let damaged: string;
+let articleVideo: string;
+let receiver: WebhookReceiver | undefined;
 const consoleErrors: string[] = [];
 
 type Json = Record<string, any>;
 const BASE = '/admin/plugins/dynamic-image';
+const CM = '/content-manager/collection-types/api::article.article';
 
 async function api(method: string, path: string, body?: unknown, token = apiToken) {
   const response = await fetch(`${cms.url}${path}`, {
@@ -42,6 +46,8 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-admin-'));
   video = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 4);
   damaged = await generateSample(resolveFfmpegBinaries(), 'random-bytes', dir);
+  // Other content than `video`: the plugin reuses what it has already made from the same video.
+  articleVideo = await generateSample(resolveFfmpegBinaries(), 'portrait-rotated', dir, 3);
   database = await startTestDatabase();
   cms = await startCms(database.url);
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
@@ -67,6 +73,7 @@ afterEach((context) => {
 
 afterAll(async () => {
   await browser?.close();
+  await receiver?.close();
   await cms?.stop();
   await database?.stop();
 });
@@ -88,8 +95,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
 
   it('shows the core rules live in the template form, then creates a template', async () => {
     await subNav(page).getByRole('link', { name: 'Templates' }).click();
-    await page.getByText('No template yet').waitFor();
-    await shoot(page, '02-templates-empty');
+    // The CMS's example auto-thumbnail rule (apps/cms/config/plugins.ts) made its template at bootstrap.
+    await page.getByText('article-thumbnail').waitFor();
+    await shoot(page, '02-templates');
     await page.getByRole('button', { name: 'Create template' }).first().click();
     await page.waitForURL(`**${BASE}/templates/new`);
 
@@ -334,7 +342,6 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     // Every job has ended: nothing waits, runs or waits for a retry.
     for (const key of ['queued', 'active', 'deferred'])
       expect(await page.getByTestId(`status-${key}`).textContent()).toBe('0');
-    await page.getByTestId('auto-thumbnails').waitFor();
     await page.getByRole('combobox', { name: /Runs on every uploaded video/ }).click();
     await page.getByRole('option', { name: 'hero' }).click();
     await page.getByRole('button', { name: 'Save' }).first().click();
@@ -350,7 +357,166 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByText('Folder binding saved').waitFor();
     const workflows = await api('GET', '/api/dynamic-image/workflows');
     expect(workflows.json.data[0].folders).toEqual([folder.json.data.id]);
+    // No webhook yet: the section says so and leads to Strapi's page that makes one.
+    const hooks = page.getByTestId('webhooks');
+    await hooks.getByTestId('webhooks-empty').waitFor();
+    expect(await hooks.getByRole('link', { name: 'Create a webhook' }).getAttribute('href')).toBe(
+      '/admin/settings/webhooks/create',
+    );
+  });
+
+  it('edits the auto-thumbnail rules: the example rule, a refused change, a saved one', async () => {
+    const section = page.getByTestId('auto-thumbnails');
+    const rules = section.getByTestId('auto-thumbnail-rule');
+    // The CMS's example rule (apps/cms/config/plugins.ts): article.video → article.thumbnail.
+    await expect.poll(() => rules.count()).toBe(1);
+    const shown = (rule: ReturnType<typeof rules.nth>) =>
+      rule.getByRole('combobox').evaluateAll((els) => els.map((e) => e.textContent?.trim()));
+    expect(await shown(rules.first())).toEqual(['Article', 'video', 'thumbnail', 'article-thumbnail']);
+
+    // A second rule on the same image field: refused with the server's code and message; nothing stored.
+    await section.getByRole('button', { name: 'Add a rule' }).click();
+    const added = rules.nth(1);
+    const pick = async (rule: typeof added, label: string, option: string) => {
+      await rule.getByRole('combobox', { name: label }).click();
+      await page.getByRole('option', { name: option, exact: true }).click();
+    };
+    await pick(added, 'Content type', 'Article');
+    await pick(added, 'Video field', 'video');
+    await pick(added, 'Image field', 'thumbnail');
+    await pick(added, 'Template', 'hero_gif');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await section
+      .getByText('InvalidParameter.TargetField: api::article.article.thumbnail is the target of another rule')
+      .waitFor();
+    await shoot(page, '13a-settings-auto-thumbnail-refused');
+    const before = await api('GET', '/dynamic-image/auto-thumbnails', undefined, adminToken);
+    expect(before.json.data).toHaveLength(1);
+    const exampleTemplate = before.json.data[0].templateId;
+
+    // Without it, the example rule now runs hero_gif and also sets the video's cover: saved and served.
+    await added.getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => rules.count()).toBe(1);
+    await pick(rules.first(), 'Template', 'hero_gif');
+    await rules.first().getByRole('checkbox').check();
+    await section.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Auto-thumbnail rules saved').waitFor();
+    const after = await api('GET', '/dynamic-image/auto-thumbnails', undefined, adminToken);
+    expect(after.json.data).toEqual([
+      {
+        uid: 'api::article.article',
+        videoField: 'video',
+        targetField: 'thumbnail',
+        templateId,
+        setAsCover: true,
+      },
+    ]);
+    expect(templateId).not.toBe(exampleTemplate);
+    // What the page shows after a reload is what was stored.
+    await page.reload();
+    await expect.poll(() => rules.count()).toBe(1);
+    await expect.poll(() => shown(rules.first())).toEqual(['Article', 'video', 'thumbnail', 'hero_gif']);
+    expect(await rules.first().getByRole('checkbox').isChecked()).toBe(true);
+  });
+
+  it('subscribes a webhook to DynamicImageComplete, made on Strapi’s webhooks API', async () => {
+    receiver = await startWebhookReceiver();
+    const created = await api(
+      'POST',
+      '/admin/webhooks',
+      { name: 'Thumbnails feed', url: receiver.url, headers: {}, events: ['entry.publish'] },
+      adminToken,
+    );
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const webhookId = created.json.data.id;
+    await page.reload();
+    const row = page.getByTestId('webhook-row').filter({ hasText: 'Thumbnails feed' });
+    await row.waitFor();
+    await row.getByText(receiver.url).waitFor();
+    const toggle = row.getByRole('checkbox', { name: 'Thumbnails feed receives DynamicImageComplete' });
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    await page.getByTestId('webhooks').getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Webhook subscriptions saved').waitFor();
+    const listed = await api('GET', '/dynamic-image/settings/webhooks', undefined, adminToken);
+    expect(listed.json.meta).toEqual({ event: 'dynamic-image.complete' });
+    expect(listed.json.data).toEqual([
+      {
+        id: webhookId,
+        name: 'Thumbnails feed',
+        url: receiver.url,
+        isEnabled: true,
+        events: ['entry.publish', 'dynamic-image.complete'],
+        subscribed: true,
+      },
+    ]);
+    // Strapi's own record of the webhook keeps its other events.
+    const stored = await api('GET', `/admin/webhooks/${webhookId}`, undefined, adminToken);
+    expect(stored.json.data.events).toEqual(['entry.publish', 'dynamic-image.complete']);
     await shoot(page, '13-settings');
+  });
+
+  it('publishes an article with a video: its job links to the entry, and the webhook hears it end', async () => {
+    const form = new FormData();
+    form.append('files', new Blob([await readFile(articleVideo)], { type: 'video/mp4' }), 'launch.mp4');
+    const uploaded = await fetch(`${cms.url}/api/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    const file = ((await uploaded.json()) as Json[])[0] as Json;
+    // As the Content Manager does: a draft, then the publish action with the form.
+    const draft = await api('POST', `${CM}?locale=en`, { title: 'Launch day', video: file.id }, adminToken);
+    expect(draft.status, JSON.stringify(draft.json)).toBe(201);
+    const documentId = draft.json.data.documentId as string;
+    const published = await api(
+      'POST',
+      `${CM}/${documentId}/actions/publish?locale=en`,
+      { title: 'Launch day', video: file.id },
+      adminToken,
+    );
+    expect(published.status, JSON.stringify(published.json)).toBe(200);
+
+    await subNav(page).getByRole('link', { name: 'Jobs' }).click();
+    const row = page.locator('[data-testid="job-row"]').filter({ hasText: 'launch' });
+    await row.locator('xpath=self::*[@data-state="success"]').waitFor({ timeout: 90_000 });
+    const job = ((await api('GET', '/api/dynamic-image/jobs')).json.data as Json[]).find(
+      (j) => j.entry?.documentId === documentId,
+    ) as Json;
+    expect(job).toMatchObject({
+      origin: 'publish',
+      templateId,
+      entry: { uid: 'api::article.article', documentId, locale: 'en' },
+    });
+    const link = row.getByRole('link', { name: 'Entry article' });
+    expect(await link.getAttribute('href')).toBe(
+      `/admin/content-manager/collection-types/api::article.article/${documentId}?plugins[i18n][locale]=en`,
+    );
+    await shoot(page, '08c-jobs-entry');
+
+    // The subscribed webhook receives the job's end, naming the entry.
+    if (!receiver) throw new Error('no webhook receiver: the subscription step did not run');
+    const event = await receiver.waitFor((e) => e.JobId === job.jobId);
+    expect(event).toMatchObject({
+      EventType: 'DynamicImageComplete',
+      Status: 'success',
+      EntryUid: 'api::article.article',
+      EntryDocumentId: documentId,
+      EntryLocale: 'en',
+      Format: 'gif',
+      Width: 320,
+    });
+
+    // The link opens the entry in the Content Manager, its thumbnail filled by the job.
+    await link.click();
+    await page.waitForURL((u) => u.pathname.endsWith(`/api::article.article/${documentId}`));
+    await expect.poll(() => page.locator('input[name="title"]').inputValue()).toBe('Launch day');
+    const entry = await api('GET', `${CM}/${documentId}?locale=en`, undefined, adminToken);
+    const image = (
+      await api('GET', `/api/dynamic-image/videos/${job.videoId}/dynamic-images`)
+    ).json.data.find((i: Json) => i.jobId === job.jobId);
+    expect(entry.json.data.thumbnail?.id).toBe(image.fileId);
   });
 
   it('speaks Simplified Chinese when the user picks it', async () => {
@@ -436,6 +602,44 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     await p.getByText("You don't have the permissions to access that content").first().waitFor();
     expect((await api('GET', '/dynamic-image/jobs', undefined, token)).status).toBe(200);
     expect((await api('GET', '/dynamic-image/templates', undefined, token)).status).toBe(403);
+    await p.context().close();
+  });
+  it('settings.read alone shows Settings read-only; settings.update is needed to save', async () => {
+    const role = await api(
+      'POST',
+      '/admin/roles',
+      { name: 'Settings reader', description: 'Sees dynamic-image settings only' },
+      adminToken,
+    );
+    expect(role.status, JSON.stringify(role.json)).toBe(201);
+    const set = await api(
+      'PUT',
+      `/admin/roles/${role.json.data.id}/permissions`,
+      {
+        permissions: [
+          { action: 'plugin::dynamic-image.settings.read', subject: null, properties: {}, conditions: [] },
+        ],
+      },
+      adminToken,
+    );
+    expect(set.status, JSON.stringify(set.json)).toBe(200);
+    const { page: p, token } = await signedInAs(role.json.data.id, 'sam@example.com');
+    await p.getByRole('link', { name: 'Dynamic images' }).first().click();
+    await p.waitForURL(`**${BASE}/settings`);
+    await expect.poll(() => subNav(p).getByRole('link').allTextContents()).toEqual(['Settings']);
+    await p.getByTestId('auto-thumbnail-rule').waitFor();
+    const row = p.getByTestId('webhook-row').filter({ hasText: 'Thumbnails feed' });
+    await row.waitFor();
+    expect(await row.getByRole('checkbox').isChecked()).toBe(true);
+    expect(await row.getByRole('checkbox').isDisabled()).toBe(true);
+    expect(await p.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    expect(await p.getByRole('button', { name: 'Add a rule' }).count()).toBe(0);
+    await shoot(p, '21-settings-read-only');
+    for (const path of ['/dynamic-image/auto-thumbnails', '/dynamic-image/settings/webhooks']) {
+      expect((await api('GET', path, undefined, token)).status).toBe(200);
+      expect((await api('PUT', path, { data: [] }, token)).status).toBe(403);
+    }
+    expect((await api('PUT', '/dynamic-image/settings', { defaultWorkflow: null }, token)).status).toBe(403);
     await p.context().close();
   });
 });

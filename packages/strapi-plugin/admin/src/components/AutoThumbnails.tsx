@@ -39,7 +39,10 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
   const { get, put } = useFetchClient();
   const { toggleNotification } = useNotification();
   const [state, setState] = React.useState<'loading' | 'absent' | 'ready' | 'error'>('loading');
-  const [rules, setRules] = React.useState<Rule[]>([]);
+  // Each rule on the page gets a key of its own: rules have no id, and removing one must not shift the others.
+  const [rules, setRules] = React.useState<Array<Rule & { key: number }>>([]);
+  const lastKey = React.useRef(0);
+  const keyed = React.useCallback((list: Rule[]) => list.map((r) => ({ ...r, key: ++lastKey.current })), []);
   const [candidates, setCandidates] = React.useState<Candidate[]>([]);
   const [error, setError] = React.useState<string | null>(null);
   const [saving, setSaving] = React.useState(false);
@@ -47,7 +50,7 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
   React.useEffect(() => {
     get<{ data: Rule[]; meta: { candidates: Candidate[] } }>('/dynamic-image/auto-thumbnails')
       .then((r) => {
-        setRules(r.data.data ?? []);
+        setRules(keyed(r.data.data ?? []));
         setCandidates(r.data.meta?.candidates ?? []);
         setState('ready');
       })
@@ -58,7 +61,7 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
           setState('error');
         }
       });
-  }, [get]);
+  }, [get, keyed]);
 
   const change = (index: number, patch: Partial<Rule>) =>
     setRules((list) => list.map((r, i) => (i === index ? { ...r, ...patch } : r)));
@@ -67,8 +70,9 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
     setSaving(true);
     setError(null);
     try {
-      const r = await put<{ data: Rule[] }>('/dynamic-image/auto-thumbnails', { data: rules });
-      setRules(r.data.data ?? rules);
+      const data = rules.map(({ key: _, ...rule }) => rule);
+      const r = await put<{ data: Rule[] }>('/dynamic-image/auto-thumbnails', { data });
+      setRules(keyed(r.data.data ?? data));
       toggleNotification({ type: 'success', message: t('auto.saved', 'Auto-thumbnail rules saved') });
     } catch (err) {
       const e = errorOf(err);
@@ -125,8 +129,14 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
           {rules.map((rule, index) => {
             const candidate = candidates.find((c) => c.uid === rule.uid);
             return (
-              // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id of their own.
-              <Grid.Root key={index} gap={3} background="neutral100" padding={3} hasRadius>
+              <Grid.Root
+                key={rule.key}
+                gap={3}
+                background="neutral100"
+                padding={3}
+                hasRadius
+                data-testid="auto-thumbnail-rule"
+              >
                 <Grid.Item col={3} s={6} direction="column" alignItems="stretch">
                   <Field.Root name={`rule-${index}-uid`}>
                     <Field.Label>{t('auto.contentType', 'Content type')}</Field.Label>
@@ -229,7 +239,9 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
                 onClick={() =>
                   setRules((list) => [
                     ...list,
-                    { uid: '', videoField: '', targetField: '', templateId: '', setAsCover: false },
+                    ...keyed([
+                      { uid: '', videoField: '', targetField: '', templateId: '', setAsCover: false },
+                    ]),
                   ])
                 }
               >

@@ -20,6 +20,7 @@ import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/a
 import * as React from 'react';
 import { AutoThumbnails } from '../components/AutoThumbnails';
 import { LoadError } from '../components/States';
+import { Webhooks } from '../components/Webhooks';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Folder, type Template, useResource, type Workflow } from '../utils/api';
 import { useT } from '../utils/t';
@@ -44,13 +45,19 @@ export function SettingsPage() {
   const { put, del } = useFetchClient();
   const { toggleNotification } = useNotification();
   const settings = useResource<Settings>('/dynamic-image/settings');
-  const workflows = useResource<Workflow[]>('/dynamic-image/workflows');
-  const folders = useResource<Folder[]>('/dynamic-image/folders');
-  const templates = useResource<Template[]>('/dynamic-image/templates');
+  // Only what the role may read: settings.read alone still shows this page.
+  const workflows = useResource<Workflow[]>(
+    can(PERMISSIONS.workflowsRead) ? '/dynamic-image/workflows' : null,
+  );
+  const folders = useResource<Folder[]>(can(PERMISSIONS.workflowsRead) ? '/dynamic-image/folders' : null);
+  const templates = useResource<Template[]>(
+    can(PERMISSIONS.templatesRead) ? '/dynamic-image/templates' : null,
+  );
   const status = useResource<Status>(can(PERMISSIONS.jobsRead) ? '/dynamic-image/status' : null, 3000);
   const [choice, setChoice] = React.useState<string | null>(null);
   const [saving, setSaving] = React.useState(false);
   const canWriteWorkflows = can(PERMISSIONS.workflowsWrite);
+  const canUpdate = can(PERMISSIONS.settingsUpdate);
 
   const current = settings.data;
   // The setting may hold a name (from config) or an id (saved here); the select works on ids.
@@ -140,7 +147,11 @@ export function SettingsPage() {
                     <Field.Label>
                       {t('settings.default.label', 'Runs on every uploaded video that no folder claims')}
                     </Field.Label>
-                    <SingleSelect value={selected} onChange={(v: string | number) => setChoice(String(v))}>
+                    <SingleSelect
+                      value={selected}
+                      onChange={(v: string | number) => setChoice(String(v))}
+                      disabled={!canUpdate}
+                    >
                       <SingleSelectOption value={NONE}>
                         {t('settings.default.none', 'None')}
                       </SingleSelectOption>
@@ -154,15 +165,17 @@ export function SettingsPage() {
                     <Field.Hint />
                   </Field.Root>
                 </Box>
-                <Button
-                  startIcon={<Check />}
-                  onClick={save}
-                  loading={saving}
-                  disabled={selected === currentId}
-                >
-                  {t('action.save', 'Save')}
-                </Button>
-                {current?.source === 'settings' && (
+                {canUpdate && (
+                  <Button
+                    startIcon={<Check />}
+                    onClick={save}
+                    loading={saving}
+                    disabled={selected === currentId}
+                  >
+                    {t('action.save', 'Save')}
+                  </Button>
+                )}
+                {canUpdate && current?.source === 'settings' && (
                   <Button variant="tertiary" startIcon={<ArrowClockwise />} onClick={reset}>
                     {t('settings.default.reset', 'Use the config value')}
                   </Button>
@@ -309,7 +322,8 @@ export function SettingsPage() {
               </Box>
             )}
 
-            <AutoThumbnails templates={templates.data ?? []} canWrite={can(PERMISSIONS.settingsUpdate)} />
+            <AutoThumbnails templates={templates.data ?? []} canWrite={canUpdate} />
+            <Webhooks canWrite={canUpdate} />
           </Flex>
         )}
       </Layouts.Content>
