@@ -200,6 +200,10 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
                           {tpl.name}
                         </SingleSelectOption>
                       ))}
+                      {/* A role that can't read templates still sees which one the rule runs. */}
+                      {rule.templateId && !templates.some((tpl) => tpl.templateId === rule.templateId) && (
+                        <SingleSelectOption value={rule.templateId}>{rule.templateId}</SingleSelectOption>
+                      )}
                     </SingleSelect>
                   </Field.Root>
                 </Grid.Item>

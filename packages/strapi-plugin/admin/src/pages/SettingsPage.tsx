@@ -161,6 +161,10 @@ export function SettingsPage() {
                           {w.enabled ? '' : ` (${t('workflows.disabled', 'Disabled')})`}
                         </SingleSelectOption>
                       ))}
+                      {/* A role that can't read workflows still sees the setting. */}
+                      {selected !== NONE && !workflows.data?.some((w) => w.workflowId === selected) && (
+                        <SingleSelectOption value={selected}>{selected}</SingleSelectOption>
+                      )}
                     </SingleSelect>
                     <Field.Hint />
                   </Field.Root>
@@ -183,71 +187,73 @@ export function SettingsPage() {
               </Flex>
             </Box>
 
-            <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
-              <Typography variant="delta" tag="h2">
-                {t('settings.folders.title', 'Folder bindings')}
-              </Typography>
-              <Typography variant="pi" textColor="neutral600" tag="p">
-                {t(
-                  'settings.folders.subtitle',
-                  'A video uploaded into a bound folder runs that folder’s workflow.',
-                )}
-              </Typography>
-              <Box paddingTop={4}>
-                {!folders.data?.length ? (
-                  <Typography textColor="neutral600">
-                    {t(
-                      'settings.folders.none',
-                      'The Media Library has no folder yet. Create one there to bind it.',
-                    )}
-                  </Typography>
-                ) : (
-                  <Table colCount={2} rowCount={folders.data.length + 1}>
-                    <Thead>
-                      <Tr>
-                        <Th>
-                          <Typography variant="sigma">{t('settings.folders.folder', 'Folder')}</Typography>
-                        </Th>
-                        <Th>
-                          <Typography variant="sigma">{t('upload.workflow', 'Workflow')}</Typography>
-                        </Th>
-                      </Tr>
-                    </Thead>
-                    <Tbody>
-                      {folders.data.map((f) => {
-                        const owner = workflows.data?.find((w) => w.folders.includes(f.id));
-                        return (
-                          <Tr key={f.id}>
-                            <Td>
-                              <Typography>{f.label}</Typography>
-                            </Td>
-                            <Td>
-                              <Box width="24rem">
-                                <SingleSelect
-                                  aria-label={t('upload.workflow', 'Workflow')}
-                                  value={owner?.workflowId ?? NONE}
-                                  onChange={(v: string | number) => bind(f.id, String(v))}
-                                  disabled={!canWriteWorkflows}
-                                >
-                                  <SingleSelectOption value={NONE}>
-                                    {t('settings.default.none', 'None')}
-                                  </SingleSelectOption>
-                                  {(workflows.data ?? []).map((w) => (
-                                    <SingleSelectOption key={w.workflowId} value={w.workflowId}>
-                                      {w.name}
+            {can(PERMISSIONS.workflowsRead) && (
+              <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
+                <Typography variant="delta" tag="h2">
+                  {t('settings.folders.title', 'Folder bindings')}
+                </Typography>
+                <Typography variant="pi" textColor="neutral600" tag="p">
+                  {t(
+                    'settings.folders.subtitle',
+                    'A video uploaded into a bound folder runs that folder’s workflow.',
+                  )}
+                </Typography>
+                <Box paddingTop={4}>
+                  {!folders.data?.length ? (
+                    <Typography textColor="neutral600">
+                      {t(
+                        'settings.folders.none',
+                        'The Media Library has no folder yet. Create one there to bind it.',
+                      )}
+                    </Typography>
+                  ) : (
+                    <Table colCount={2} rowCount={folders.data.length + 1}>
+                      <Thead>
+                        <Tr>
+                          <Th>
+                            <Typography variant="sigma">{t('settings.folders.folder', 'Folder')}</Typography>
+                          </Th>
+                          <Th>
+                            <Typography variant="sigma">{t('upload.workflow', 'Workflow')}</Typography>
+                          </Th>
+                        </Tr>
+                      </Thead>
+                      <Tbody>
+                        {folders.data.map((f) => {
+                          const owner = workflows.data?.find((w) => w.folders.includes(f.id));
+                          return (
+                            <Tr key={f.id}>
+                              <Td>
+                                <Typography>{f.label}</Typography>
+                              </Td>
+                              <Td>
+                                <Box width="24rem">
+                                  <SingleSelect
+                                    aria-label={t('upload.workflow', 'Workflow')}
+                                    value={owner?.workflowId ?? NONE}
+                                    onChange={(v: string | number) => bind(f.id, String(v))}
+                                    disabled={!canWriteWorkflows}
+                                  >
+                                    <SingleSelectOption value={NONE}>
+                                      {t('settings.default.none', 'None')}
                                     </SingleSelectOption>
-                                  ))}
-                                </SingleSelect>
-                              </Box>
-                            </Td>
-                          </Tr>
-                        );
-                      })}
-                    </Tbody>
-                  </Table>
-                )}
+                                    {(workflows.data ?? []).map((w) => (
+                                      <SingleSelectOption key={w.workflowId} value={w.workflowId}>
+                                        {w.name}
+                                      </SingleSelectOption>
+                                    ))}
+                                  </SingleSelect>
+                                </Box>
+                              </Td>
+                            </Tr>
+                          );
+                        })}
+                      </Tbody>
+                    </Table>
+                  )}
+                </Box>
               </Box>
-            </Box>
+            )}
 
             {can(PERMISSIONS.jobsRead) && (
               <Box
