@@ -373,6 +373,8 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const shown = (rule: ReturnType<typeof rules.nth>) =>
       rule.getByRole('combobox').evaluateAll((els) => els.map((e) => e.textContent?.trim()));
     expect(await shown(rules.first())).toEqual(['Article', 'video', 'thumbnail', 'article-thumbnail']);
+    // Nothing to save until something changes.
+    expect(await section.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
 
     // A second rule on the same image field: refused with the server's code and message; nothing stored.
     await section.getByRole('button', { name: 'Add a rule' }).click();
@@ -401,6 +403,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await rules.first().getByRole('checkbox').check();
     await section.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Auto-thumbnail rules saved').waitFor();
+    expect(await section.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
     const after = await api('GET', '/dynamic-image/auto-thumbnails', undefined, adminToken);
     expect(after.json.data).toEqual([
       {
@@ -455,7 +458,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const stored = await api('GET', `/admin/webhooks/${webhookId}`, undefined, adminToken);
     expect(stored.json.data.events).toEqual(['entry.publish', 'dynamic-image.complete']);
     // The whole page in one picture (the README's): the admin scrolls inside its layout, not the window.
-    await page.setViewportSize({ width: 1440, height: 2000 });
+    await page.setViewportSize({ width: 1440, height: 1480 });
     await page.reload();
     await page.getByTestId('webhook-row').waitFor();
     await page.getByTestId('auto-thumbnail-rule').waitFor();

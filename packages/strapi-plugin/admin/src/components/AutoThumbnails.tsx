@@ -43,6 +43,10 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
   const [rules, setRules] = React.useState<Array<Rule & { key: number }>>([]);
   const lastKey = React.useRef(0);
   const keyed = React.useCallback((list: Rule[]) => list.map((r) => ({ ...r, key: ++lastKey.current })), []);
+  /** The rules as last loaded or saved, to tell whether the page holds changes. */
+  const [stored, setStored] = React.useState('[]');
+  const plain = rules.map(({ key: _, ...rule }) => rule);
+  const dirty = JSON.stringify(plain) !== stored;
   const [candidates, setCandidates] = React.useState<Candidate[]>([]);
   const [error, setError] = React.useState<string | null>(null);
   const [saving, setSaving] = React.useState(false);
@@ -51,6 +55,7 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
     get<{ data: Rule[]; meta: { candidates: Candidate[] } }>('/dynamic-image/auto-thumbnails')
       .then((r) => {
         setRules(keyed(r.data.data ?? []));
+        setStored(JSON.stringify(r.data.data ?? []));
         setCandidates(r.data.meta?.candidates ?? []);
         setState('ready');
       })
@@ -70,9 +75,9 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
     setSaving(true);
     setError(null);
     try {
-      const data = rules.map(({ key: _, ...rule }) => rule);
-      const r = await put<{ data: Rule[] }>('/dynamic-image/auto-thumbnails', { data });
-      setRules(keyed(r.data.data ?? data));
+      const r = await put<{ data: Rule[] }>('/dynamic-image/auto-thumbnails', { data: plain });
+      setRules(keyed(r.data.data ?? plain));
+      setStored(JSON.stringify(r.data.data ?? plain));
       toggleNotification({ type: 'success', message: t('auto.saved', 'Auto-thumbnail rules saved') });
     } catch (err) {
       const e = errorOf(err);
@@ -97,7 +102,7 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
           </Typography>
         </Box>
         {state === 'ready' && canWrite && (
-          <Button startIcon={<Check />} onClick={save} loading={saving}>
+          <Button startIcon={<Check />} onClick={save} loading={saving} disabled={!dirty}>
             {t('action.save', 'Save')}
           </Button>
         )}
