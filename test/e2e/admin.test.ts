@@ -424,11 +424,12 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
   });
 
   it('subscribes a webhook to DynamicImageComplete, made on Strapi’s webhooks API', async () => {
-    receiver = await startWebhookReceiver();
+    const hooks = await startWebhookReceiver();
+    receiver = hooks;
     const created = await api(
       'POST',
       '/admin/webhooks',
-      { name: 'Thumbnails feed', url: receiver.url, headers: {}, events: ['entry.publish'] },
+      { name: 'Thumbnails feed', url: hooks.url, headers: {}, events: ['entry.publish'] },
       adminToken,
     );
     expect(created.status, JSON.stringify(created.json)).toBe(201);
@@ -436,7 +437,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.reload();
     const row = page.getByTestId('webhook-row').filter({ hasText: 'Thumbnails feed' });
     await row.waitFor();
-    await row.getByText(receiver.url).waitFor();
+    await row.getByText(hooks.url).waitFor();
     const toggle = row.getByRole('checkbox', { name: 'Thumbnails feed receives DynamicImageComplete' });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
@@ -448,7 +449,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
       {
         id: webhookId,
         name: 'Thumbnails feed',
-        url: receiver.url,
+        url: hooks.url,
         isEnabled: true,
         events: ['entry.publish', 'dynamic-image.complete'],
         subscribed: true,
@@ -457,6 +458,29 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     // Strapi's own record of the webhook keeps its other events.
     const stored = await api('GET', `/admin/webhooks/${webhookId}`, undefined, adminToken);
     expect(stored.json.data.events).toEqual(['entry.publish', 'dynamic-image.complete']);
+    // A webhook deleted on Strapi's page while this one shows it: the save is refused, naming it, and
+    // nothing changes (every id is checked before any is written).
+    const gone = await api(
+      'POST',
+      '/admin/webhooks',
+      { name: 'Short-lived', url: `${hooks.url}/gone`, headers: {}, events: ['entry.create'] },
+      adminToken,
+    );
+    expect(gone.status, JSON.stringify(gone.json)).toBe(201);
+    await page.reload();
+    await page.getByRole('checkbox', { name: 'Thumbnails feed receives DynamicImageComplete' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Short-lived receives DynamicImageComplete' }).check();
+    expect((await api('DELETE', `/admin/webhooks/${gone.json.data.id}`, undefined, adminToken)).status).toBe(
+      200,
+    );
+    await page.getByTestId('webhooks').getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByTestId('webhooks')
+      .getByText(`InvalidWebhook.NotFound: Webhook ${gone.json.data.id} does not exist`)
+      .waitFor();
+    const unchanged = await api('GET', '/dynamic-image/settings/webhooks', undefined, adminToken);
+    expect(unchanged.json.data.map((w: Json) => [w.name, w.subscribed])).toEqual([['Thumbnails feed', true]]);
+
     // The whole page in one picture (the README's): the admin scrolls inside its layout, not the window.
     await page.setViewportSize({ width: 1440, height: 1480 });
     await page.reload();

@@ -11,7 +11,7 @@ import {
   Typography,
 } from '@strapi/design-system';
 import { Check, Plus, Trash } from '@strapi/icons';
-import { isFetchError, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { errorOf, type Template } from '../utils/api';
 import { useT } from '../utils/t';
@@ -32,13 +32,13 @@ interface Candidate {
 
 /**
  * "Auto-thumbnail on publish": when an entry is published, its video field runs a template and the
- * result fills its image field. The API comes with that feature; without it, this says so.
+ * result fills its image field. Rules in force come from config/plugins.ts until saved here.
  */
 export function AutoThumbnails({ templates, canWrite }: { templates: Template[]; canWrite: boolean }) {
   const t = useT();
   const { get, put } = useFetchClient();
   const { toggleNotification } = useNotification();
-  const [state, setState] = React.useState<'loading' | 'absent' | 'ready' | 'error'>('loading');
+  const [state, setState] = React.useState<'loading' | 'ready' | 'error'>('loading');
   // Each rule on the page gets a key of its own: rules have no id, and removing one must not shift the others.
   const [rules, setRules] = React.useState<Array<Rule & { key: number }>>([]);
   const lastKey = React.useRef(0);
@@ -60,11 +60,9 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
         setState('ready');
       })
       .catch((err) => {
-        if (isFetchError(err) && [404, 405].includes(err.status ?? 0)) setState('absent');
-        else {
-          setError(errorOf(err).message);
-          setState('error');
-        }
+        const e = errorOf(err);
+        setError(e.code ? `${e.code}: ${e.message}` : e.message);
+        setState('error');
       });
   }, [get, keyed]);
 
@@ -109,14 +107,6 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
       </Flex>
       {state === 'loading' && (
         <Typography textColor="neutral600">{t('common.loading', 'Loading…')}</Typography>
-      )}
-      {state === 'absent' && (
-        <Typography textColor="neutral600" data-testid="auto-thumbnails-absent">
-          {t(
-            'auto.absent',
-            'This CMS’s version of the plugin has no auto-thumbnail on publish yet. Update the plugin to use it.',
-          )}
-        </Typography>
       )}
       {state === 'ready' && (
         <Flex direction="column" alignItems="stretch" gap={3}>
