@@ -43,6 +43,16 @@ pnpm turbo run build --output-logs=errors-only
 
 case "${1:-start}" in
   test)
+    # The admin panel's browser tests drive Debian's Chromium (never a downloaded browser); the font
+    # draws the Simplified Chinese screenshots.
+    if ! command -v chromium >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "› installing Debian's chromium for the admin panel's browser tests"
+        apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei
+      else
+        echo "› chromium is missing: the admin browser tests will fail (sudo apt-get install -y chromium)" >&2
+      fi
+    fi
     pnpm biome check .
     pnpm turbo run typecheck --output-logs=errors-only
     # One package at a time: the tests start ffmpeg and Postgres, and the machines have 2 cores.

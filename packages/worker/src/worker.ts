@@ -1,4 +1,6 @@
 // The pg-boss consumer: one handler per job, turning a pipeline outcome into a settled job.
+
+import { hostname } from 'node:os';
 import {
   DynamicImageError,
   type DynamicImageJobData,
@@ -98,7 +100,8 @@ export async function startWorker(
   const sweeper = setInterval(() => void sweep(), 60_000);
   sweeper.unref();
 
-  const boss = createBoss(options, 'dynamic-image-worker');
+  // The CMS's status page counts workers by these session names (application_name, 63 bytes at most).
+  const boss = createBoss(options, `dynamic-image-worker ${hostname().slice(0, 32)} ${process.pid}`);
   boss.on('error', (err) => log(`queue error: ${err.message}`));
   await boss.start();
   await ensureQueues(boss, options);

@@ -7,6 +7,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     /** VOD's GetVideoInfo: the video, its cover and its dynamic images. */
     info: respond(async (ctx) => plugin().service('results').videoInfo(ctx.params.videoId)),
+    /** The Media Library's videos, each with its dynamic images and cover. */
+    list: respond(async (ctx) =>
+      plugin()
+        .service('videos')
+        .list(ctx.query as Record<string, never>),
+    ),
+    /** Every dynamic image, for the admin's gallery. */
+    images: respond(async (ctx) =>
+      plugin()
+        .service('videos')
+        .images(ctx.query as Record<string, never>),
+    ),
     /** VOD's ListDynamicImage. */
     dynamicImages: respond(async (ctx) => {
       const video = await plugin().service('jobs').video(ctx.params.videoId);

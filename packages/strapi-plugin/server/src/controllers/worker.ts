@@ -50,5 +50,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const failure = parse(await verified(ctx));
       await plugin().service('jobs').markFailure(ctx.params.jobId, failure);
     }),
+    previewResult: respond(async (ctx) => {
+      const bytes = await verified(ctx);
+      return plugin()
+        .service('previews')
+        .store(ctx.params.previewId, bytes, ctx.get(RESULT_HEADER) || undefined);
+    }),
+    previewProgress: respond(async (ctx) => {
+      await plugin()
+        .service('previews')
+        .markProgress(ctx.params.previewId, parse(await verified(ctx)));
+    }),
+    previewFailure: respond(async (ctx) => {
+      await plugin()
+        .service('previews')
+        .markFailure(ctx.params.previewId, parse(await verified(ctx)));
+    }),
   };
 };

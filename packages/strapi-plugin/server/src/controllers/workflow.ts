@@ -13,9 +13,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await workflows().remove(ctx.params.workflowId);
     }),
     /** VOD's SubmitWorkflowJob: run a workflow on a video already in the Media Library. */
-    run: respond(
-      async (ctx) => jobs().submitWorkflow(body(ctx).videoId, ctx.params.workflowId, 'workflow'),
-      201,
-    ),
+    run: respond(async (ctx) => {
+      const { videoId, force } = body(ctx);
+      return jobs().submitWorkflow(videoId, ctx.params.workflowId, 'workflow', force === true);
+    }, 201),
   };
 };

@@ -11,7 +11,9 @@ type Action =
   | 'jobs.submit'
   | 'dynamic-images.read'
   | 'dynamic-images.write'
-  | 'upload';
+  | 'upload'
+  | 'settings.read'
+  | 'settings.update';
 
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -58,7 +60,20 @@ export const OPERATIONS: Operation[] = [
   },
 ];
 
-export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
+/** Routes the admin panel needs that have no content-API counterpart. */
+export const ADMIN_OPERATIONS: Operation[] = [
+  { method: 'GET', path: '/videos', handler: 'video.list', action: 'dynamic-images.read' },
+  { method: 'GET', path: '/dynamic-images', handler: 'video.images', action: 'dynamic-images.read' },
+  { method: 'POST', path: '/previews', handler: 'preview.create', action: 'templates.write' },
+  { method: 'GET', path: '/previews/:previewId', handler: 'preview.findOne', action: 'templates.write' },
+  { method: 'GET', path: '/folders', handler: 'settings.folders', action: 'workflows.read' },
+  { method: 'GET', path: '/settings', handler: 'settings.find', action: 'settings.read' },
+  { method: 'PUT', path: '/settings', handler: 'settings.update', action: 'settings.update' },
+  { method: 'DELETE', path: '/settings', handler: 'settings.reset', action: 'settings.update' },
+  { method: 'GET', path: '/status', handler: 'settings.status', action: 'jobs.read' },
+];
+
+export const ACTIONS: Array<{ uid: Exclude<Action, `settings.${string}`>; displayName: string }> = [
   { uid: 'templates.read', displayName: 'Read templates' },
   { uid: 'templates.write', displayName: 'Create, edit and delete templates' },
   { uid: 'workflows.read', displayName: 'Read workflows' },
@@ -72,8 +87,8 @@ export const ACTIONS: Array<{ uid: Action; displayName: string }> = [
 
 /** The settings page (Settings → Dynamic images): auto-thumbnail rules, admin API only. */
 export const SETTINGS_ACTIONS = [
-  { uid: 'settings.read', displayName: 'Read auto-thumbnail settings' },
-  { uid: 'settings.update', displayName: 'Edit auto-thumbnail settings' },
+  { uid: 'settings.read', displayName: 'Read settings (default workflow, auto-thumbnail, webhooks)' },
+  { uid: 'settings.update', displayName: 'Edit settings (default workflow, auto-thumbnail, webhooks)' },
 ] as const;
 
 const SETTINGS_ROUTES = [
@@ -102,7 +117,7 @@ const SETTINGS_ROUTES = [
 export default {
   admin: {
     type: 'admin',
-    routes: [...OPERATIONS, ...SETTINGS_ROUTES].map((op) => ({
+    routes: [...OPERATIONS, ...ADMIN_OPERATIONS, ...SETTINGS_ROUTES].map((op) => ({
       method: op.method,
       path: op.path,
       handler: op.handler,
@@ -121,6 +136,12 @@ export default {
         method: 'POST' as const,
         path: kind === 'result' ? '/worker/jobs/:jobId' : `/worker/jobs/:jobId/${kind}`,
         handler: `worker.${kind}`,
+        config: { auth: false as const },
+      })),
+      ...(['result', 'progress', 'failure'] as const).map((kind) => ({
+        method: 'POST' as const,
+        path: kind === 'result' ? '/worker/previews/:previewId' : `/worker/previews/:previewId/${kind}`,
+        handler: `worker.preview${kind.charAt(0).toUpperCase()}${kind.slice(1)}`,
         config: { auth: false as const },
       })),
     ],

@@ -6,7 +6,7 @@ import { errors } from '@strapi/utils';
 import { ApiError } from '../errors';
 import { OPERATIONS } from '../routes';
 
-const UIDS = ['template', 'workflow', 'job', 'dynamic-image', 'auto-thumbnail', 'file-hash'].map(
+const UIDS = ['template', 'workflow', 'job', 'dynamic-image', 'auto-thumbnail', 'file-hash', 'preview'].map(
   (name) => `plugin::dynamic-image.${name}`,
 );
 

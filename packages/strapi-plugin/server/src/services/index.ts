@@ -4,11 +4,15 @@ import events from './events';
 import fileHashes from './file-hashes';
 import graphql from './graphql';
 import jobs from './jobs';
+import previews from './previews';
 import queue from './queue';
 import results from './results';
+import settings from './settings';
 import signatures from './signatures';
+import status from './status';
 import templates from './templates';
 import uploads from './uploads';
+import videos from './videos';
 import workflows from './workflows';
 
 export default {
@@ -18,10 +22,14 @@ export default {
   fileHashes,
   graphql,
   jobs,
+  previews,
   queue,
   results,
+  settings,
   signatures,
+  status,
   templates,
   uploads,
+  videos,
   workflows,
 };

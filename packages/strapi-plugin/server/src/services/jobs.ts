@@ -9,7 +9,7 @@ import {
   TemplateValidationError,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
-import { fromValidation, invalidParameter, notFound } from '../errors';
+import { fromValidation, illegalStatus, invalidParameter, notFound } from '../errors';
 
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
@@ -174,7 +174,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin) {
+    /** `force` makes every job again even where the same file and template already have one. */
+    async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin, force = false) {
       const workflow = await plugin().service('workflows').getRunnable(workflowId);
       await this.video(videoId);
       const jobs = [];
@@ -185,6 +186,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             templateId: node.templateId,
             workflowId: workflow.workflowId,
             origin,
+            force,
           }),
         );
       }
@@ -210,7 +212,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async retry(jobId: string) {
       const job = await this.get(jobId);
       if (job.state !== 'failed') {
-        const { illegalStatus } = await import('../errors');
         throw illegalStatus(`Job ${jobId} is ${job.state}; only failed jobs can be retried`);
       }
       return this.submit({

@@ -64,10 +64,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             const data = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
             // sourceOutput: what the last attempt stored (the worker's failure), when there was one.
             const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
-            await strapi
-              .plugin('dynamic-image')
-              .service('jobs')
-              .markDead(String(data?.jobId ?? ''), sourceOutput);
+            const id = String(data?.jobId ?? '');
+            const plugin = strapi.plugin('dynamic-image');
+            if (data?.meta?.preview === true) await plugin.service('previews').markDead(id, sourceOutput);
+            else await plugin.service('jobs').markDead(id, sourceOutput);
           }
         },
       );
@@ -91,9 +91,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async depth(): Promise<{ queued: number; active: number } | null> {
+      const stats = await this.stats();
+      return stats ? { queued: stats.queued, active: stats.active } : null;
+    },
+
+    /**
+     * Live counts of the job queue, read from pg-boss's job table (its getQueue() counts are refreshed
+     * by its monitor only once a minute): waiting now, running, and waiting for a retry or a start time.
+     */
+    async stats(): Promise<{ queued: number; active: number; deferred: number } | null> {
       if (!boss) return null;
-      const queue = await boss.getQueue(QUEUE_NAMES.jobs);
-      return queue ? { queued: queue.queuedCount ?? 0, active: queue.activeCount ?? 0 } : null;
+      const schema = strapi.config.get('plugin::dynamic-image.queueSchema') as string;
+      const { rows } = await strapi.db.connection.raw(
+        `select count(*) filter (where state = 'created' and start_after <= now())::int as queued,
+                count(*) filter (where state = 'active')::int as active,
+                count(*) filter (where state = 'retry' or (state = 'created' and start_after > now()))::int as deferred
+           from "${schema}".job
+          where name = ? and state < 'completed'`,
+        [QUEUE_NAMES.jobs],
+      );
+      const row = rows[0] as { queued: number; active: number; deferred: number };
+      return { queued: row.queued, active: row.active, deferred: row.deferred };
     },
   };
 };

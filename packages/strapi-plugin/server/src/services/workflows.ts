@@ -121,7 +121,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const bound = workflows.find((w) => w.folders.includes(folderId));
       if (bound) return bound;
     }
-    const defaultId = strapi.config.get('plugin::dynamic-image.defaultWorkflow') as string | null;
+    const { defaultWorkflow: defaultId } = await strapi.plugin('dynamic-image').service('settings').get();
     return defaultId
       ? (workflows.find((w) => w.workflowId === defaultId || w.name === defaultId) ?? null)
       : null;

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { repoRoot } from './cms.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const screenshotDir = join(repoRoot, 'test', 'test-output', 'screenshots');
+
+/** Debian's Chromium driven by playwright-core; no browser is ever downloaded. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The admin tests need Chromium at ${CHROMIUM}: run "apt-get install -y chromium" (npm test does it when it can) or set CHROMIUM_PATH.`,
+    );
+  }
+  await mkdir(screenshotDir, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A full-page capture for people to look at; passing toasts are left out. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({
+    path: join(screenshotDir, `${name}.png`),
+    fullPage: true,
+    style: 'section[aria-label^="Notifications"] { visibility: hidden; }',
+  });
+}
+
+/** Signs in through Strapi's login page, as a person would. */
+export async function logIn(page: Page, url: string, email: string, password: string): Promise<void> {
+  await page.goto(`${url}/admin/auth/login`);
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL((u) => !u.pathname.includes('/auth/'), { timeout: 30_000 });
+  await page.getByRole('link', { name: 'Home' }).first().waitFor();
+  // Strapi's own release banner, closed the way a person would, when it shows.
+  await page
+    .getByRole('button', { name: 'Close the banner.' })
+    .click({ timeout: 3000 })
+    .catch(() => undefined);
+}
