@@ -604,8 +604,8 @@ describe('every route the plugin registers, against every kind of caller', () =>
 
   it('reads the route table from the built plugin', () => {
     const { admin, content } = pluginRoutes();
-    expect(admin.length).toBe(20);
-    expect(content.length).toBe(23);
+    expect(admin.length).toBe(33);
+    expect(content.length).toBe(26);
     // Every admin route is guarded by exactly one of the plugin's own actions.
     for (const r of admin) {
       expect(r.config?.policies?.[0]?.config?.actions).toEqual([
@@ -647,7 +647,8 @@ describe('every route the plugin registers, against every kind of caller', () =>
     const { content } = pluginRoutes();
     const operations = content.filter((r) => r.config?.auth !== false);
     const workerRoutes = content.filter((r) => r.config?.auth === false);
-    expect(workerRoutes).toHaveLength(3);
+    // Results, progress and failures, for jobs and for previews.
+    expect(workerRoutes).toHaveLength(6);
     const handlerAction = (r: Route) => `plugin::dynamic-image.${r.handler}`;
 
     const callers: Array<{ name: string; token: string | null; allows: (r: Route) => boolean }> = [
