@@ -64,15 +64,16 @@ function checkCaptureMethod(
       code: 'custom',
       path: [own],
       message: `${prefix}${own} is required when captureMethod is ${method}`,
-      params: { rule: 'required', complete: true },
+      params: { rule: 'required', messageId: 'requiredFor', params: { method } },
     });
   }
   if (value[other] !== undefined) {
+    const otherMethod = method === 'byDuration' ? 'trimBeginEnd' : 'byDuration';
     ctx.addIssue({
       code: 'custom',
       path: [other],
-      message: `${prefix}${other} is not allowed when captureMethod is ${method} (it belongs to ${method === 'byDuration' ? 'trimBeginEnd' : 'byDuration'})`,
-      params: { rule: 'notAllowed', complete: true },
+      message: `${prefix}${other} is not allowed when captureMethod is ${method} (it belongs to ${otherMethod})`,
+      params: { rule: 'notAllowed', messageId: 'notAllowed', params: { method, otherMethod } },
       input: value[other],
     });
   }
@@ -80,8 +81,8 @@ function checkCaptureMethod(
     ctx.addIssue({
       code: 'custom',
       path: ['duration'],
-      message: `${prefix}duration must be greater than 0; got 0`,
-      params: { rule: 'range', complete: true },
+      message: `${prefix}duration must be greater than 0`,
+      params: { rule: 'range', messageId: 'greaterThanZero' },
       input: 0,
     });
   }
@@ -97,38 +98,109 @@ export const templateInputSchema = z
 export type TemplateInput = z.input<typeof templateInputSchema>;
 export type Template = z.output<typeof templateInputSchema>;
 
+/**
+ * Every validation message in English, by id: `{field}` and `{value}` (the value given, as JSON) plus the issue's
+ * params. ICU-compatible, so the admin UI formats the same text with react-intl and translates it by id.
+ */
+export const VALIDATION_MESSAGES = {
+  required: '{field} is required',
+  requiredFor: '{field} is required when captureMethod is {method}',
+  notAllowed:
+    '{field} is not allowed when captureMethod is {method} (it belongs to {otherMethod}); got {value}',
+  greaterThanZero: '{field} must be greater than 0; got {value}',
+  unknownField: '{field} is not a template field; got {value}',
+  object: 'the template must be an object; got {value}',
+  length: '{field} must be {min} to {max} characters; got {value}',
+  namePattern: '{field} may only contain letters, digits, _ and -; got {value}',
+  string: '{field} must be a string; got {value}',
+  boolean: '{field} must be a boolean; got {value}',
+  oneOf: '{field} must be {first} or {second}; got {value}',
+  equals: '{field} must be {expected}; got {value}',
+  integerUpTo: '{field} must be an integer in (0, {max}]; got {value}',
+  integerBetween: '{field} must be an integer in [{min}, {max}]; got {value}',
+  timeType: `{field} ${TIME_RULE_TEXT.type}; got {value}`,
+  timeRange: '{field} must be within [0, {max}] seconds; got {value}',
+  timePrecision: `{field} ${TIME_RULE_TEXT.precision}; got {value}`,
+  timeFormat: `{field} ${TIME_RULE_TEXT.timeFormat}; got {value}`,
+  /** A rule without its own text: zod's English, untranslated. */
+  other: '{field} {text}; got {value}',
+} as const;
+export type ValidationMessageId = keyof typeof VALIDATION_MESSAGES;
+export type ValidationParams = Record<string, string | number>;
+
 export interface ValidationIssue {
   /** Dotted path, e.g. `fps` or `overrideParams.width`. */
   field: string;
   /** Machine rule: required, notAllowed, unknownField, type, integer, range, length, pattern, enum, precision, timeFormat. */
   rule: string;
-  /** Names the field, the rule and the value given. */
+  /** Names the field, the rule and the value given (English). */
   message: string;
   value: unknown;
+  /** Which of VALIDATION_MESSAGES `message` is, for translation; absent on issues not made by core. */
+  messageId?: ValidationMessageId;
+  /** The rule's parameters in the message, e.g. `{ min: 4, max: 64 }`. */
+  params?: ValidationParams;
 }
 
-const RULE_TEXT: Record<string, Record<string, string>> = {
+/**
+ * The values a message is formatted with: the issue's params, its field and its value as shown in English; all
+ * strings, so a formatter doesn't group digits (4096, not 4,096).
+ */
+export function validationMessageValues(
+  issue: Pick<ValidationIssue, 'field' | 'value' | 'params'>,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, param] of Object.entries(issue.params ?? {})) values[key] = String(param);
+  return { ...values, field: issue.field, value: show(issue.value) };
+}
+
+function formatValidationMessage(
+  id: ValidationMessageId,
+  issue: Pick<ValidationIssue, 'field' | 'value' | 'params'>,
+): string {
+  const values = validationMessageValues(issue);
+  return VALIDATION_MESSAGES[id].replace(/\{(\w+)\}/g, (_, key: string) => String(values[key]));
+}
+
+/** Builds an issue whose message is its message id's English text. */
+function issueOf(
+  field: string,
+  rule: string,
+  value: unknown,
+  messageId: ValidationMessageId,
+  params: ValidationParams = {},
+): ValidationIssue {
+  const message = formatValidationMessage(messageId, { field, value, params });
+  return { field, rule, message, value, messageId, params };
+}
+
+type RuleText = [ValidationMessageId, ValidationParams?];
+const L = TEMPLATE_LIMITS;
+const integerUpTo: RuleText = ['integerUpTo', { max: L.fpsMax }];
+const sizeText: RuleText = ['integerBetween', { min: L.sizeMin, max: L.sizeMax }];
+const formatText: RuleText = ['oneOf', { first: FORMATS[0], second: FORMATS[1] }];
+const methodText: RuleText = ['oneOf', { first: CAPTURE_METHODS[0], second: CAPTURE_METHODS[1] }];
+const versionText: RuleText = ['equals', { expected: TEMPLATE_VERSION }];
+const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   name: {
-    length: `must be ${TEMPLATE_LIMITS.nameMin} to ${TEMPLATE_LIMITS.nameMax} characters`,
-    pattern: 'may only contain letters, digits, _ and -',
-    type: 'must be a string',
+    length: ['length', { min: L.nameMin, max: L.nameMax }],
+    pattern: ['namePattern'],
+    type: ['string'],
   },
-  format: { enum: 'must be gif or webp', type: 'must be gif or webp' },
-  fps: {
-    integer: 'must be an integer in (0, 60]',
-    range: 'must be an integer in (0, 60]',
-    type: 'must be an integer in (0, 60]',
-  },
-  width: {
-    integer: 'must be an integer in [128, 4096]',
-    range: 'must be an integer in [128, 4096]',
-    type: 'must be an integer in [128, 4096]',
-  },
-  captureMethod: { enum: 'must be byDuration or trimBeginEnd', type: 'must be byDuration or trimBeginEnd' },
-  setAsDefaultThumbnail: { type: 'must be a boolean' },
-  version: { enum: `must be ${TEMPLATE_VERSION}`, type: `must be ${TEMPLATE_VERSION}` },
+  format: { enum: formatText, type: formatText },
+  fps: { integer: integerUpTo, range: integerUpTo, type: integerUpTo },
+  width: { integer: sizeText, range: sizeText, type: sizeText },
+  height: { integer: sizeText, range: sizeText, type: sizeText },
+  captureMethod: { enum: methodText, type: methodText },
+  setAsDefaultThumbnail: { type: ['boolean'] },
+  version: { enum: versionText, type: versionText },
 };
-RULE_TEXT.height = RULE_TEXT.width as Record<string, string>;
+const TIME_TEXT: Record<string, RuleText> = {
+  type: ['timeType'],
+  range: ['timeRange', { max: MAX_TIME_SECONDS }],
+  precision: ['timePrecision'],
+  timeFormat: ['timeFormat'],
+};
 const TIME_FIELDS = new Set(['start', 'duration', 'trimEnd']);
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -178,13 +250,7 @@ export function toValidationIssues(error: z.ZodError, input: unknown, prefix = '
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const field = `${prefix}${[...issue.path, key].join('.')}`;
-        const value = valueAt(input, [...issue.path, key]);
-        issues.push({
-          field,
-          rule: 'unknownField',
-          message: `${field} is not a template field; got ${show(value)}`,
-          value,
-        });
+        issues.push(issueOf(field, 'unknownField', valueAt(input, [...issue.path, key]), 'unknownField'));
       }
       continue;
     }
@@ -193,23 +259,22 @@ export function toValidationIssues(error: z.ZodError, input: unknown, prefix = '
     const field = `${prefix}${path.join('.')}` || prefix.replace(/\.$/, '') || '(template)';
     const value = valueAt(input, path);
     const rule = ruleOf(issue, value);
-    let message: string;
-    if ((issue as { params?: { complete?: boolean } }).params?.complete) {
-      // Capture-method messages are written whole where the rule is checked.
-      message = issue.message;
-      if (rule === 'notAllowed') message += `; got ${show(value)}`;
+    const written = (issue as { params?: { messageId?: ValidationMessageId; params?: ValidationParams } })
+      .params;
+    let text: RuleText;
+    if (written?.messageId) {
+      // Capture-method rules name their message where they are checked.
+      text = [written.messageId, written.params];
     } else if (rule === 'required') {
-      message = `${field} is required`;
+      text = ['required'];
     } else if (TIME_FIELDS.has(name)) {
-      const text = TIME_RULE_TEXT[rule as keyof typeof TIME_RULE_TEXT] ?? TIME_RULE_TEXT.type;
-      message = `${field} ${text}; got ${show(value)}`;
+      text = TIME_TEXT[rule] ?? TIME_TEXT.type ?? ['timeType'];
     } else if (path.length === 0) {
-      message = `the template must be an object; got ${show(value)}`;
+      text = ['object'];
     } else {
-      const text = RULE_TEXT[name]?.[rule] ?? issue.message;
-      message = `${field} ${text}; got ${show(value)}`;
+      text = RULE_TEXT[name]?.[rule] ?? ['other', { text: issue.message }];
     }
-    issues.push({ field, rule, message, value });
+    issues.push(issueOf(field, rule, value, text[0], text[1]));
   }
   return issues;
 }
@@ -271,7 +336,13 @@ export function applyOverrides(template: Template, overrides: unknown): Template
   if (!result.success) {
     const issues = toValidationIssues(result.error, merged).map((issue) =>
       Object.hasOwn(o, issue.field)
-        ? { ...issue, field: `overrideParams.${issue.field}`, message: `overrideParams.${issue.message}` }
+        ? issueOf(
+            `overrideParams.${issue.field}`,
+            issue.rule,
+            issue.value,
+            issue.messageId ?? 'other',
+            issue.params,
+          )
         : issue,
     );
     throw new TemplateValidationError(issues);

@@ -1,0 +1,197 @@
+// Each message id's English text is the message the API and CLI have always given, with the rule's params.
+import { describe, expect, it } from 'vitest';
+import {
+  applyOverrides,
+  parseTemplate,
+  type TemplateValidationError,
+  VALIDATION_MESSAGES,
+  type ValidationIssue,
+  validateTemplate,
+} from '../src/index.js';
+
+const v = { name: 'good_name', format: 'gif', fps: 10, captureMethod: 'byDuration', duration: 2 };
+
+const cases: Array<[unknown, Partial<ValidationIssue>]> = [
+  [
+    { ...v, name: undefined },
+    { messageId: 'required', params: {}, message: 'name is required' },
+  ],
+  [
+    { ...v, duration: undefined },
+    {
+      messageId: 'requiredFor',
+      params: { method: 'byDuration' },
+      message: 'duration is required when captureMethod is byDuration',
+    },
+  ],
+  [
+    { ...v, trimEnd: 3 },
+    {
+      messageId: 'notAllowed',
+      params: { method: 'byDuration', otherMethod: 'trimBeginEnd' },
+      message: 'trimEnd is not allowed when captureMethod is byDuration (it belongs to trimBeginEnd); got 3',
+    },
+  ],
+  [
+    { ...v, duration: 0 },
+    { rule: 'range', messageId: 'greaterThanZero', message: 'duration must be greater than 0; got 0' },
+  ],
+  [
+    { ...v, colour: 'red' },
+    { rule: 'unknownField', messageId: 'unknownField', message: 'colour is not a template field; got "red"' },
+  ],
+  [
+    'nope',
+    { field: '(template)', messageId: 'object', message: 'the template must be an object; got "nope"' },
+  ],
+  [
+    { ...v, name: 'abc' },
+    {
+      rule: 'length',
+      messageId: 'length',
+      params: { min: 4, max: 64 },
+      message: 'name must be 4 to 64 characters; got "abc"',
+    },
+  ],
+  [
+    { ...v, name: 'bad name!' },
+    {
+      rule: 'pattern',
+      messageId: 'namePattern',
+      message: 'name may only contain letters, digits, _ and -; got "bad name!"',
+    },
+  ],
+  [
+    { ...v, name: 42 },
+    { rule: 'type', messageId: 'string', message: 'name must be a string; got 42' },
+  ],
+  [
+    { ...v, setAsDefaultThumbnail: 'yes' },
+    { messageId: 'boolean', message: 'setAsDefaultThumbnail must be a boolean; got "yes"' },
+  ],
+  [
+    { ...v, format: 'bmp' },
+    {
+      rule: 'enum',
+      messageId: 'oneOf',
+      params: { first: 'gif', second: 'webp' },
+      message: 'format must be gif or webp; got "bmp"',
+    },
+  ],
+  [
+    { ...v, captureMethod: 'everything' },
+    { messageId: 'oneOf', message: 'captureMethod must be byDuration or trimBeginEnd; got "everything"' },
+  ],
+  [
+    { ...v, version: 2 },
+    { messageId: 'equals', params: { expected: 1 }, message: 'version must be 1; got 2' },
+  ],
+  [
+    { ...v, fps: 61 },
+    {
+      rule: 'range',
+      messageId: 'integerUpTo',
+      params: { max: 60 },
+      message: 'fps must be an integer in (0, 60]; got 61',
+    },
+  ],
+  [
+    { ...v, fps: 2.5 },
+    { rule: 'integer', messageId: 'integerUpTo', message: 'fps must be an integer in (0, 60]; got 2.5' },
+  ],
+  [
+    { ...v, width: 5000 },
+    {
+      messageId: 'integerBetween',
+      params: { min: 128, max: 4096 },
+      message: 'width must be an integer in [128, 4096]; got 5000',
+    },
+  ],
+  [
+    { ...v, height: 'big' },
+    {
+      rule: 'type',
+      messageId: 'integerBetween',
+      message: 'height must be an integer in [128, 4096]; got "big"',
+    },
+  ],
+  [
+    { ...v, start: true },
+    {
+      messageId: 'timeType',
+      message: 'start must be a number of seconds or an hh:mm:ss[.SSS] string; got true',
+    },
+  ],
+  [
+    { ...v, start: 90000 },
+    {
+      messageId: 'timeRange',
+      params: { max: 86399.999 },
+      message: 'start must be within [0, 86399.999] seconds; got 90000',
+    },
+  ],
+  [
+    { ...v, start: 1.0001 },
+    { messageId: 'timePrecision', message: 'start must have at most millisecond precision; got 1.0001' },
+  ],
+  [
+    { ...v, start: '25:00:00' },
+    {
+      rule: 'timeFormat',
+      messageId: 'timeFormat',
+      message: 'start must be an hh:mm:ss[.SSS] string up to 23:59:59.999; got "25:00:00"',
+    },
+  ],
+];
+
+describe('validation messages', () => {
+  it.each(cases)('%j gives the message of its id with its params', (input, expected) => {
+    const result = validateTemplate(input);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]).toMatchObject(expected);
+  });
+
+  it('covers every message id but the fallback', () => {
+    const seen = new Set(cases.map(([, expected]) => expected.messageId));
+    expect([...seen].sort()).toEqual(
+      Object.keys(VALIDATION_MESSAGES)
+        .filter((id) => id !== 'other')
+        .sort(),
+    );
+  });
+
+  it('keeps id and params on overrides, with the prefixed field in the message', () => {
+    const template = parseTemplate(v);
+    try {
+      applyOverrides(template, { fps: 0, captureMethod: 'trimBeginEnd' });
+      expect.unreachable();
+    } catch (err) {
+      const issues = (err as TemplateValidationError).issues;
+      expect(issues).toContainEqual({
+        field: 'overrideParams.fps',
+        rule: 'range',
+        messageId: 'integerUpTo',
+        params: { max: 60 },
+        message: 'overrideParams.fps must be an integer in (0, 60]; got 0',
+        value: 0,
+      });
+    }
+    try {
+      applyOverrides(template, { duration: 0 });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as TemplateValidationError).issues).toEqual([
+        {
+          field: 'overrideParams.duration',
+          rule: 'range',
+          messageId: 'greaterThanZero',
+          params: {},
+          message: 'overrideParams.duration must be greater than 0; got 0',
+          value: 0,
+        },
+      ]);
+    }
+  });
+});
