@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VALIDATION_MESSAGES } from '@dynamic-image/core';
 
 // Every admin string goes through t(id, english): en.json is made from the code (--write), and
 // each other locale must hold exactly en.json's keys. Run by the plugin's test script.
@@ -44,6 +45,8 @@ Object.assign(out, {
   'settings.status.mode.standalone': 'Standalone workers',
   'settings.status.mode.off': 'Workers off',
 });
+// Validation messages come from core, in core's English, keyed by core's message id (utils/issues.ts).
+for (const [id, text] of Object.entries(VALIDATION_MESSAGES)) out[`validation.${id}`] = text;
 const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 const enPath = join(root, 'src', 'translations', 'en.json');
 const text = `${JSON.stringify(sorted, null, 2)}\n`;

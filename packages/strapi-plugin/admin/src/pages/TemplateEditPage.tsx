@@ -26,6 +26,7 @@ import { PreviewPanel } from '../components/PreviewPanel';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template } from '../utils/api';
+import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
@@ -126,11 +127,12 @@ export function TemplateEditPage() {
   const input = React.useMemo(() => toTemplateInput(values), [values]);
   // The same function the API runs: the same rules and the same messages, as the user types.
   const result = React.useMemo(() => validateTemplate(input), [input]);
+  const issueMessage = useIssueMessage();
   const issues = result.ok ? serverIssues : [...result.issues, ...serverIssues];
   const errorFor = (field: string) => {
     if (!submitted && !touched.has(field)) return undefined;
     const found = issues.filter((i) => i.field === field);
-    return found.length ? found.map((i) => i.message).join('; ') : undefined;
+    return found.length ? found.map(issueMessage).join('; ') : undefined;
   };
   const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
@@ -415,7 +417,7 @@ export function TemplateEditPage() {
                       )
                       .map((i) => (
                         <Typography key={`${i.field}-${i.rule}`} tag="p" textColor="danger600" variant="pi">
-                          {i.message}
+                          {issueMessage(i)}
                         </Typography>
                       ))}
                   </Box>
