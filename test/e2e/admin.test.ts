@@ -570,6 +570,14 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByRole('button', { name: '创建模板' }).waitFor();
     await page.getByText('hero_gif').waitFor();
     await shoot(page, '14-templates-zh-Hans');
+    // Core's rules, in Chinese: the form formats each issue by its message id and params.
+    await page.getByRole('button', { name: '创建模板' }).first().click();
+    await page.waitForURL(`**${BASE}/templates/new`);
+    await page.locator('input[name="name"]').fill('ab');
+    await page.getByText('name 长度必须为 4 到 64 个字符；收到 "ab"', { exact: true }).waitFor();
+    await page.locator('input[name="fps"]').fill('75');
+    await page.getByText('fps 必须是 (0, 60] 范围内的整数；收到 75', { exact: true }).waitFor();
+    expect(await page.getByText('name must be 4 to 64 characters', { exact: false }).count()).toBe(0);
     await page.evaluate(() => localStorage.setItem('strapi-admin-language', 'en'));
     expect(consoleErrors.filter((e) => e.includes('dynamic-image'))).toEqual([]);
   });
