@@ -45,7 +45,11 @@ async function finishedJob(state: 'success' | 'failed', pendingFor?: number) {
 }
 
 const pendingCount = async () =>
-  Number((await queryRows<{ n: string }>(database.url, 'select count(*) as n from dynamic_image_pending_events'))[0]?.n);
+  Number(
+    (
+      await queryRows<{ n: string }>(database.url, 'select count(*) as n from dynamic_image_pending_events')
+    )[0]?.n,
+  );
 
 beforeAll(async () => {
   database = await startTestDatabase();

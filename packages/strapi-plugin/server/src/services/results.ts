@@ -216,7 +216,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         JobId: d.jobId as string,
         Status: 'success',
         DynamicImageId: d.dynamicImageId as number,
-        FileURL: new URL(String(d.url), strapi.plugin('dynamic-image').service('jobs').publicUrl()).toString(),
+        FileURL: new URL(
+          String(d.url),
+          strapi.plugin('dynamic-image').service('jobs').publicUrl(),
+        ).toString(),
         FileSize: d.size as number,
         Width: d.width as number,
         Height: d.height as number,
