@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { queryRows } from '../../packages/worker/test/support/sql.js';
@@ -95,6 +96,29 @@ describe('DynamicImageComplete outbox', () => {
     expect(hooks.events.filter((e) => e.JobId === pending)).toHaveLength(1);
     expect(hooks.events.filter((e) => e.JobId === sent)).toHaveLength(0);
     expect(await pendingCount()).toBe(0);
+  });
+
+  it('a sweep that finds another instance sweeping (its advisory lock held) sends nothing', async () => {
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      // Plays another CMS instance in the middle of its sweep.
+      await other.query('begin');
+      await other.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        'dynamic-image:pending-events',
+      ]);
+      const pending = await finishedJob('failed', 30);
+      await sleep(3000); // three sweeps of the running CMS
+      expect(hooks.events.filter((e) => e.JobId === pending)).toHaveLength(0);
+      expect(await pendingCount()).toBe(1);
+      await other.query('rollback');
+      await hooks.waitFor((e) => e.JobId === pending, 10_000);
+      await sleep(1500);
+      expect(hooks.events.filter((e) => e.JobId === pending)).toHaveLength(1);
+      expect(await pendingCount()).toBe(0);
+    } finally {
+      await other.end();
+    }
   });
 
   it('events a killed CMS left pending are sent once at the next start, with two instances starting together', async () => {
