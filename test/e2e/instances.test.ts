@@ -14,6 +14,7 @@ import {
 import { createBoss, generateSample, resolveFfmpegBinaries, runPipeline } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { leftovers, removeWorkerDirs, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -241,6 +242,8 @@ describe('two CMS instances behind one database', () => {
         expect(hooks.events.filter((e) => e.JobId === jobId).map((e) => e.Status)).toEqual(['success']);
       }
       expect(await leftovers(worker.tmpDir)).toEqual([]);
+      // Every event of this file was sent in the normal path: none is left for the re-send sweep.
+      expect(await queryRows(database.url, 'select job_id from dynamic_image_pending_events')).toEqual([]);
     } finally {
       await worker.kill('SIGTERM');
       await removeWorkerDirs();

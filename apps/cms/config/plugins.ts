@@ -48,6 +48,10 @@ export default ({
       autoThumbnail: env('DYNAMIC_IMAGE_AUTO_THUMBNAIL', '')
         ? rulesFromEnv(env('DYNAMIC_IMAGE_AUTO_THUMBNAIL'))
         : exampleAutoThumbnail,
+      events: {
+        resendIntervalSeconds: env.int('DYNAMIC_IMAGE_EVENT_RESEND_INTERVAL_SECONDS', 30),
+        resendAfterSeconds: env.int('DYNAMIC_IMAGE_EVENT_RESEND_AFTER_SECONDS', 10),
+      },
       worker: {
         mode: env('DYNAMIC_IMAGE_WORKER_MODE', 'embedded'),
         ...(env('DYNAMIC_IMAGE_CONCURRENCY', '')

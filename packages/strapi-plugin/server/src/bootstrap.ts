@@ -23,4 +23,5 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   strapi.plugin('dynamic-image').service('uploads').subscribe();
   await strapi.plugin('dynamic-image').service('autoThumbnails').bootstrap();
   strapi.plugin('dynamic-image').service('embeddedWorker').watch();
+  strapi.plugin('dynamic-image').service('events').start();
 };

@@ -64,6 +64,17 @@ export const pluginConfigSchema = z
         ])
         .optional(),
     }),
+    /**
+     * `DynamicImageComplete` is stored with the job's final state and deleted once sent; one left pending
+     * longer than `resendAfterSeconds` (its CMS stopped in between) is re-sent, checked every
+     * `resendIntervalSeconds` and at start-up.
+     */
+    events: z
+      .strictObject({
+        resendIntervalSeconds: z.number().int().min(1).max(3600).optional(),
+        resendAfterSeconds: z.number().int().min(1).max(3600).optional(),
+      })
+      .optional(),
     /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */
     autoThumbnail: z.array(autoThumbnailRuleSchema).default([]),
   })
@@ -78,6 +89,7 @@ export default {
     defaultWorkflow: null,
     jobTimeoutSeconds: 600,
     worker: { mode: 'embedded' },
+    events: { resendIntervalSeconds: 30, resendAfterSeconds: 10 },
     autoThumbnail: [],
   },
   validator(config: unknown) {

@@ -2,6 +2,7 @@ import autoThumbnail from './auto-thumbnail/schema.json';
 import dynamicImage from './dynamic-image/schema.json';
 import fileHash from './file-hash/schema.json';
 import job from './job/schema.json';
+import pendingEvent from './pending-event/schema.json';
 import preview from './preview/schema.json';
 import template from './template/schema.json';
 import workflow from './workflow/schema.json';
@@ -14,4 +15,5 @@ export default {
   'auto-thumbnail': { schema: autoThumbnail },
   'file-hash': { schema: fileHash },
   preview: { schema: preview },
+  'pending-event': { schema: pendingEvent },
 };

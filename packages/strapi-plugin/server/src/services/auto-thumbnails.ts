@@ -394,17 +394,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         strapi.log.info(
           `[dynamic-image] ${entry.uid} ${entry.documentId}${entry.locale ? ` (${entry.locale})` : ''} published: ${job.created ? 'job' : 'existing job'} ${job.jobId}`,
         );
-        return job as { jobId: string; state: string };
+        // The same video and template were done before (another entry, an upload): no new job, use its result,
+        // and say so with an event for this entry, so front ends revalidate it as after a job. Recorded with
+        // the decision, sent once the entry has the file.
+        const image = job.state === 'success' ? await plugin().service('results').ofJob(job.jobId) : null;
+        const event = image
+          ? await plugin()
+              .service('events')
+              .record(
+                plugin()
+                  .service('results')
+                  .successEvent(image, { VideoId: video.id, ...entryEventFields(entry) }),
+              )
+          : null;
+        return { ...(job as { jobId: string; state: string }), event };
       });
-      // The same video and template were done before (another entry, an upload): no new job, use its result,
-      // and say so with an event for this entry, so front ends revalidate it as after a job.
       if (outcome?.state === 'success') {
         await this.onJobSuccess(outcome.jobId);
-        const image = await plugin().service('results').ofJob(outcome.jobId);
-        if (image)
-          plugin()
-            .service('results')
-            .emitSuccess(image, { VideoId: video.id, ...entryEventFields(entry) });
+        await plugin().service('events').send([outcome.event]);
       }
     },
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { invalidParameter, notFound } from '../errors';
 
 export const COMPLETE_EVENT = 'dynamic-image.complete';
+const PENDING = 'plugin::dynamic-image.pending-event';
 
 export interface DynamicImageCompleteEvent {
   EventType: 'DynamicImageComplete';
@@ -24,6 +25,12 @@ export interface DynamicImageCompleteEvent {
   EntryUid?: string;
   EntryDocumentId?: string;
   EntryLocale?: string | null;
+}
+
+/** A recorded event: its outbox row and the body the webhooks receive. */
+export interface PendingEvent {
+  id: number;
+  payload: DynamicImageCompleteEvent;
 }
 
 interface StoredWebhook {
@@ -50,7 +57,17 @@ function present(webhook: StoredWebhook) {
   };
 }
 
+/** When a pending event is re-sent; the defaults stand for keys left out of the config. */
+const outboxConfig = (strapi: Core.Strapi) => ({
+  resendIntervalSeconds: 30,
+  resendAfterSeconds: 10,
+  ...(strapi.config.get('plugin::dynamic-image.events') as object | undefined),
+});
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** The re-send sweep's timers. */
+  timers: [] as NodeJS.Timeout[],
+
   register() {
     // Allowed on webhooks (POST /admin/webhooks, the plugin's settings routes); every subscribed webhook
     // receives the payload. Strapi CE's Settings → Webhooks page lists only entry and media events.
@@ -96,12 +113,86 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return this.webhooks();
   },
 
-  emitComplete(event: Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'>) {
+  /**
+   * Records a `DynamicImageComplete` event as pending. Called inside the transaction that ends the job,
+   * so the event is stored with the final state or not at all; `send` emits it after the commit.
+   */
+  async record(event: Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'>): Promise<PendingEvent> {
     const payload: DynamicImageCompleteEvent = {
       EventType: 'DynamicImageComplete',
       EventTime: new Date().toISOString(),
       ...event,
     };
-    strapi.eventHub.emit(COMPLETE_EVENT, payload as unknown as Record<string, unknown>);
+    const row = await strapi.db.query(PENDING).create({ data: { jobId: event.JobId, payload } });
+    return { id: row.id as number, payload };
+  },
+
+  /** Emits recorded events to the webhooks, then deletes them (a crash in between re-sends them: at-least-once). */
+  async send(events: Array<PendingEvent | null | undefined>) {
+    const sent: number[] = [];
+    for (const event of events) {
+      if (!event) continue;
+      strapi.eventHub.emit(COMPLETE_EVENT, event.payload as unknown as Record<string, unknown>);
+      sent.push(event.id);
+    }
+    if (sent.length) await strapi.db.query(PENDING).deleteMany({ where: { id: { $in: sent } } });
+  },
+
+  /**
+   * Sends events still pending after the grace period: their CMS stopped between the commit and the send.
+   * One instance at a time (a transaction-scoped advisory lock); returns how many were sent.
+   */
+  async resendPending(): Promise<number> {
+    const { resendAfterSeconds } = outboxConfig(strapi);
+    const before = new Date(Date.now() - resendAfterSeconds * 1000);
+    return (await strapi.db.transaction(async ({ trx }) => {
+      const { rows } = await trx.raw('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked', [
+        'dynamic-image:pending-events',
+      ]);
+      if (!rows[0]?.locked) return 0;
+      const stale = await strapi.db
+        .query(PENDING)
+        .findMany({ where: { createdAt: { $lt: before } }, orderBy: { id: 'asc' }, limit: 100 });
+      const events = stale.map((row: Record<string, unknown>) => ({
+        id: row.id as number,
+        payload: (typeof row.payload === 'string'
+          ? JSON.parse(row.payload)
+          : row.payload) as DynamicImageCompleteEvent,
+      }));
+      await this.send(events);
+      if (events.length)
+        strapi.log.warn(
+          `[dynamic-image] re-sent ${events.length} DynamicImageComplete event(s) left pending by a stopped CMS: ${events.map((e: PendingEvent) => e.payload.JobId).join(', ')}`,
+        );
+      return events.length;
+    })) as number;
+  },
+
+  /**
+   * Re-sends pending events once Strapi has loaded (webhooks are registered after the plugins' bootstrap),
+   * then every `events.resendIntervalSeconds`.
+   */
+  start() {
+    this.stop();
+    const sweep = () => {
+      if (!strapi.isLoaded) return;
+      this.resendPending().catch((err: Error) =>
+        strapi.log.error(`[dynamic-image] pending events not re-sent: ${err.message}`),
+      );
+    };
+    const firstSweep = setInterval(() => {
+      if (!strapi.isLoaded) return;
+      clearInterval(firstSweep);
+      sweep();
+    }, 500);
+    const every = setInterval(sweep, outboxConfig(strapi).resendIntervalSeconds * 1000);
+    firstSweep.unref();
+    every.unref();
+    this.timers = [firstSweep, every];
+  },
+
+  stop() {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
   },
 });

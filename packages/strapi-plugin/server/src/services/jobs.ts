@@ -254,20 +254,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (row.state === 'success' || row.state === 'failed') return;
       const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
       // Conditional on the state, so that of a worker's final report and the dead-letter queue
-      // (or two CMS instances) arriving together, only one ends the job and sends the event.
-      const { count } = await strapi.db.query(JOB).updateMany({
-        where: { jobId, state: { $notIn: ['success', 'failed'] } },
-        data: {
-          errorCode: code,
-          errorMessage: String(failure.message ?? '').slice(0, 2000),
-          attempts: Math.max(Number(row.attempts ?? 0), failure.attempt),
-          ...(failure.final ? { state: 'failed', finishedAt: new Date() } : {}),
-        },
-      });
-      if (failure.final && count > 0) {
-        plugin()
+      // (or two CMS instances) arriving together, only one ends the job and sends the event. The event
+      // is recorded in the same transaction, and sent after it commits.
+      const pending = await strapi.db.transaction(async () => {
+        const { count } = await strapi.db.query(JOB).updateMany({
+          where: { jobId, state: { $notIn: ['success', 'failed'] } },
+          data: {
+            errorCode: code,
+            errorMessage: String(failure.message ?? '').slice(0, 2000),
+            attempts: Math.max(Number(row.attempts ?? 0), failure.attempt),
+            ...(failure.final ? { state: 'failed', finishedAt: new Date() } : {}),
+          },
+        });
+        if (!failure.final || count === 0) return null;
+        return plugin()
           .service('events')
-          .emitComplete({
+          .record({
             VideoId: row.videoId,
             JobId: jobId,
             Status: 'fail',
@@ -275,7 +277,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ErrorMessage: failure.message,
             ...entryEventFields(row.entry),
           });
-      }
+      });
+      await plugin().service('events').send([pending]);
     },
 
     /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { ApiError, invalidParameter, notFound } from '../errors';
-import type { DynamicImageCompleteEvent } from './events';
+import type { DynamicImageCompleteEvent, PendingEvent } from './events';
 import { entryEventFields } from './jobs';
 
 const JOB = 'plugin::dynamic-image.job';
@@ -98,7 +98,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       // Outside the result's transaction: a folder made inside it would block every other delivery.
       const folder = await resultsFolder();
-      type Stored = { dynamicImage: ReturnType<typeof presentImage>; created: boolean; entry?: unknown };
+      type Stored = {
+        dynamicImage: ReturnType<typeof presentImage>;
+        created: boolean;
+        event?: PendingEvent;
+      };
       const stored = (await strapi.db.transaction(async ({ trx }) => {
         // Serialises deliveries of the same job across requests and CMS instances.
         await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`dynamic-image:${jobId}`]);
@@ -180,7 +184,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             errorMessage: null,
           },
         });
-        return { dynamicImage: presentImage(image), created: true, entry: job.entry };
+        const dynamicImage = presentImage(image);
+        // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
+        const event = await strapi
+          .plugin('dynamic-image')
+          .service('events')
+          .record(this.successEvent(dynamicImage, entryEventFields(job.entry)));
+        return { dynamicImage, created: true, event };
       })) as Stored;
       if (stored.created) {
         // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
@@ -191,33 +201,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .catch((err: Error) =>
             strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`),
           );
-        this.emitSuccess(stored.dynamicImage, { ...entryEventFields(stored.entry) });
+        await strapi.plugin('dynamic-image').service('events').send([stored.event]);
       }
       return stored.dynamicImage;
     },
 
     /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
-    emitSuccess(d: ReturnType<typeof presentImage>, extra: Partial<DynamicImageCompleteEvent> = {}) {
-      strapi
-        .plugin('dynamic-image')
-        .service('events')
-        .emitComplete({
-          VideoId: d.videoId as number,
-          JobId: d.jobId as string,
-          Status: 'success',
-          DynamicImageId: d.dynamicImageId as number,
-          FileURL: new URL(
-            String(d.url),
-            strapi.plugin('dynamic-image').service('jobs').publicUrl(),
-          ).toString(),
-          FileSize: d.size as number,
-          Width: d.width as number,
-          Height: d.height as number,
-          Fps: d.fps,
-          Format: d.format as string,
-          Duration: d.duration,
-          ...extra,
-        });
+    successEvent(
+      d: ReturnType<typeof presentImage>,
+      extra: Partial<DynamicImageCompleteEvent> = {},
+    ): Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'> {
+      return {
+        VideoId: d.videoId as number,
+        JobId: d.jobId as string,
+        Status: 'success',
+        DynamicImageId: d.dynamicImageId as number,
+        FileURL: new URL(
+          String(d.url),
+          strapi.plugin('dynamic-image').service('jobs').publicUrl(),
+        ).toString(),
+        FileSize: d.size as number,
+        Width: d.width as number,
+        Height: d.height as number,
+        Fps: d.fps,
+        Format: d.format as string,
+        Duration: d.duration,
+        ...extra,
+      };
     },
 
     /** The dynamic image a job made, if it still exists. */
