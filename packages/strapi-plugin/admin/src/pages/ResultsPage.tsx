@@ -8,7 +8,6 @@ import {
   CardHeader,
   CardSubtitle,
   CardTitle,
-  Dialog,
   Flex,
   Grid,
   IconButton,
@@ -17,6 +16,7 @@ import { Duplicate, Star, Trash } from '@strapi/icons';
 import { Layouts, Page, useClipboard, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { useSearchParams } from 'react-router-dom';
+import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Pager } from '../components/Pager';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
@@ -187,41 +187,22 @@ export function ResultsPage() {
           />
         )}
       </Layouts.Content>
-      <Dialog.Root open={deleting !== null} onOpenChange={(open) => !open && setDeleting(null)}>
-        <Dialog.Content>
-          <Dialog.Header>{t('results.delete.title', 'Delete this dynamic image?')}</Dialog.Header>
-          <Dialog.Body>
-            {t(
-              'results.delete.body',
-              'Its file is removed from the Media Library too. This cannot be undone.',
-            )}
-          </Dialog.Body>
-          <Dialog.Footer>
-            <Dialog.Cancel>
-              <Button fullWidth variant="tertiary">
-                {t('action.cancel', 'Cancel')}
-              </Button>
-            </Dialog.Cancel>
-            <Dialog.Action>
-              <Button
-                fullWidth
-                variant="danger-light"
-                onClick={() => {
-                  const target = deleting;
-                  setDeleting(null);
-                  if (target)
-                    act(
-                      () => del(`/dynamic-image/dynamic-images/${target.dynamicImageId}`),
-                      t('results.deleted', 'Dynamic image deleted'),
-                    );
-                }}
-              >
-                {t('action.delete', 'Delete')}
-              </Button>
-            </Dialog.Action>
-          </Dialog.Footer>
-        </Dialog.Content>
-      </Dialog.Root>
+      <ConfirmDelete
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        onConfirm={(target) => {
+          setDeleting(null);
+          act(
+            () => del(`/dynamic-image/dynamic-images/${target.dynamicImageId}`),
+            t('results.deleted', 'Dynamic image deleted'),
+          );
+        }}
+        title={t('results.delete.title', 'Delete this dynamic image?')}
+        body={t(
+          'results.delete.body',
+          'Its file is removed from the Media Library too. This cannot be undone.',
+        )}
+      />
     </Page.Main>
   );
 }

@@ -1,7 +1,6 @@
 import { formatTime } from '@dynamic-image/core';
 import {
   Button,
-  Dialog,
   Flex,
   IconButton,
   Link,
@@ -18,6 +17,7 @@ import { Pencil, Plus, Trash } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { NavLink, useNavigate } from 'react-router-dom';
+import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template, useResource } from '../utils/api';
@@ -180,29 +180,16 @@ export function TemplatesPage() {
           </Table>
         )}
       </Layouts.Content>
-      <Dialog.Root open={deleting !== null} onOpenChange={(open) => !open && setDeleting(null)}>
-        <Dialog.Content>
-          <Dialog.Header>{t('templates.delete.title', 'Delete this template?')}</Dialog.Header>
-          <Dialog.Body>
-            {t(
-              'templates.delete.body',
-              'Dynamic images already made stay. A template used by a workflow cannot be deleted.',
-            )}
-          </Dialog.Body>
-          <Dialog.Footer>
-            <Dialog.Cancel>
-              <Button fullWidth variant="tertiary">
-                {t('action.cancel', 'Cancel')}
-              </Button>
-            </Dialog.Cancel>
-            <Dialog.Action>
-              <Button fullWidth variant="danger-light" onClick={() => deleting && remove(deleting)}>
-                {t('action.delete', 'Delete')}
-              </Button>
-            </Dialog.Action>
-          </Dialog.Footer>
-        </Dialog.Content>
-      </Dialog.Root>
+      <ConfirmDelete
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        onConfirm={remove}
+        title={t('templates.delete.title', 'Delete this template?')}
+        body={t(
+          'templates.delete.body',
+          'Dynamic images already made stay. A template used by a workflow cannot be deleted.',
+        )}
+      />
     </Page.Main>
   );
 }

@@ -1,6 +1,5 @@
 import {
   Button,
-  Dialog,
   Flex,
   IconButton,
   Link,
@@ -18,6 +17,7 @@ import { Pencil, Plus, Trash } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { NavLink, useNavigate } from 'react-router-dom';
+import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Folder, type Template, useResource, type Workflow } from '../utils/api';
@@ -164,29 +164,16 @@ export function WorkflowsPage() {
           </Table>
         )}
       </Layouts.Content>
-      <Dialog.Root open={deleting !== null} onOpenChange={(open) => !open && setDeleting(null)}>
-        <Dialog.Content>
-          <Dialog.Header>{t('workflows.delete.title', 'Delete this workflow?')}</Dialog.Header>
-          <Dialog.Body>
-            {t(
-              'workflows.delete.body',
-              'Its jobs and dynamic images stay. Uploads to its folders stop running it.',
-            )}
-          </Dialog.Body>
-          <Dialog.Footer>
-            <Dialog.Cancel>
-              <Button fullWidth variant="tertiary">
-                {t('action.cancel', 'Cancel')}
-              </Button>
-            </Dialog.Cancel>
-            <Dialog.Action>
-              <Button fullWidth variant="danger-light" onClick={() => deleting && remove(deleting)}>
-                {t('action.delete', 'Delete')}
-              </Button>
-            </Dialog.Action>
-          </Dialog.Footer>
-        </Dialog.Content>
-      </Dialog.Root>
+      <ConfirmDelete
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        onConfirm={remove}
+        title={t('workflows.delete.title', 'Delete this workflow?')}
+        body={t(
+          'workflows.delete.body',
+          'Its jobs and dynamic images stay. Uploads to its folders stop running it.',
+        )}
+      />
     </Page.Main>
   );
 }
