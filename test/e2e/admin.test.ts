@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { launchBrowser, logIn, shoot } from '../support/browser.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 // One CMS (with its embedded worker) and one browser for the whole file: a Strapi start and an
@@ -41,6 +42,14 @@ async function api(method: string, path: string, body?: unknown, token = apiToke
 
 /** The plugin's side navigation, as opposed to Strapi's main menu. */
 const subNav = (p: Page) => p.getByRole('navigation', { name: 'Dynamic images' });
+/**
+ * Pages render first and fetch their data after (permissions, settings, status): a read of the page is
+ * polled until it holds, within this bound; vitest's own 1 s is shorter than an admin reload on 2 busy cores.
+ */
+const UI = { timeout: 15_000 };
+/** A settings section that loads its own data shows aria-busy until the data is on the page. */
+const loaded = (p: Page, testId: string) =>
+  p.locator(`[data-testid="${testId}"][aria-busy="false"]`).waitFor();
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-admin-'));
@@ -88,7 +97,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await expect.poll(() => menuLink.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await menuLink.first().click();
     await page.waitForURL(`**${BASE}/upload`);
-    await expect.poll(() => subNav(page).getByRole('link').count()).toBe(7);
+    await expect.poll(() => subNav(page).getByRole('link').count(), UI).toBe(7);
     await page.getByText('Drop videos here').waitFor();
     await shoot(page, '01-upload-empty');
   });
@@ -171,7 +180,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByRole('combobox', { name: 'Add a template' }).click();
     await page.getByRole('option', { name: /hero_gif/ }).click();
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await expect.poll(() => page.getByTestId('workflow-node').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('workflow-node').count(), UI).toBe(1);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL((u) => /\/workflows\/[0-9a-f]{32}$/.test(u.pathname));
     await shoot(page, '05-workflow-saved');
@@ -310,11 +319,11 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     );
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const id = created.json.data.previewId as string;
-    let done: Json = created.json.data;
-    for (let i = 0; i < 240 && done.state !== 'success' && done.state !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      done = (await api('GET', `/dynamic-image/previews/${id}`, undefined, adminToken)).json.data;
-    }
+    const done = await waitUntil(`preview ${id} to end`, async () => {
+      const data = (await api('GET', `/dynamic-image/previews/${id}`, undefined, adminToken)).json
+        .data as Json;
+      return data.state === 'success' || data.state === 'failed' ? data : undefined;
+    });
     expect(done.state).toBe('success');
     const url = new URL(`${cms.url}/api/dynamic-image/worker/previews/${id}/progress`);
     const body = new TextEncoder().encode(
@@ -369,7 +378,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const section = page.getByTestId('auto-thumbnails');
     const rules = section.getByTestId('auto-thumbnail-rule');
     // The CMS's example rule (apps/cms/config/plugins.ts): article.video → article.thumbnail.
-    await expect.poll(() => rules.count()).toBe(1);
+    await expect.poll(() => rules.count(), UI).toBe(1);
     const shown = (rule: ReturnType<typeof rules.nth>) =>
       rule.getByRole('combobox').evaluateAll((els) => els.map((e) => e.textContent?.trim()));
     expect(await shown(rules.first())).toEqual(['Article', 'video', 'thumbnail', 'article-thumbnail']);
@@ -399,7 +408,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     // Without it, the example rule now also sets the video's cover: saved and served. (Its template stays:
     // the default workflow runs hero_gif on every upload, and a publish reuses a job of the same template.)
     await added.getByRole('button', { name: 'Remove' }).click();
-    await expect.poll(() => rules.count()).toBe(1);
+    await expect.poll(() => rules.count(), UI).toBe(1);
     await rules.first().getByRole('checkbox').check();
     await section.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Auto-thumbnail rules saved').waitFor();
@@ -414,9 +423,11 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
         setAsCover: true,
       },
     ]);
-    // What the page shows after a reload is what was stored.
+    // What the page shows after a reload is what was stored: read once the section has its data (before
+    // that it holds no rule rows, which is not the same as no rules).
     await page.reload();
-    await expect.poll(() => rules.count()).toBe(1);
+    await loaded(page, 'auto-thumbnails');
+    expect(await rules.count()).toBe(1);
     await expect
       .poll(() => shown(rules.first()))
       .toEqual(['Article', 'video', 'thumbnail', 'article-thumbnail']);
@@ -486,7 +497,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.reload();
     await page.getByTestId('webhook-row').waitFor();
     await page.getByTestId('auto-thumbnail-rule').waitFor();
-    await expect.poll(() => page.getByTestId('status-workers').textContent()).toBe('1');
+    await expect.poll(() => page.getByTestId('status-workers').textContent(), UI).toBe('1');
     await shoot(page, '13-settings');
     await page.setViewportSize({ width: 1440, height: 960 });
   });
@@ -551,7 +562,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     // The link opens the entry in the Content Manager, its thumbnail filled by the job.
     await link.click();
     await page.waitForURL((u) => u.pathname.endsWith(`/api::article.article/${documentId}`));
-    await expect.poll(() => page.locator('input[name="title"]').inputValue()).toBe('Launch day');
+    await expect.poll(() => page.locator('input[name="title"]').inputValue(), UI).toBe('Launch day');
     const entry = await api('GET', `${CM}/${documentId}?locale=en`, undefined, adminToken);
     const image = (
       await api('GET', `/api/dynamic-image/videos/${job.videoId}/dynamic-images`)
@@ -647,7 +658,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     const { page: p, token } = await signedInAs(role.json.data.id, 'jo@example.com');
     await p.getByRole('link', { name: 'Dynamic images' }).first().click();
     await p.waitForURL(`**${BASE}/jobs`);
-    await expect.poll(() => subNav(p).getByRole('link').allTextContents()).toEqual(['Jobs']);
+    await expect.poll(() => subNav(p).getByRole('link').allTextContents(), UI).toEqual(['Jobs']);
     await p.locator('[data-testid="job-row"]').first().waitFor();
     await p.goto(`${cms.url}${BASE}/templates`);
     await p.getByText("You don't have the permissions to access that content").first().waitFor();
@@ -677,7 +688,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     const { page: p, token } = await signedInAs(role.json.data.id, 'sam@example.com');
     await p.getByRole('link', { name: 'Dynamic images' }).first().click();
     await p.waitForURL(`**${BASE}/settings`);
-    await expect.poll(() => subNav(p).getByRole('link').allTextContents()).toEqual(['Settings']);
+    await expect.poll(() => subNav(p).getByRole('link').allTextContents(), UI).toEqual(['Settings']);
     await p.getByTestId('auto-thumbnail-rule').waitFor();
     // Without templates.read the rule still names its template, by id; without workflows.read no folder bindings.
     const rule = (await api('GET', '/dynamic-image/auto-thumbnails', undefined, token)).json.data[0];

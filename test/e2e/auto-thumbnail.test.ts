@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 // Auto-thumbnail on publish, through a real Strapi with its embedded worker on Postgres. The CMS runs
@@ -83,15 +84,8 @@ async function jobsOf(documentId: string, locale = 'en'): Promise<Json[]> {
   );
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${cms.log().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> =>
+  waitUntil(what, probe, { detail: () => cms.log().slice(-3000) });
 
 /** The n-th job made for the entry, once it has ended, and its DynamicImageComplete event. */
 async function endedJob(documentId: string, n: number, locale = 'en') {

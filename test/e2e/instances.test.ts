@@ -17,6 +17,7 @@ import { startTestDatabase, type TestDatabase } from '../../packages/worker/test
 import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { leftovers, removeWorkerDirs, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 type Json = Record<string, any>;
@@ -121,12 +122,14 @@ describe('two CMS instances behind one database', () => {
     } finally {
       await boss.stop({ graceful: false });
     }
-    const deadline = Date.now() + 30_000;
-    let job: Json = {};
-    while (job.state !== 'failed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 300));
-      job = (await call(a, 'GET', `/jobs/${queuedJobId}`)).json.data;
-    }
+    const job = await waitUntil(
+      `job ${queuedJobId} to fail`,
+      async () => {
+        const data = (await call(a, 'GET', `/jobs/${queuedJobId}`)).json.data as Json;
+        return data.state === 'failed' ? data : undefined;
+      },
+      { timeout: 30_000, interval: 300 },
+    );
     expect(job).toMatchObject({ state: 'failed', errorCode: 'TIMEOUT', errorMessage: 'worker lost' });
     await hooks.waitFor((e) => e.JobId === queuedJobId);
     await new Promise((r) => setTimeout(r, 3000));

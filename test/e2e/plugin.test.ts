@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The worker's helper: DATABASE_URL when set, else an embedded Postgres in a temporary folder.
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 let database: TestDatabase;
@@ -45,15 +46,27 @@ async function call(
   return { status: response.status, json: (text ? JSON.parse(text) : null) as Json };
 }
 
-async function waitForJob(jobId: string, states = ['success', 'failed']): Promise<Json> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const { json } = await call('GET', `/api/dynamic-image/jobs/${jobId}`);
-    if (states.includes(json.data?.state)) return json.data;
-    if (Date.now() > deadline)
-      throw new Error(`job ${jobId} stuck: ${JSON.stringify(json)}\n${cms.log().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function waitForJob(jobId: string, states = ['success', 'failed']): Promise<Json> {
+  return waitUntil(
+    `job ${jobId} to reach ${states.join(' or ')}`,
+    async () => {
+      const { json } = await call('GET', `/api/dynamic-image/jobs/${jobId}`);
+      return states.includes(json.data?.state) ? (json.data as Json) : undefined;
+    },
+    { detail: () => cms.log().slice(-3000) },
+  );
+}
+
+/** The jobs of a video, once there are `count` of them. */
+function jobsOfVideo(fileId: number, count: number): Promise<Json[]> {
+  return waitUntil(
+    `${count} jobs of video ${fileId}`,
+    async () => {
+      const listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data as Json[];
+      return listed.length >= count ? listed : undefined;
+    },
+    { timeout: 30_000, interval: 300 },
+  );
 }
 
 function videoForm(path: string, name: string, fields: Record<string, string>): Promise<FormData> {
@@ -455,12 +468,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const upload = await call('POST', '/upload', { token: adminToken, form });
     expect(upload.status, JSON.stringify(upload.json)).toBe(201);
     const fileId = upload.json[0]?.id ?? upload.json.data?.[0]?.id;
-    let listed: Json[] = [];
-    const deadline = Date.now() + 30_000;
-    while (listed.length < 2 && Date.now() < deadline) {
-      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    let listed = await jobsOfVideo(fileId, 2);
     expect(listed).toHaveLength(2);
     const done = await Promise.all(listed.map((j) => waitForJob(j.jobId)));
     const gif = done.find((j) => j.template.format === 'gif');
@@ -472,11 +480,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       form: await videoForm(media.replacement as string, 'replacement.mp4', {}),
     });
     expect(replace.status, JSON.stringify(replace.json)).toBe(200);
-    const until = Date.now() + 30_000;
-    while (listed.length < 4 && Date.now() < until) {
-      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    listed = await jobsOfVideo(fileId, 4);
     expect(listed).toHaveLength(4);
     const rerun = await Promise.all(listed.slice(0, 2).map((j) => waitForJob(j.jobId)));
     expect(rerun.find((j) => j.template.format === 'gif')).toMatchObject({
@@ -490,12 +494,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const upload = await call('POST', '/api/upload', { form });
     expect(upload.status, JSON.stringify(upload.json)).toBe(201);
     const fileId = upload.json[0].id;
-    let listed: Json[] = [];
-    const deadline = Date.now() + 30_000;
-    while (listed.length < 2 && Date.now() < deadline) {
-      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    const listed = await jobsOfVideo(fileId, 2);
     expect(listed.map((j) => j.workflowId)).toEqual([workflow.workflowId, workflow.workflowId]);
     const done = await Promise.all(listed.map((j) => waitForJob(j.jobId)));
     expect(done.every((j) => j.state === 'success')).toBe(true);

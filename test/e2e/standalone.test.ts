@@ -6,6 +6,7 @@ import { generateSample, inspectAnimation, resolveFfmpegBinaries } from '@dynami
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, repoRoot, startCms } from '../support/cms.js';
+import { waitUntil } from '../support/wait.js';
 
 let database: TestDatabase;
 
@@ -96,12 +97,14 @@ describe('a standalone worker process, sharing only Postgres and HTTP with the C
     form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
     const uploaded = await call('POST', '/upload', undefined, form);
     const jobId = uploaded.data[0].jobs[0].jobId;
-    let job: Record<string, any> = {};
-    const deadline = Date.now() + 60_000;
-    while (!['success', 'failed'].includes(job.state) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 300));
-      job = (await call('GET', `/jobs/${jobId}`)).data;
-    }
+    const job = await waitUntil(
+      `job ${jobId} to end`,
+      async () => {
+        const data = (await call('GET', `/jobs/${jobId}`)).data;
+        return ['success', 'failed'].includes(data?.state) ? data : undefined;
+      },
+      { timeout: 60_000, interval: 300, detail: () => workerLog },
+    );
     expect(job, workerLog).toMatchObject({
       state: 'success',
       attempts: 1,

