@@ -455,7 +455,10 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByTestId('webhooks').getByRole('button', { name: 'Save' }).click();
     await page.getByText('Webhook subscriptions saved').waitFor();
     const listed = await api('GET', '/dynamic-image/settings/webhooks', undefined, adminToken);
-    expect(listed.json.meta).toEqual({ event: 'dynamic-image.complete' });
+    expect(listed.json.meta).toEqual({
+      event: 'dynamic-image.complete',
+      signingSecret: expect.stringMatching(/^whsec_/),
+    });
     expect(listed.json.data).toEqual([
       {
         id: webhookId,
@@ -464,6 +467,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
         isEnabled: true,
         events: ['entry.publish', 'dynamic-image.complete'],
         subscribed: true,
+        shape: 'flat',
       },
     ]);
     // Strapi's own record of the webhook keeps its other events.

@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 // `DynamicImageComplete` is written with the job's final state and sent after the commit. These tests
@@ -11,7 +14,16 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.
 // database) and check that the event is then sent exactly once, and that sent events are not.
 let database: TestDatabase;
 let hooks: WebhookReceiver;
+let adminToken: string;
 const running: RunningCms[] = [];
+// Deliveries retry after about 1, 2, 4… s (at most 3 s) here; the default waits 10 s, doubling to an hour.
+const CMS_ENV = {
+  DYNAMIC_IMAGE_WORKER_MODE: 'off',
+  DYNAMIC_IMAGE_EVENT_RESEND_INTERVAL_SECONDS: '1',
+  DYNAMIC_IMAGE_EVENT_RESEND_AFTER_SECONDS: '2',
+  DYNAMIC_IMAGE_EVENT_RETRY_DELAY_SECONDS: '1',
+  DYNAMIC_IMAGE_EVENT_RETRY_DELAY_MAX_SECONDS: '3',
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,13 +67,9 @@ const pendingCount = async () =>
 beforeAll(async () => {
   database = await startTestDatabase();
   // No worker: nothing ends a job but this test. The sweep runs every second, after a 2 s grace.
-  const cms = await startCms(database.url, {
-    DYNAMIC_IMAGE_WORKER_MODE: 'off',
-    DYNAMIC_IMAGE_EVENT_RESEND_INTERVAL_SECONDS: '1',
-    DYNAMIC_IMAGE_EVENT_RESEND_AFTER_SECONDS: '2',
-  });
+  const cms = await startCms(database.url, CMS_ENV);
   running.push(cms);
-  const { adminToken } = await bootstrapAccess(cms.url);
+  ({ adminToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
   const created = await fetch(`${cms.url}/admin/webhooks`, {
     method: 'POST',
@@ -118,6 +126,111 @@ describe('DynamicImageComplete outbox', () => {
       expect(await pendingCount()).toBe(0);
     } finally {
       await other.end();
+    }
+  });
+
+  it('a receiver down for its first three attempts gets the event once, across a CMS restart, signed and in the shape it chose', async () => {
+    // The receiver answers 503 to its first three requests, then 200; it records every request.
+    const received: Array<{ status: number; body: string; headers: Record<string, unknown> }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        const status = received.length < 3 ? 503 : 200;
+        received.push({ status, body, headers: req.headers });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/vod`;
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${running[0]?.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, any> };
+    };
+    try {
+      const created = await admin('POST', '/admin/webhooks', { name: 'vod', url, headers: {}, events: [] });
+      expect(created.status).toBe(201);
+      const webhookId = created.json.data.id;
+      const subscribed = await admin('PUT', '/dynamic-image/settings/webhooks', {
+        data: [{ id: webhookId, subscribed: true, shape: 'vod' }],
+      });
+      expect(subscribed.status, JSON.stringify(subscribed.json)).toBe(200);
+      expect(subscribed.json.data.find((w: { id: number }) => w.id === webhookId)).toMatchObject({
+        subscribed: true,
+        shape: 'vod',
+      });
+      const secret = subscribed.json.meta.signingSecret as string;
+      expect(secret).toMatch(/^whsec_[0-9a-f]{48}$/);
+
+      const jobId = await finishedJob('failed', 30);
+      const deliveries = async () =>
+        (await admin('GET', `/dynamic-image/event-deliveries?jobId=${jobId}&webhookId=${webhookId}`)).json
+          .data as Array<Record<string, any>>;
+      // Two refused attempts, then the CMS stops and starts again: the delivery carries on from the database.
+      await waitUntil('two refused attempts', () => received.length >= 2 && received, { timeout: 30_000 });
+      const first = running.shift() as RunningCms;
+      await first.stop();
+      running.unshift(await startCms(database.url, CMS_ENV));
+      const [delivered] = await waitUntil(
+        'the delivery to succeed',
+        async () => {
+          const list = await deliveries();
+          return list[0]?.state === 'delivered' && list;
+        },
+        { timeout: 60_000 },
+      );
+      expect(received.map((r) => r.status)).toEqual([503, 503, 503, 200]);
+      expect(delivered).toMatchObject({ attempts: 4, lastStatus: 200, webhookName: 'vod' });
+      expect(delivered?.log.map((a: { status: number }) => a.status)).toEqual([503, 503, 503, 200]);
+      // Nothing more is queued for it: once delivered, it is never sent again unless asked.
+      const open = await queryRows(
+        database.url,
+        `select id from pgboss.job where name = 'dynamic-image.events' and data->>'deliveryId' = $1 and state < 'completed'`,
+        [String(delivered?.deliveryId)],
+      );
+      expect(open).toEqual([]);
+      expect(received.filter((r) => r.status === 200)).toHaveLength(1);
+
+      // Every request carried the same body, in VOD's shape, signed with the secret the settings show.
+      const last = received[3] as (typeof received)[number];
+      expect(new Set(received.map((r) => r.body)).size).toBe(1);
+      expect(JSON.parse(last.body)).toEqual({
+        EventType: 'DynamicImageComplete',
+        EventTime: expect.any(String),
+        VideoId: '7',
+        Status: 'fail',
+        DynamicImageJobInfo: {
+          JobId: jobId,
+          Status: 'fail',
+          ErrorCode: 'DECODE_ERROR',
+          ErrorMessage: 'no video stream',
+        },
+      });
+      const [, t, v1] =
+        /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(last.headers['x-dynamic-image-event-signature'])) ?? [];
+      expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${last.body}`).digest('hex'));
+      expect(last.headers['x-dynamic-image-delivery']).toBe(String(delivered?.deliveryId));
+
+      // Resend, as the admin's button does: one more arrival, logged.
+      const resent = await admin('POST', `/dynamic-image/event-deliveries/${delivered?.deliveryId}/resend`);
+      expect(resent.status, JSON.stringify(resent.json)).toBe(200);
+      await waitUntil('the resent delivery', () => received.length === 5, { timeout: 20_000 });
+      const again = await waitUntil('the resend logged', async () => {
+        const [row] = await deliveries();
+        return row?.state === 'delivered' && row.attempts === 5 && row;
+      });
+      expect(again.log.map((a: { status: number }) => a.status)).toEqual([503, 503, 503, 200, 200]);
+      // The flat receiver subscribed before got the same event once, in its own shape.
+      await hooks.waitFor((e) => e.JobId === jobId);
+      expect(hooks.events.filter((e) => e.JobId === jobId).map((e) => e.Status)).toEqual(['fail']);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
     }
   });
 

@@ -906,7 +906,10 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       call(method, '/dynamic-image/settings/webhooks', { token: adminToken, body });
     const listed = await admin('GET');
     expect(listed.status).toBe(200);
-    expect(listed.json.meta).toEqual({ event: 'dynamic-image.complete' });
+    expect(listed.json.meta).toEqual({
+      event: 'dynamic-image.complete',
+      signingSecret: expect.stringMatching(/^whsec_/),
+    });
     expect(listed.json.data).toEqual([expect.objectContaining({ name: 'e2e', subscribed: true })]);
 
     const second = await startWebhookReceiver();

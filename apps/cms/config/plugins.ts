@@ -34,6 +34,18 @@ function hostsFromEnv(text: string): '*' | string[] {
     .filter(Boolean);
 }
 
+/** The keys whose variable is set, as integers. */
+function optionalInts(
+  env: ((key: string, fallback?: string) => string) & { int: (key: string) => number },
+  keys: Record<string, string>,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(keys)
+      .filter(([, variable]) => env(variable, '') !== '')
+      .map(([key, variable]) => [key, env.int(variable)]),
+  );
+}
+
 export default ({
   env,
 }: {
@@ -51,6 +63,16 @@ export default ({
       events: {
         resendIntervalSeconds: env.int('DYNAMIC_IMAGE_EVENT_RESEND_INTERVAL_SECONDS', 30),
         resendAfterSeconds: env.int('DYNAMIC_IMAGE_EVENT_RESEND_AFTER_SECONDS', 10),
+        // Deliveries of DynamicImageComplete: unset keys keep the plugin's defaults (10 s doubling to 1 h, 45 retries).
+        ...optionalInts(env, {
+          retryDelaySeconds: 'DYNAMIC_IMAGE_EVENT_RETRY_DELAY_SECONDS',
+          retryDelayMaxSeconds: 'DYNAMIC_IMAGE_EVENT_RETRY_DELAY_MAX_SECONDS',
+          retryLimit: 'DYNAMIC_IMAGE_EVENT_RETRY_LIMIT',
+          timeoutSeconds: 'DYNAMIC_IMAGE_EVENT_TIMEOUT_SECONDS',
+        }),
+        ...(env('DYNAMIC_IMAGE_EVENT_SECRET', '')
+          ? { signingSecret: env('DYNAMIC_IMAGE_EVENT_SECRET') }
+          : {}),
       },
       worker: {
         mode: env('DYNAMIC_IMAGE_WORKER_MODE', 'embedded'),

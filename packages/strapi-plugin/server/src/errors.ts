@@ -38,7 +38,15 @@ export function fromValidation(err: TemplateValidationError, prefix = ''): ApiEr
   return invalidParameter(first?.field ?? 'Template', issues.map((i) => i.message).join('; '), { issues });
 }
 
-export type Resource = 'Video' | 'Template' | 'Workflow' | 'Job' | 'DynamicImage' | 'Preview' | 'Webhook';
+export type Resource =
+  | 'Video'
+  | 'Template'
+  | 'Workflow'
+  | 'Job'
+  | 'DynamicImage'
+  | 'Preview'
+  | 'Webhook'
+  | 'Delivery';
 
 export function notFound(resource: Resource, id: unknown): ApiError {
   return new ApiError(404, `Invalid${resource}.NotFound`, `${resource} ${String(id)} does not exist`, { id });

@@ -73,6 +73,14 @@ export const pluginConfigSchema = z
       .strictObject({
         resendIntervalSeconds: z.number().int().min(1).max(3600).optional(),
         resendAfterSeconds: z.number().int().min(1).max(3600).optional(),
+        /** Deliveries retry with backoff: retryDelaySeconds·2^n, at most retryDelayMaxSeconds, retryLimit times. */
+        retryDelaySeconds: z.number().int().min(1).max(3600).optional(),
+        retryDelayMaxSeconds: z.number().int().min(1).max(86_400).optional(),
+        retryLimit: z.number().int().min(0).max(1000).optional(),
+        /** How long a receiver has to answer one delivery. */
+        timeoutSeconds: z.number().int().min(1).max(120).optional(),
+        /** Signs each delivery (x-dynamic-image-event-signature); one is made and kept when unset. */
+        signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
       })
       .optional(),
     /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */

@@ -1,5 +1,6 @@
 import autoThumbnail from './auto-thumbnail/schema.json';
 import dynamicImage from './dynamic-image/schema.json';
+import eventDelivery from './event-delivery/schema.json';
 import fileHash from './file-hash/schema.json';
 import job from './job/schema.json';
 import pendingEvent from './pending-event/schema.json';
@@ -16,4 +17,5 @@ export default {
   'file-hash': { schema: fileHash },
   preview: { schema: preview },
   'pending-event': { schema: pendingEvent },
+  'event-delivery': { schema: eventDelivery },
 };

@@ -112,6 +112,18 @@ const SETTINGS_ROUTES = [
     handler: 'webhook.replace',
     action: 'settings.update',
   },
+  {
+    method: 'GET' as const,
+    path: '/event-deliveries',
+    handler: 'webhook.deliveries',
+    action: 'settings.read',
+  },
+  {
+    method: 'POST' as const,
+    path: '/event-deliveries/:deliveryId/resend',
+    handler: 'webhook.resend',
+    action: 'settings.update',
+  },
 ];
 
 export default {

@@ -2,30 +2,17 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { invalidParameter, notFound } from '../errors';
 
-export const COMPLETE_EVENT = 'dynamic-image.complete';
-const PENDING = 'plugin::dynamic-image.pending-event';
+import {
+  COMPLETE_EVENT,
+  type DynamicImageCompleteEvent,
+  PAYLOAD_SHAPES,
+  type PayloadShape,
+} from '../events/payload';
 
-export interface DynamicImageCompleteEvent {
-  EventType: 'DynamicImageComplete';
-  EventTime: string;
-  VideoId: number | null;
-  JobId: string;
-  Status: 'success' | 'fail';
-  DynamicImageId?: number;
-  FileURL?: string;
-  FileSize?: number;
-  Width?: number;
-  Height?: number;
-  Fps?: number;
-  Format?: string;
-  Duration?: number;
-  ErrorCode?: string;
-  ErrorMessage?: string;
-  /** When the job was made for an entry (auto-thumbnail on publish). */
-  EntryUid?: string;
-  EntryDocumentId?: string;
-  EntryLocale?: string | null;
-}
+export { COMPLETE_EVENT, type DynamicImageCompleteEvent };
+
+const PENDING = 'plugin::dynamic-image.pending-event';
+const JOB = 'plugin::dynamic-image.job';
 
 /** A recorded event: its outbox row and the body the webhooks receive. */
 export interface PendingEvent {
@@ -43,10 +30,15 @@ interface StoredWebhook {
 }
 
 const subscriptionsInput = z.array(
-  z.strictObject({ id: z.union([z.number().int().positive(), z.string().min(1)]), subscribed: z.boolean() }),
+  z.strictObject({
+    id: z.union([z.number().int().positive(), z.string().min(1)]),
+    subscribed: z.boolean(),
+    /** The body this webhook receives: today's flat one, or ApsaraVideo VOD's nested one. */
+    shape: z.enum(PAYLOAD_SHAPES).optional(),
+  }),
 );
 
-function present(webhook: StoredWebhook) {
+function present(webhook: StoredWebhook, shapes: Record<string, PayloadShape>) {
   return {
     id: webhook.id,
     name: webhook.name,
@@ -54,6 +46,7 @@ function present(webhook: StoredWebhook) {
     isEnabled: webhook.isEnabled,
     events: webhook.events,
     subscribed: webhook.events.includes(COMPLETE_EVENT),
+    shape: shapes[String(webhook.id)] ?? 'flat',
   };
 }
 
@@ -65,6 +58,7 @@ const outboxConfig = (strapi: Core.Strapi) => ({
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  deliveries: () => strapi.plugin('dynamic-image').service('eventDeliveries'),
   /** The re-send sweep's timers. */
   timers: [] as NodeJS.Timeout[],
 
@@ -76,7 +70,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** Every webhook, and whether it receives `DynamicImageComplete`. */
   async webhooks() {
     const list = (await strapi.get('webhookStore').findWebhooks()) as StoredWebhook[];
-    return list.sort((a, b) => Number(a.id) - Number(b.id)).map(present);
+    const shapes = await this.deliveries().shapes();
+    return list.sort((a, b) => Number(a.id) - Number(b.id)).map((w) => present(w, shapes));
   },
 
   /**
@@ -96,18 +91,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     }
     const store = strapi.get('webhookStore');
     const found: Array<{ webhook: StoredWebhook; subscribed: boolean }> = [];
-    for (const { id, subscribed } of parsed.data) {
+    const shapes: Record<string, PayloadShape> = {};
+    for (const { id, subscribed, shape } of parsed.data) {
       const webhook = (await store.findWebhook(id)) as StoredWebhook | null;
       if (!webhook) throw notFound('Webhook', id);
       found.push({ webhook, subscribed });
+      if (shape) shapes[String(webhook.id)] = shape;
     }
+    if (Object.keys(shapes).length) await this.deliveries().setShapes(shapes);
     for (const { webhook, subscribed } of found) {
       if (webhook.events.includes(COMPLETE_EVENT) === subscribed) continue;
       const events = subscribed
         ? [...webhook.events, COMPLETE_EVENT]
         : webhook.events.filter((e) => e !== COMPLETE_EVENT);
       const updated = await store.updateWebhook(webhook.id, { ...webhook, events });
-      // As Strapi's own webhook controller does: the runner of this process listens to the new events.
+      // Strapi's runner never posts this event (the plugin delivers it, with retries); it is told of the
+      // change as Strapi's own webhook controller does, so it stays in step with the store.
       if (updated) strapi.get('webhookRunner').update(updated);
     }
     return this.webhooks();
@@ -118,24 +117,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
    * so the event is stored with the final state or not at all; `send` emits it after the commit.
    */
   async record(event: Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'>): Promise<PendingEvent> {
+    // The template the job ran, as it was then (a later rename or delete doesn't change the event).
+    const job = await strapi.db.query(JOB).findOne({ where: { jobId: event.JobId } });
+    const snapshot = job
+      ? ((typeof job.templateSnapshot === 'string'
+          ? JSON.parse(job.templateSnapshot)
+          : job.templateSnapshot) as { name?: string } | null)
+      : null;
     const payload: DynamicImageCompleteEvent = {
       EventType: 'DynamicImageComplete',
       EventTime: new Date().toISOString(),
+      ...(job?.templateId ? { TemplateId: String(job.templateId) } : {}),
+      ...(snapshot?.name ? { TemplateName: snapshot.name } : {}),
       ...event,
     };
     const row = await strapi.db.query(PENDING).create({ data: { jobId: event.JobId, payload } });
     return { id: row.id as number, payload };
   },
 
-  /** Emits recorded events to the webhooks, then deletes them (a crash in between re-sends them: at-least-once). */
+  /**
+   * Hands recorded events to the plugin's delivery (a delivery and its retrying queue job per subscribed
+   * webhook) and deletes them, in one transaction: a crash before it re-sends them, none after.
+   */
   async send(events: Array<PendingEvent | null | undefined>) {
-    const sent: number[] = [];
-    for (const event of events) {
-      if (!event) continue;
-      strapi.eventHub.emit(COMPLETE_EVENT, event.payload as unknown as Record<string, unknown>);
-      sent.push(event.id);
-    }
-    if (sent.length) await strapi.db.query(PENDING).deleteMany({ where: { id: { $in: sent } } });
+    const list = events.filter((e): e is PendingEvent => Boolean(e));
+    if (!list.length) return;
+    await strapi.db.transaction(async ({ trx }) => {
+      await this.deliveries().fanOut(list, trx);
+      await strapi.db.query(PENDING).deleteMany({ where: { id: { $in: list.map((e) => e.id) } } });
+    });
   },
 
   /**

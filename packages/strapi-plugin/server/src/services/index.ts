@@ -1,5 +1,6 @@
 import autoThumbnails from './auto-thumbnails';
 import embeddedWorker from './embedded-worker';
+import eventDeliveries from './event-deliveries';
 import events from './events';
 import fileHashes from './file-hashes';
 import graphql from './graphql';
@@ -18,6 +19,7 @@ import workflows from './workflows';
 export default {
   autoThumbnails,
   embeddedWorker,
+  eventDeliveries,
   events,
   fileHashes,
   graphql,

@@ -3,6 +3,10 @@
 import { jobExpireInSeconds, QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { fromKnex, PgBoss } from 'pg-boss';
+import { deliveryConfig } from './event-deliveries';
+
+/** DynamicImageComplete deliveries, worked by the CMS itself (it holds the webhooks). */
+export const EVENTS_QUEUE = 'dynamic-image.events';
 
 type Knex = Parameters<typeof fromKnex>[0];
 
@@ -56,6 +60,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           notify: true,
         });
       }
+      if (!(await boss.getQueue(EVENTS_QUEUE))) await boss.createQueue(EVENTS_QUEUE);
+      await boss.work<{ deliveryId: number }>(
+        EVENTS_QUEUE,
+        { pollingIntervalSeconds: 1, includeMetadata: true, batchSize: 1 },
+        async ([job]) => {
+          if (job) await strapi.plugin('dynamic-image').service('eventDeliveries').handle(job);
+        },
+      );
       await boss.work<Record<string, unknown>>(
         QUEUE_NAMES.deadLetter,
         { pollingIntervalSeconds: 2, includeMetadata: true },
@@ -88,6 +100,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         db: fromKnex(trx),
         expireInSeconds: jobExpireInSeconds(timeout),
       });
+    },
+
+    /** Queues one delivery of an event, in the caller's transaction, with the retries of `events` config. */
+    async sendEventDelivery(deliveryId: number, trx: Knex): Promise<void> {
+      if (!boss) throw new Error('dynamic-image queue is not started');
+      const config = deliveryConfig(strapi);
+      await boss.send(
+        EVENTS_QUEUE,
+        { deliveryId },
+        {
+          db: fromKnex(trx),
+          retryLimit: config.retryLimit,
+          retryDelay: config.retryDelaySeconds,
+          retryDelayMax: config.retryDelayMaxSeconds,
+          retryBackoff: true,
+          expireInSeconds: config.timeoutSeconds + 60,
+        },
+      );
     },
 
     async depth(): Promise<{ queued: number; active: number } | null> {
