@@ -575,6 +575,18 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     // The rule saved above also makes it the video's cover.
     const info = await api('GET', `/api/dynamic-image/videos/${job.videoId}`);
     expect(info.json.data.coverUrl).toBe(image.url);
+
+    // Settings' delivery log shows the event delivered on its first attempt; Resend sends it once more.
+    await page.goto(`${cms.url}${BASE}/settings`);
+    await loaded(page, 'event-deliveries');
+    const delivery = page.getByTestId('delivery-row').filter({ hasText: job.jobId });
+    await delivery.waitFor();
+    expect(await delivery.getAttribute('data-state')).toBe('delivered');
+    expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('1 (200)');
+    await shoot(page, '13b-settings-deliveries');
+    await delivery.getByRole('button', { name: 'Resend' }).click();
+    await expect.poll(() => delivery.getByTestId('delivery-attempts').textContent(), UI).toBe('2 (200, 200)');
+    expect(receiver.events.filter((e) => e.JobId === job.jobId)).toHaveLength(2);
   });
 
   it('speaks Simplified Chinese when the user picks it', async () => {

@@ -44,6 +44,11 @@ Object.assign(out, {
   'settings.status.mode.embedded': 'Embedded worker',
   'settings.status.mode.standalone': 'Standalone workers',
   'settings.status.mode.off': 'Workers off',
+  'deliveries.state.pending': 'Pending',
+  'deliveries.state.retrying': 'Retrying',
+  'deliveries.state.delivered': 'Delivered',
+  'deliveries.state.failed': 'Failed',
+  'deliveries.state.cancelled': 'Cancelled',
 });
 // Validation messages come from core, in core's English, keyed by core's message id (utils/issues.ts).
 for (const [id, text] of Object.entries(VALIDATION_MESSAGES)) out[`validation.${id}`] = text;

@@ -4,6 +4,8 @@ import {
   Button,
   Flex,
   LinkButton,
+  SingleSelect,
+  SingleSelectOption,
   Table,
   Tbody,
   Td,
@@ -27,8 +29,10 @@ interface Webhook {
   isEnabled: boolean;
   events: string[];
   subscribed: boolean;
+  shape: Shape;
 }
-type Response = { data: Webhook[]; meta: { event: string } };
+type Shape = 'flat' | 'vod';
+type Response = { data: Webhook[]; meta: { event: string; signingSecret?: string } };
 
 /** Strapi's own webhooks pages, inside the admin's router. */
 const WEBHOOKS_PAGE = '/settings/webhooks';
@@ -45,13 +49,18 @@ export function Webhooks({ canWrite }: { canWrite: boolean }) {
   const [event, setEvent] = React.useState('dynamic-image.complete');
   /** Toggles changed on the page and not saved yet, by webhook id. */
   const [changes, setChanges] = React.useState<Record<string, boolean>>({});
+  /** Body shapes changed on the page and not saved yet, by webhook id. */
+  const [shapes, setShapes] = React.useState<Record<string, Shape>>({});
+  const [secret, setSecret] = React.useState<string | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [saving, setSaving] = React.useState(false);
 
   const show = React.useCallback((r: Response) => {
     setWebhooks(r.data ?? []);
     if (r.meta?.event) setEvent(r.meta.event);
+    if (r.meta?.signingSecret) setSecret(r.meta.signingSecret);
     setChanges({});
+    setShapes({});
   }, []);
 
   React.useEffect(() => {
@@ -64,14 +73,15 @@ export function Webhooks({ canWrite }: { canWrite: boolean }) {
   }, [get, show]);
 
   const subscribed = (w: Webhook) => changes[String(w.id)] ?? w.subscribed;
-  const pending = (webhooks ?? []).filter((w) => subscribed(w) !== w.subscribed);
+  const shape = (w: Webhook) => shapes[String(w.id)] ?? w.shape ?? 'flat';
+  const pending = (webhooks ?? []).filter((w) => subscribed(w) !== w.subscribed || shape(w) !== w.shape);
 
   const save = async () => {
     setSaving(true);
     setError(null);
     try {
       const r = await put<Response>('/dynamic-image/settings/webhooks', {
-        data: pending.map((w) => ({ id: w.id, subscribed: subscribed(w) })),
+        data: pending.map((w) => ({ id: w.id, subscribed: subscribed(w), shape: shape(w) })),
       });
       show(r.data);
       toggleNotification({ type: 'success', message: t('webhooks.saved', 'Webhook subscriptions saved') });
@@ -90,7 +100,14 @@ export function Webhooks({ canWrite }: { canWrite: boolean }) {
   );
 
   return (
-    <Box background="neutral0" hasRadius shadow="tableShadow" padding={6} data-testid="webhooks">
+    <Box
+      background="neutral0"
+      hasRadius
+      shadow="tableShadow"
+      padding={6}
+      data-testid="webhooks"
+      aria-busy={webhooks === null && !error}
+    >
       <Flex justifyContent="space-between" alignItems="flex-start" paddingBottom={4} gap={4}>
         <Box>
           <Typography variant="delta" tag="h2">
@@ -126,7 +143,7 @@ export function Webhooks({ canWrite }: { canWrite: boolean }) {
       )}
       {webhooks && webhooks.length > 0 && (
         <Flex direction="column" alignItems="stretch" gap={4}>
-          <Table colCount={4} rowCount={webhooks.length + 1}>
+          <Table colCount={5} rowCount={webhooks.length + 1}>
             <Thead>
               <Tr>
                 <Th>
@@ -142,6 +159,9 @@ export function Webhooks({ canWrite }: { canWrite: boolean }) {
                   <Typography variant="sigma">
                     {t('webhooks.receives', 'Receives DynamicImageComplete')}
                   </Typography>
+                </Th>
+                <Th>
+                  <Typography variant="sigma">{t('webhooks.shape', 'Body')}</Typography>
                 </Th>
               </Tr>
             </Thead>
@@ -176,10 +196,36 @@ export function Webhooks({ canWrite }: { canWrite: boolean }) {
                       disabled={!canWrite}
                     />
                   </Td>
+                  <Td>
+                    <SingleSelect
+                      aria-label={t('webhooks.shapeFor', 'Body {name} receives', { name: w.name })}
+                      value={shape(w)}
+                      onChange={(value: string | number) =>
+                        setShapes((s) => ({ ...s, [String(w.id)]: value as Shape }))
+                      }
+                      disabled={!canWrite}
+                    >
+                      <SingleSelectOption value="flat">
+                        {t('webhooks.shape.flat', 'Flat (default)')}
+                      </SingleSelectOption>
+                      <SingleSelectOption value="vod">
+                        {t('webhooks.shape.vod', 'ApsaraVideo VOD (DynamicImageJobInfo)')}
+                      </SingleSelectOption>
+                    </SingleSelect>
+                  </Td>
                 </Tr>
               ))}
             </Tbody>
           </Table>
+          {secret && (
+            <Typography variant="pi" textColor="neutral600" tag="p">
+              {t(
+                'webhooks.secret',
+                'Each body is signed: its x-dynamic-image-event-signature header is t=TIME,v1=HMAC-SHA256 of "TIME.BODY" with the secret {secret}',
+                { secret },
+              )}
+            </Typography>
+          )}
           <Box>{createLink}</Box>
         </Flex>
       )}

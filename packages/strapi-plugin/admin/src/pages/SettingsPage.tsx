@@ -19,6 +19,7 @@ import { ArrowClockwise, Check } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { AutoThumbnails } from '../components/AutoThumbnails';
+import { EventDeliveries } from '../components/EventDeliveries';
 import { LoadError } from '../components/States';
 import { Webhooks } from '../components/Webhooks';
 import { PERMISSIONS } from '../permissions';
@@ -330,6 +331,7 @@ export function SettingsPage() {
 
             <AutoThumbnails templates={templates.data ?? []} canWrite={canUpdate} />
             <Webhooks canWrite={canUpdate} />
+            <EventDeliveries canWrite={canUpdate} />
           </Flex>
         )}
       </Layouts.Content>
