@@ -71,8 +71,11 @@ case "${1:-start}" in
     pnpm --filter @dynamic-image/e2e run reliability
     ;;
   start)
-    # Embedded Postgres in apps/cms/.data when DATABASE_URL is unset.
-    pnpm --filter cms start
+    # Embedded Postgres in apps/cms/.data when DATABASE_URL is unset. exec, not `pnpm --filter cms start`:
+    # pnpm reports a Ctrl-C as ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL, which reads like a crash; start.mjs
+    # stops Strapi, then Postgres, and exits 0 after a shutdown it was asked for.
+    cd apps/cms
+    exec node scripts/start.mjs start
     ;;
   *)
     echo "usage: scripts/dev.sh start|demo|test|bench|reliability" >&2

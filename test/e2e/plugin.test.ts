@@ -560,11 +560,32 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
 
     const missing = await gql('query { dynamicImageTemplate(templateId: "nope") { name } }');
     expect(missing.errors[0].extensions.error.details.code).toBe('InvalidTemplate.NotFound');
-    // Shadow CRUD is off: the plugin's tables can't be reached around its rules.
-    const shadow = await gql('{ templates { documentId } }');
-    expect(shadow.errors[0].message).toMatch(/Cannot query field/);
     const anonymous = await gql('{ dynamicImageTemplates { name } }', {}, null);
     expect(anonymous.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('keeps GraphQL shadow CRUD off for every content type of the plugin', async () => {
+    // The plugin's tables can't be reached around its rules. Strapi names a plugin type's shadow CRUD
+    // after the plugin (`dynamicImagePendingEvents`); where the plugin's own query has that name
+    // (`dynamicImageTemplates`), its type has no `documentId`, which shadow CRUD's would.
+    for (const query of [
+      'dynamicImageTemplates',
+      'dynamicImageWorkflows',
+      'dynamicImageJobs',
+      'dynamicImageDynamicImages',
+      'dynamicImageAutoThumbnails',
+      'dynamicImageFileHashes',
+      'dynamicImagePreviews',
+      'dynamicImagePendingEvents',
+    ]) {
+      const response = await fetch(`${cms.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+        body: JSON.stringify({ query: `{ ${query} { documentId } }` }),
+      });
+      const json = (await response.json()) as Json;
+      expect(`${query}: ${json.errors?.[0]?.message ?? JSON.stringify(json)}`).toMatch(/Cannot query field/);
+    }
   });
 
   it('runs templates, workflows, jobs and results end to end through GraphQL', async () => {

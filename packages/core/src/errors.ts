@@ -22,57 +22,48 @@ export interface ErrorCatalogEntry {
   message: string;
   /** Whether running the same job again may succeed. Deterministic input errors are not retried. */
   retryable: boolean;
-  httpStatus: number;
 }
 
 export const errorCatalog: Record<ErrorCode, ErrorCatalogEntry> = {
-  AUDIO_ONLY: { message: 'The source has no video stream (audio only).', retryable: false, httpStatus: 422 },
+  AUDIO_ONLY: { message: 'The source has no video stream (audio only).', retryable: false },
   DAMAGED_SOURCE: {
     message: 'The source is damaged or truncated and cannot be decoded.',
     retryable: false,
-    httpStatus: 422,
   },
   ABNORMAL_CONTAINER: {
     message: 'The source container is abnormal (for example a missing moov atom or an unusable duration).',
     retryable: false,
-    httpStatus: 422,
   },
   WINDOW_OUT_OF_RANGE: {
     message: 'The capture window lies outside the video.',
     retryable: false,
-    httpStatus: 422,
   },
   SOURCE_UNREACHABLE: {
     message: 'The source could not be opened or fetched.',
     retryable: true,
-    httpStatus: 502,
   },
   UNSUPPORTED_SOURCE: {
     message: 'The source location, protocol or format is not allowed.',
     retryable: false,
-    httpStatus: 400,
   },
-  INVALID_TEMPLATE: { message: 'The template breaks a rule.', retryable: false, httpStatus: 400 },
-  INVALID_JOB: { message: 'The job payload breaks the job contract.', retryable: false, httpStatus: 400 },
-  ENCODE_FAILED: { message: 'ffmpeg failed to encode the dynamic image.', retryable: true, httpStatus: 500 },
+  INVALID_TEMPLATE: { message: 'The template breaks a rule.', retryable: false },
+  INVALID_JOB: { message: 'The job payload breaks the job contract.', retryable: false },
+  ENCODE_FAILED: { message: 'ffmpeg failed to encode the dynamic image.', retryable: true },
   OUTPUT_INVALID: {
     message: 'The encoded dynamic image failed verification.',
     retryable: true,
-    httpStatus: 500,
   },
   STORAGE_UNAVAILABLE: {
     message: 'The worker could not write its temporary files or the result.',
     retryable: true,
-    httpStatus: 507,
   },
   DELIVERY_FAILED: {
     message: 'The result could not be handed to the CMS.',
     retryable: true,
-    httpStatus: 502,
   },
-  TIMEOUT: { message: 'The job ran past its time limit and was stopped.', retryable: true, httpStatus: 504 },
-  CANCELLED: { message: 'The job was cancelled before it finished.', retryable: true, httpStatus: 409 },
-  INTERNAL: { message: 'An unexpected error happened in the worker.', retryable: true, httpStatus: 500 },
+  TIMEOUT: { message: 'The job ran past its time limit and was stopped.', retryable: true },
+  CANCELLED: { message: 'The job was cancelled before it finished.', retryable: true },
+  INTERNAL: { message: 'An unexpected error happened in the worker.', retryable: true },
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

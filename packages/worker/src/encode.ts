@@ -14,14 +14,14 @@ export interface EncodeSettings {
 }
 
 export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
-  // A split palette graph holds every frame until palettegen has seen the last one
-  // (about 4·W·H bytes per frame, FIELD-NOTES); past this, two passes keep memory flat.
+  // A split palette graph holds every frame until palettegen has seen the last one (measured: about
+  // 75 MB plus 4·W·H bytes per frame); past this, two passes keep memory flat.
   paletteFrameBudgetBytes: 256 * 1024 * 1024,
   // Chosen from BENCHMARKS.md, "Encoder settings explored" (same 4 s window, 480 px, 10 fps).
   // WebP q75 at level 4: SSIM about 0.975 on panning photographs and grain at 10–17 % of our GIF's
   // bytes. q70 saves 3–4 % of bytes for −0.007 SSIM; q60 reaches 15 % on grain only at SSIM 0.94.
-  // Level 6 saves 2–7 % of bytes for up to twice the time (10–13× with Debian's libwebp 1.2.4,
-  // FIELD-NOTES), and the worker's time is the scarcer resource.
+  // Level 6 saves 2–7 % of bytes for up to twice the time (10–13× with Debian's libwebp 1.2.4: 18.7 s
+  // against 1.4 s on one clip), and the worker's time is the scarcer resource.
   webpQuality: 75,
   webpCompressionLevel: 4,
   // Bayer 5. Per kind, the measured best differs: `none` scores +0.001–0.003 luma SSIM at 2–6 %

@@ -74,8 +74,9 @@ export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ s
       if (ending) return;
       ending = kind;
       if (spawned) return void command.kill('SIGKILL');
-      // fluent-ffmpeg runs `ffmpeg -formats`/`-encoders` once before the first encode; if that
-      // hangs, there is no process to kill yet. Settle now, and kill the encode if it ever starts.
+      // Before 'start', fluent-ffmpeg is still preparing the command (its capability checks are
+      // skipped above, but the spawn comes a few ticks after run()): there is no process to kill yet.
+      // Settle now, and kill the encode if it ever starts.
       settle();
       reject(new FfmpegError(kind, `ffmpeg ${kind} before it started`, stderr));
     };

@@ -88,8 +88,6 @@ export interface SourceGateway {
   source: ResolvedSource;
   /** The first policy breach or fetch failure the gateway saw; it explains a failed probe or encode. */
   violation(): DynamicImageError | null;
-  /** Bytes received from the source host(s) so far. */
-  bytesRead(): number;
   close(): Promise<void>;
 }
 
@@ -99,7 +97,7 @@ export interface SourceGateway {
  */
 export async function openSource(source: ResolvedSource, policy: SourcePolicy): Promise<SourceGateway> {
   if (source.kind !== 'http') {
-    return { source, violation: () => null, bytesRead: () => 0, close: async () => {} };
+    return { source, violation: () => null, close: async () => {} };
   }
   const maxBytes = policy.maxBytes ?? DEFAULT_MAX_SOURCE_BYTES;
   const readTimeoutMs = (policy.readTimeoutSeconds ?? DEFAULT_SOURCE_READ_TIMEOUT_SECONDS) * 1000;
@@ -108,7 +106,6 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
     violation ??= err;
     return err;
   };
-  let bytes = 0;
   const lookup = policyLookup(policy, breach);
   const origin = new URL(source.input);
   checkSourceUrl(origin, policy);
@@ -216,7 +213,6 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
         let sent = 0;
         upstream.on('data', (chunk: Buffer) => {
           sent += chunk.length;
-          bytes += chunk.length;
           if (sent > maxBytes) {
             breach(
               new DynamicImageError(
@@ -260,7 +256,6 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
       inputOptions: inputOptions('http,tcp', ['-rw_timeout', readTimeoutUs]),
     },
     violation: () => violation,
-    bytesRead: () => bytes,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

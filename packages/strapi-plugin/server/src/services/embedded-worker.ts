@@ -110,7 +110,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         timer = null;
         if (worker) return;
         strapi.log.warn(
-          `[dynamic-image] worker.mode is "embedded" but no worker was started in this process after ${seconds} s: jobs wait in the queue until a worker takes them. Start one in your app's bootstrap (README, "Use the plugin in your own Strapi"), or set worker.mode to "standalone" and run \`dynamic-image work\` elsewhere.`,
+          `[dynamic-image] worker.mode is "embedded" but no worker was started in this process after ${seconds} s: jobs wait in the queue until a worker takes them. Start one in your app's bootstrap (docs/own-app.md, "Use the plugin in your own Strapi"), or set worker.mode to "standalone" and run \`dynamic-image work\` elsewhere.`,
         );
       }, seconds * 1000);
       timer.unref();

@@ -3,19 +3,12 @@
 // the plugin's types, so nothing reaches them without the plugin's validation.
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import contentTypes from '../content-types';
 import { ApiError } from '../errors';
 import { OPERATIONS } from '../routes';
 
-const UIDS = [
-  'template',
-  'workflow',
-  'job',
-  'dynamic-image',
-  'auto-thumbnail',
-  'file-hash',
-  'preview',
-  'event-delivery',
-].map((name) => `plugin::dynamic-image.${name}`);
+// Every content type of the plugin, so a new one can't be left with shadow CRUD on.
+const UIDS = Object.keys(contentTypes).map((name) => `plugin::dynamic-image.${name}`);
 
 /** The users-permissions action of the REST route with this handler. */
 const scopeOf = (handler: string) => {

@@ -120,11 +120,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     },
 
-    async depth(): Promise<{ queued: number; active: number } | null> {
-      const stats = await this.stats();
-      return stats ? { queued: stats.queued, active: stats.active } : null;
-    },
-
     /**
      * Live counts of the job queue, read from pg-boss's job table (its getQueue() counts are refreshed
      * by its monitor only once a minute): waiting now, running, and waiting for a retry or a start time.

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
 
-// Set while the plugin uploads on purpose (an upload with a chosen workflow, a result): the
-// Media Library hook then leaves that file alone, so nothing runs twice and outputs never loop.
+// Set while the plugin uploads videos with a chosen workflow (POST /upload): the Media Library hook
+// then leaves those files alone, so their workflow runs once. Results need no guard: they are images,
+// which the hook ignores, so outputs never loop.
 const quiet = new AsyncLocalStorage<true>();
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
