@@ -38,12 +38,25 @@ export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
 
 const seconds = (s: number) => s.toFixed(3);
 
-function frameChain(plan: DynamicImagePlan): string {
+/**
+ * How the window is reached. `input`: -ss before -i, which jumps to a key frame near the start, so a window an
+ * hour in costs about what one at zero does. `decode`: every frame from the source's start is decoded and
+ * the window cut out by a trim filter; for sources input seeking lands past the only key frame of (MPEG-TS
+ * has no index, and may carry one key frame and a start time that is not zero).
+ */
+export type SeekMode = 'input' | 'decode';
+
+function frameChain(plan: DynamicImagePlan, seek: SeekMode): string {
   const { width, height } = plan.geometry;
+  // Filters see timestamps from zero (ffmpeg takes the source's start time off), as -ss counts them.
+  const cut =
+    seek === 'decode'
+      ? `trim=start=${seconds(plan.window.start)}:end=${seconds(plan.window.start + plan.window.duration)},setpts=PTS-STARTPTS,`
+      : '';
   // fps first so scaling only touches kept frames; setsar=1 because the size is already the displayed one.
   // trim caps the frames: an input -t lets through the first frame past the window, and with one frame
   // an hour fps would fill the gap with thousands of copies, all held by the palette split.
-  return `fps=${plan.timing.fps},trim=end_frame=${plan.timing.frameCount},scale=${width}:${height}:flags=lanczos,setsar=1`;
+  return `${cut}fps=${plan.timing.fps},trim=end_frame=${plan.timing.frameCount},scale=${width}:${height}:flags=lanczos,setsar=1`;
 }
 
 export function usesTwoPassPalette(plan: DynamicImagePlan, settings: EncodeSettings): boolean {
@@ -51,8 +64,8 @@ export function usesTwoPassPalette(plan: DynamicImagePlan, settings: EncodeSetti
   return plan.format === 'gif' && frameBytes * plan.timing.frameCount > settings.paletteFrameBudgetBytes;
 }
 
-function sourceInput(source: ResolvedSource, plan: DynamicImagePlan) {
-  // -ss before -i seeks the input, so a window an hour in costs about the same as one at zero.
+function sourceInput(source: ResolvedSource, plan: DynamicImagePlan, seek: SeekMode) {
+  if (seek === 'decode') return { source: source.input, options: [...source.inputOptions] };
   return {
     source: source.input,
     options: [...source.inputOptions, '-ss', seconds(plan.window.start), '-t', seconds(plan.window.duration)],
@@ -78,9 +91,10 @@ export function buildEncodeRuns(
   output: string,
   palettePath: string,
   settings: EncodeSettings = DEFAULT_ENCODE_SETTINGS,
+  seek: SeekMode = 'input',
 ): EncodeRun {
-  const input = sourceInput(source, plan);
-  const chain = frameChain(plan);
+  const input = sourceInput(source, plan, seek);
+  const chain = frameChain(plan, seek);
   if (plan.format === 'webp') {
     return {
       runs: [

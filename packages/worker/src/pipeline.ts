@@ -13,7 +13,7 @@ import {
 } from '@dynamic-image/core';
 import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
 import type { FfmpegBinaries } from './binaries.js';
-import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from './encode.js';
+import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings, type SeekMode } from './encode.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { probeSource } from './probe.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
@@ -192,47 +192,65 @@ export async function runPipeline<T>(
     const plan = planDynamicImage(job.template, probe);
     const probeMs = performance.now() - probeStarted;
 
-    report('encode', 0);
-    const encodeStarted = performance.now();
     const file = join(dir, `output.${plan.format}`);
-    const { runs } = buildEncodeRuns(source, plan, file, join(dir, 'palette.png'), settings);
-    let stderr = '';
-    for (const [index, run] of runs.entries()) {
+    let encodeMs = 0;
+    let verifyMs = 0;
+    const encodeWindow = async (seek: SeekMode) => {
+      report('encode', 0);
+      const encodeStarted = performance.now();
+      const { runs } = buildEncodeRuns(source, plan, file, join(dir, 'palette.png'), settings, seek);
+      let stderr = '';
+      for (const [index, run] of runs.entries()) {
+        try {
+          ({ stderr } = await runFfmpeg(options.binaries, {
+            ...run,
+            timeoutMs: remaining(),
+            signal,
+            onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
+          }));
+        } catch (err) {
+          if (err instanceof FfmpegError) throw encodeFailure(err, deadlineController.signal.aborted);
+          throw err;
+        } finally {
+          encodeMs += performance.now() - encodeStarted;
+        }
+      }
+
+      report('verify', 0);
+      const verifyStarted = performance.now();
+      const bytes = await readFile(file);
+      let info: AnimationInfo;
       try {
-        ({ stderr } = await runFfmpeg(options.binaries, {
-          ...run,
-          timeoutMs: remaining(),
-          signal,
-          onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
-        }));
+        // The window lies inside the declared duration, so no frame at all means the media isn't there.
+        if (bytes.length === 0 || /Output file is empty|nothing was encoded/i.test(stderr)) {
+          throw new DynamicImageError('DAMAGED_SOURCE', 'The window of the source holds no decodable frame');
+        }
+        info = inspectAnimation(bytes);
       } catch (err) {
-        if (err instanceof FfmpegError) throw encodeFailure(err, deadlineController.signal.aborted);
+        if (err instanceof AnimationFormatError) {
+          throw new DynamicImageError(
+            'OUTPUT_INVALID',
+            `The output is not a valid ${plan.format}: ${err.message}`,
+          );
+        }
         throw err;
       }
-    }
-    const encodeMs = performance.now() - encodeStarted;
-
-    report('verify', 0);
-    const verifyStarted = performance.now();
-    const bytes = await readFile(file);
-    let info: AnimationInfo;
+      verifyAnimation(info, plan, stderr);
+      verifyMs = performance.now() - verifyStarted;
+      return { bytes, info };
+    };
+    let encoded: Awaited<ReturnType<typeof encodeWindow>>;
     try {
-      // The window lies inside the declared duration, so no frame at all means the media isn't there.
-      if (bytes.length === 0 || /Output file is empty|nothing was encoded/i.test(stderr)) {
-        throw new DynamicImageError('DAMAGED_SOURCE', 'The window of the source holds no decodable frame');
-      }
-      info = inspectAnimation(bytes);
+      encoded = await encodeWindow('input');
     } catch (err) {
-      if (err instanceof AnimationFormatError) {
-        throw new DynamicImageError(
-          'OUTPUT_INVALID',
-          `The output is not a valid ${plan.format}: ${err.message}`,
-        );
-      }
-      throw err;
+      // Input seeking lands past the only key frame of some sources (MPEG-TS has no index): no frame, or
+      // too few. Decoding from the start reaches the window whatever the key frames; a source that is
+      // really damaged fails again, with its own reason.
+      const unreached = err instanceof DynamicImageError && err.code === 'DAMAGED_SOURCE';
+      if (!unreached || plan.window.start === 0) throw err;
+      encoded = await encodeWindow('decode');
     }
-    verifyAnimation(info, plan, stderr);
-    const verifyMs = performance.now() - verifyStarted;
+    const { bytes, info } = encoded;
 
     const result: DynamicImageResult = {
       version: JOB_CONTRACT_VERSION,

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
@@ -113,6 +115,62 @@ describe('good sources become correct animations', () => {
     expect((await ffprobeFrames(gif.path)).frames).toBeGreaterThanOrEqual(49);
     const webp = await make(samples.landscape, { fps: 60, width: 160, duration: 1, format: 'webp' });
     expect(webp.result.fps).toBe(60);
+  });
+});
+
+describe('windows input seeking cannot enter', () => {
+  const run = promisify(execFile);
+  // Each source frame one flat colour of its own, from its number N (25 fps: 3 s is frame 75), which GIF
+  // keeps exactly: the output's first frame names the source frame it came from.
+  const PATTERN =
+    "color=c=black:size=320x240:rate=25:duration=8,format=rgb24,geq=r='mod(N*37\\,256)':g='mod(N*91\\,256)':b='mod(N*53\\,256)'";
+  const colourOf = (frame: number) => [(frame * 37) % 256, (frame * 91) % 256, (frame * 53) % 256];
+  const meanColour = (rgb: Buffer) => {
+    const sum = [0, 0, 0];
+    for (let i = 0; i < rgb.length; i++) (sum[i % 3] as number) += rgb[i] as number;
+    return sum.map((v) => v / (rgb.length / 3));
+  };
+  const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - (b[i] as number)));
+  const encodeSource = async (name: string, options: string[]) => {
+    const path = join(await emptyDir('seek-'), name);
+    await run(binaries.ffmpeg.path, [
+      ...['-v', 'error', '-f', 'lavfi', '-i', PATTERN, '-c:v', 'libx264', '-pix_fmt', 'yuv444p', '-bf', '0'],
+      ...options,
+      ...['-y', path],
+    ]);
+    return path;
+  };
+
+  // One key frame, at the start. The TS has no index and its timestamps start at 10 s: input seeking to 3 s
+  // lands past the key frame, and the fast path makes nothing. The MP4's index takes seeking back to it.
+  const cases: Array<[string, string, string[]]> = [
+    [
+      'an MPEG-TS with one key frame and a start offset',
+      'one-key.ts',
+      ['-g', '1000', '-sc_threshold', '0', '-output_ts_offset', '10', '-f', 'mpegts'],
+    ],
+    ['a long-GOP MP4', 'long-gop.mp4', ['-g', '1000', '-sc_threshold', '0', '-movflags', '+faststart']],
+  ];
+  it.each(cases)('%s gives the window: its frame count and its first frame', async (_, name, options) => {
+    const source = await encodeSource(name, options);
+    const { result, path } = await make(source, { width: 160, fps: 10, start: 3, duration: 2 });
+    expect(result).toMatchObject({ frameCount: 20, width: 160, height: 120, duration: 2 });
+    expect((await ffprobeFrames(path)).frames).toBe(20);
+    const first = (
+      await run(
+        binaries.ffmpeg.path,
+        ['-v', 'error', '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+        { encoding: 'buffer', maxBuffer: 1 << 24 },
+      )
+    ).stdout as Buffer;
+    const colour = meanColour(first);
+    const nearest = [73, 74, 75, 76, 77].sort(
+      (a, b) => distance(colour, colourOf(a)) - distance(colour, colourOf(b)),
+    );
+    // fps=10 keeps the last source frame of each 0.1 s slot: 75 (3.00 s) and 76 (3.04 s) share the first, so
+    // it shows 76, as it does when input seeking reaches the window (the MP4).
+    expect(nearest[0], `first frame's colour ${colour.map(Math.round)}`).toBe(76);
+    expect(distance(colour, colourOf(76))).toBeLessThan(12);
   });
 });
 
