@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { COMPLETE_EVENT } from '../services/events';
+import { getService } from '../utils/get-service';
 import { body, respond, WithMeta } from './respond';
 
 /**
@@ -7,7 +8,7 @@ import { body, respond, WithMeta } from './respond';
  * so subscribing a webhook to `DynamicImageComplete` happens here.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const events = () => strapi.plugin('dynamic-image').service('events');
+  const events = () => getService(strapi, 'events');
   return {
     find: respond(async () => new WithMeta(await events().webhooks(), { event: COMPLETE_EVENT })),
     replace: respond(

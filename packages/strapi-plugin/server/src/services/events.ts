@@ -1,5 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { jsonColumn } from '../data/json';
+import { tryAdvisoryLock } from '../data/locks';
 import { invalidParameter, notFound } from '../errors';
 
 export const COMPLETE_EVENT = 'dynamic-image.complete';
@@ -146,18 +148,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { resendAfterSeconds } = outboxConfig(strapi);
     const before = new Date(Date.now() - resendAfterSeconds * 1000);
     return (await strapi.db.transaction(async ({ trx }) => {
-      const { rows } = await trx.raw('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked', [
-        'dynamic-image:pending-events',
-      ]);
-      if (!rows[0]?.locked) return 0;
+      if (!(await tryAdvisoryLock(trx, 'pending-events'))) return 0;
       const stale = await strapi.db
         .query(PENDING)
         .findMany({ where: { createdAt: { $lt: before } }, orderBy: { id: 'asc' }, limit: 100 });
       const events = stale.map((row: Record<string, unknown>) => ({
         id: row.id as number,
-        payload: (typeof row.payload === 'string'
-          ? JSON.parse(row.payload)
-          : row.payload) as DynamicImageCompleteEvent,
+        payload: jsonColumn<DynamicImageCompleteEvent>(row.payload),
       }));
       await this.send(events);
       if (events.length)

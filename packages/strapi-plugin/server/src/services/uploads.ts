@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
+import { getService } from '../utils/get-service';
 
 // Set while the plugin uploads on purpose (an upload with a chosen workflow, a result): the
 // Media Library hook then leaves that file alone, so nothing runs twice and outputs never loop.
@@ -24,7 +25,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         );
       });
     };
-    const hashes = () => strapi.plugin('dynamic-image').service('fileHashes');
+    const hashes = () => getService(strapi, 'fileHashes');
     type Event = {
       params: { data?: Record<string, unknown> };
       result?: unknown;
@@ -65,12 +66,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         .findOne({ where: { id: file.id }, populate: ['folder'] });
       folder = withFolder?.folder?.id ?? null;
     }
-    const workflow = await strapi.plugin('dynamic-image').service('workflows').forUpload(folder);
+    const workflow = await getService(strapi, 'workflows').forUpload(folder);
     if (!workflow) return;
     strapi.log.info(`[dynamic-image] video ${file.id} ${reason}: running workflow ${workflow.name}`);
-    await strapi
-      .plugin('dynamic-image')
-      .service('jobs')
-      .submitWorkflow(file.id, workflow.workflowId, 'upload');
+    await getService(strapi, 'jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
   },
 });
