@@ -65,7 +65,10 @@ describe('calls between the plugin services', () => {
     const graph = new Map<string, string[]>();
     for (const [name, files] of services()) {
       const called = files.flatMap((f) => calledServices(readFileSync(f, 'utf8')));
-      graph.set(name, [...new Set(called)].filter((c) => c !== name));
+      graph.set(
+        name,
+        [...new Set(called)].filter((c) => c !== name),
+      );
     }
     expect(graph.size).toBeGreaterThan(10);
     expect(cycles(graph)).toEqual([]);
