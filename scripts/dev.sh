@@ -54,6 +54,8 @@ case "${1:-start}" in
       fi
     fi
     pnpm biome check .
+    # The import graph: no cycles, the plugin and the worker apart, the core pure (.dependency-cruiser.cjs).
+    pnpm run lint:imports
     pnpm turbo run typecheck --output-logs=errors-only
     # One package at a time: the tests start ffmpeg and Postgres, and the machines have 2 cores.
     pnpm turbo run test --concurrency=1

@@ -156,9 +156,11 @@ describe('two CMS instances behind one database', () => {
       if (data.delivery.kind !== 'http') throw new Error('http delivery expected');
       const urls = [data.delivery.url, data.delivery.url.replace(a.url, b.url)];
       expect(urls[1]).not.toBe(urls[0]);
-      // Signed with different timestamps: a byte-identical request would be refused as a replay.
+      // Signed with different timestamps: a byte-identical request would be refused as a replay. They count
+      // back from one instant: read at each post, a post in the next second could repeat an earlier one's.
+      const signedAt = Math.floor(Date.now() / 1000);
       const post = (url: string, bytes: Buffer, result: DynamicImageResult, secondsAgo: number) => {
-        const timestamp = Math.floor(Date.now() / 1000) - secondsAgo;
+        const timestamp = signedAt - secondsAgo;
         const target = new URL(url);
         const bodySha = createHash('sha256').update(bytes).digest('hex');
         const hmac = createHmac('sha256', a.secret)

@@ -829,6 +829,8 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       body: { videoId },
     });
     expect(resumed.status, JSON.stringify(resumed.json)).toBe(201);
+    // Its job ends here: left running, it would add a dynamic image while a later test counts them.
+    for (const job of resumed.json.data.jobs as Json[]) await waitForJob(job.jobId);
 
     expect((await call('DELETE', `/api/dynamic-image/workflows/${pausedId}`)).status).toBe(204);
     expect((await call('GET', `/api/dynamic-image/workflows/${pausedId}`)).json.error.code).toBe(
@@ -868,6 +870,21 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const succeeded = (await call('GET', '/api/dynamic-image/jobs?state=success')).json.data as Json[];
     expect(succeeded.length).toBeGreaterThan(0);
     expect(succeeded.every((j) => j.state === 'success' && j.progress === 100)).toBe(true);
+  });
+
+  it('reports the connected embedded worker, and no job waiting or running once all have ended', async () => {
+    // pg_stat_activity (the worker's sessions) and pg-boss's job table, read live.
+    const { status, json } = await call('GET', '/dynamic-image/status', { token: adminToken });
+    expect(status, JSON.stringify(json)).toBe(200);
+    expect(json.data.mode).toBe('embedded');
+    expect(json.data.workers).toHaveLength(1);
+    expect(json.data.workers[0].name).toMatch(/^dynamic-image-worker /);
+    expect(json.data.workers[0].sessions).toBeGreaterThan(0);
+    expect(Date.parse(json.data.workers[0].connectedSince)).toBeLessThan(Date.now());
+    // The worker completes its pg-boss job just after the CMS has stored the result.
+    const queue = async () =>
+      (await call('GET', '/dynamic-image/status', { token: adminToken })).json.data.queue;
+    await expect.poll(queue, { timeout: 10_000 }).toEqual({ queued: 0, active: 0, deferred: 0 });
   });
 
   let editorToken: string;

@@ -1,4 +1,4 @@
-// The embedded-worker service against a stand-in for Strapi (its config, log and the jobs service):
+// The embedded-worker service against a stand-in for Strapi (its config and log):
 // which hosts the worker may read, and the warning when no worker was started.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import embeddedWorker, { providerUrls } from '../server/src/services/embedded-worker';
@@ -15,6 +15,7 @@ function fakeStrapi(
       jobTimeoutSeconds: 600,
       worker: { mode: 'embedded', ...worker },
     },
+    'plugin::dynamic-image.publicUrl': 'http://cms.example.org:1337',
     'plugin::upload': upload,
     'database.connection.connection': { connectionString: 'postgres://u@db:5432/cms' },
   };
@@ -24,7 +25,6 @@ function fakeStrapi(
       info: (message: string) => lines.push({ level: 'info', message }),
       warn: (message: string) => lines.push({ level: 'warn', message }),
     },
-    plugin: () => ({ service: () => ({ publicUrl: () => 'http://cms.example.org:1337' }) }),
   };
   // biome-ignore lint/suspicious/noExplicitAny: a stand-in for the parts of Strapi the service reads.
   return { service: embeddedWorker({ strapi: strapi as any }), lines };

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { ACTIONS, SETTINGS_ACTIONS } from './routes';
+import { getService } from './utils/get-service';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(
@@ -19,9 +20,24 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
       displayName: a.displayName,
     })),
   );
-  await strapi.plugin('dynamic-image').service('queue').start();
-  strapi.plugin('dynamic-image').service('uploads').subscribe();
-  await strapi.plugin('dynamic-image').service('autoThumbnails').bootstrap();
-  strapi.plugin('dynamic-image').service('embeddedWorker').watch();
-  strapi.plugin('dynamic-image').service('events').start();
+  // The services that report back (the queue's dead letters, a stored result) are given what to call
+  // here, so no service calls one that calls it.
+  await getService(strapi, 'queue').start(
+    async ({ jobId, preview, output }) => {
+      if (preview) await getService(strapi, 'previews').markDead(jobId, output);
+      else await getService(strapi, 'jobs').markDead(jobId, output);
+    },
+    (delivery) => getService(strapi, 'eventDeliveries').handle(delivery),
+  );
+  getService(strapi, 'results').onJobSuccess((jobId) =>
+    getService(strapi, 'autoThumbnails')
+      .onJobSuccess(jobId)
+      .catch((err: Error) => {
+        strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`);
+      }),
+  );
+  getService(strapi, 'uploads').subscribe();
+  await getService(strapi, 'autoThumbnails').bootstrap();
+  getService(strapi, 'embeddedWorker').watch();
+  getService(strapi, 'events').start();
 };

@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from './utils/get-service';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
-  strapi.plugin('dynamic-image').service('events').stop();
-  await strapi.plugin('dynamic-image').service('embeddedWorker').stop();
-  await strapi.plugin('dynamic-image').service('queue').stop();
+  getService(strapi, 'events').stop();
+  await getService(strapi, 'embeddedWorker').stop();
+  await getService(strapi, 'queue').stop();
 };

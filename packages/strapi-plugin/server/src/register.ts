@@ -1,8 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { bodyErrors } from './middlewares/body-errors';
+import { getService } from './utils/get-service';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  strapi.plugin('dynamic-image').service('events').register();
-  strapi.plugin('dynamic-image').service('graphql').register();
+  getService(strapi, 'events').register();
+  getService(strapi, 'graphql').register();
   strapi.server.use(bodyErrors);
 };

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
+import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
 const STATES = ['queued', 'processing', 'success', 'failed'];
@@ -28,7 +29,7 @@ function jobState(value: unknown): string {
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const jobs = () => strapi.plugin('dynamic-image').service('jobs');
+  const jobs = () => getService(strapi, 'jobs');
   return {
     /** VOD's SubmitDynamicImageJob. */
     submit: respond(async (ctx) => {

@@ -1,8 +1,9 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const previews = () => strapi.plugin('dynamic-image').service('previews');
+  const previews = () => getService(strapi, 'previews');
   return {
     /** Renders an unsaved template on a video, small and short, outside the Media Library. */
     create: respond(async (ctx) => {

@@ -1,8 +1,9 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const templates = () => strapi.plugin('dynamic-image').service('templates');
+  const templates = () => getService(strapi, 'templates');
   return {
     find: respond(async () => templates().list()),
     findOne: respond(async (ctx) => templates().get(ctx.params.templateId)),

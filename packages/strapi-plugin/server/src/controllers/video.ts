@@ -1,35 +1,27 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
+import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const plugin = () => strapi.plugin('dynamic-image');
   return {
     /** VOD's GetVideoInfo: the video, its cover and its dynamic images. */
-    info: respond(async (ctx) => plugin().service('results').videoInfo(ctx.params.videoId)),
+    info: respond(async (ctx) => getService(strapi, 'results').videoInfo(ctx.params.videoId)),
     /** The Media Library's videos, each with its dynamic images and cover. */
-    list: respond(async (ctx) =>
-      plugin()
-        .service('videos')
-        .list(ctx.query as Record<string, never>),
-    ),
+    list: respond(async (ctx) => getService(strapi, 'videos').list(ctx.query as Record<string, never>)),
     /** Every dynamic image, for the admin's gallery. */
-    images: respond(async (ctx) =>
-      plugin()
-        .service('videos')
-        .images(ctx.query as Record<string, never>),
-    ),
+    images: respond(async (ctx) => getService(strapi, 'videos').images(ctx.query as Record<string, never>)),
     /** VOD's ListDynamicImage. */
     dynamicImages: respond(async (ctx) => {
-      const video = await plugin().service('jobs').video(ctx.params.videoId);
-      return plugin().service('results').listForVideo(video.id);
+      const video = await getService(strapi, 'jobs').video(ctx.params.videoId);
+      return getService(strapi, 'results').listForVideo(video.id);
     }),
     /** VOD's DeleteDynamicImage: the record and its Media Library file. */
     deleteDynamicImage: respond(async (ctx) => {
-      await plugin().service('results').remove(ctx.params.dynamicImageId);
+      await getService(strapi, 'results').remove(ctx.params.dynamicImageId);
     }),
     setCover: respond(async (ctx) => {
-      await plugin().service('results').setCover(ctx.params.dynamicImageId);
+      await getService(strapi, 'results').setCover(ctx.params.dynamicImageId);
     }),
     /** Upload with a workflow: one multipart request with `files` and `workflowId`. */
     upload: respond(async (ctx) => {
@@ -38,7 +30,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw invalidParameter('workflowId', `workflowId is required; got ${JSON.stringify(workflowId)}`);
       }
       // Checked before the file is stored: a refused request leaves nothing behind.
-      const workflow = await plugin().service('workflows').getRunnable(workflowId);
+      const workflow = await getService(strapi, 'workflows').getRunnable(workflowId);
       const files = (ctx.request as unknown as { files?: Record<string, unknown> }).files?.files;
       if (!files || (Array.isArray(files) && files.length === 0))
         throw invalidParameter('files', 'a video file is required');
@@ -48,7 +40,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!mime.startsWith('video/'))
           throw invalidParameter('files', `only videos can be processed; got ${mime || 'unknown type'}`);
       }
-      const uploads = plugin().service('uploads');
+      const uploads = getService(strapi, 'uploads');
       const stored = await uploads
         .withoutHook(() =>
           strapi
@@ -65,7 +57,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       const results = [];
       for (const file of stored as Array<{ id: number; url: string; name: string }>) {
-        const run = await plugin().service('jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
+        const run = await getService(strapi, 'jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
         results.push({ video: { videoId: file.id, name: file.name, url: file.url }, jobs: run.jobs });
       }
       return results;

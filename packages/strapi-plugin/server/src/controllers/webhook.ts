@@ -1,11 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import { COMPLETE_EVENT } from '../services/events';
+import { getService } from '../utils/get-service';
 import { body, respond, WithMeta } from './respond';
 
 /** What the settings page shows beside the webhooks: the event, and the secret receivers verify with. */
 const meta = async (strapi: Core.Strapi) => ({
   event: COMPLETE_EVENT,
-  signingSecret: await strapi.plugin('dynamic-image').service('eventDeliveries').signingSecret(),
+  signingSecret: await getService(strapi, 'eventDeliveries').signingSecret(),
 });
 
 /**
@@ -13,8 +14,8 @@ const meta = async (strapi: Core.Strapi) => ({
  * so subscribing a webhook to `DynamicImageComplete` happens here.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const events = () => strapi.plugin('dynamic-image').service('events');
-  const deliveries = () => strapi.plugin('dynamic-image').service('eventDeliveries');
+  const events = () => getService(strapi, 'events');
+  const deliveries = () => getService(strapi, 'eventDeliveries');
   return {
     find: respond(async () => new WithMeta(await events().webhooks(), await meta(strapi))),
     replace: respond(

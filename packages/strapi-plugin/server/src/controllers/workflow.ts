@@ -1,9 +1,10 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const workflows = () => strapi.plugin('dynamic-image').service('workflows');
-  const jobs = () => strapi.plugin('dynamic-image').service('jobs');
+  const workflows = () => getService(strapi, 'workflows');
+  const jobs = () => getService(strapi, 'jobs');
   return {
     find: respond(async () => workflows().list()),
     findOne: respond(async (ctx) => workflows().get(ctx.params.workflowId)),

@@ -4,6 +4,7 @@
 // worker came, so jobs don't wait in the queue unnoticed.
 import type { Core } from '@strapi/strapi';
 import type { PluginConfig } from '../config';
+import { publicUrl as publicUrlOf } from '../utils/public-url';
 import { connectionOptions } from './queue';
 
 /** What the app's bootstrap gets back from `startWorker`. */
@@ -52,7 +53,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const configured = config().worker.allowedHosts;
       if (configured === '*') return undefined;
       if (configured) return configured;
-      const publicUrl = strapi.plugin('dynamic-image').service('jobs').publicUrl() as string;
+      const publicUrl = publicUrlOf(strapi);
       const hosts = new Set([new URL(publicUrl).hostname]);
       const upload = (strapi.config.get('plugin::upload') ?? {}) as {
         provider?: string;

@@ -4,7 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { jsonColumn as json } from '../data/json';
+import type { Sql } from '../data/sql';
 import { ApiError, invalidParameter, notFound } from '../errors';
+import { deliveryConfig } from '../events/delivery-config';
 import {
   COMPLETE_EVENT,
   type DynamicImageCompleteEvent,
@@ -14,6 +17,7 @@ import {
   shapePayload,
   signEventBody,
 } from '../events/payload';
+import { getService } from '../utils/get-service';
 
 const DELIVERY = 'plugin::dynamic-image.event-delivery';
 const LOG_LENGTH = 20;
@@ -50,21 +54,6 @@ interface StoredWebhook {
   isEnabled: boolean;
 }
 
-const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
-
-/**
- * How deliveries are retried: pg-boss waits retryDelay·2^n (jittered, at most retryDelayMax) before retry n;
- * the defaults keep trying for more than 24 h (about 32 min of doubling, then hourly).
- */
-export const deliveryConfig = (strapi: Core.Strapi) => ({
-  retryDelaySeconds: 10,
-  retryDelayMaxSeconds: 3600,
-  retryLimit: 45,
-  timeoutSeconds: 10,
-  signingSecret: undefined as string | undefined,
-  ...(strapi.config.get('plugin::dynamic-image.events') as object | undefined),
-});
-
 const listQuery = z.strictObject({
   webhookId: z.string().min(1).max(64).optional(),
   jobId: z.string().min(1).max(128).optional(),
@@ -73,7 +62,7 @@ const listQuery = z.strictObject({
 });
 
 function present(row: DeliveryRow) {
-  const payload = json(row.payload);
+  const payload = json<DynamicImageCompleteEvent>(row.payload);
   return {
     deliveryId: row.id,
     jobId: row.jobId,
@@ -87,13 +76,13 @@ function present(row: DeliveryRow) {
     lastError: row.lastError,
     deliveredAt: row.deliveredAt,
     createdAt: row.createdAt,
-    log: json(row.log ?? []),
+    log: json<Attempt[]>(row.log ?? []),
   };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: 'dynamic-image' });
-  const queue = () => strapi.plugin('dynamic-image').service('queue');
+  const queue = () => getService(strapi, 'queue');
   const webhookStore = () => strapi.get('webhookStore');
 
   return {
@@ -120,7 +109,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * One delivery per subscribed, enabled webhook for each event, each with its pg-boss job, in the
      * caller's transaction (the outbox row is deleted in the same one).
      */
-    async fanOut(events: Array<{ payload: DynamicImageCompleteEvent }>, trx: unknown): Promise<number> {
+    async fanOut(events: Array<{ payload: DynamicImageCompleteEvent }>, trx: Sql): Promise<number> {
       const webhooks = ((await webhookStore().findWebhooks()) as StoredWebhook[]).filter(
         (w) => w.isEnabled && w.events.includes(COMPLETE_EVENT),
       );
@@ -160,7 +149,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return 'cancelled';
       }
       const shape = (await this.shapes())[String(webhook.id)] ?? 'flat';
-      const body = JSON.stringify(shapePayload(json(row.payload), shape));
+      const body = JSON.stringify(shapePayload(json<DynamicImageCompleteEvent>(row.payload), shape));
       const { timeoutSeconds } = deliveryConfig(strapi);
       const started = Date.now();
       let status: number | null = null;
@@ -198,7 +187,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           lastStatus: status,
           lastError: delivered ? null : (error ?? `HTTP ${status}`),
           deliveredAt: delivered ? new Date() : null,
-          log: [...json(row.log ?? []), attempt].slice(-LOG_LENGTH),
+          log: [...json<Attempt[]>(row.log ?? []), attempt].slice(-LOG_LENGTH),
         },
       });
       return state;

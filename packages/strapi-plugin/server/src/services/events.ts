@@ -1,13 +1,15 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { jsonColumn } from '../data/json';
+import { tryAdvisoryLock } from '../data/locks';
 import { invalidParameter, notFound } from '../errors';
-
 import {
   COMPLETE_EVENT,
   type DynamicImageCompleteEvent,
   PAYLOAD_SHAPES,
   type PayloadShape,
 } from '../events/payload';
+import { getService } from '../utils/get-service';
 
 export { COMPLETE_EVENT, type DynamicImageCompleteEvent };
 
@@ -58,7 +60,7 @@ const outboxConfig = (strapi: Core.Strapi) => ({
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  deliveries: () => strapi.plugin('dynamic-image').service('eventDeliveries'),
+  deliveries: () => getService(strapi, 'eventDeliveries'),
   /** The re-send sweep's timers. */
   timers: [] as NodeJS.Timeout[],
 
@@ -114,16 +116,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /**
    * Records a `DynamicImageComplete` event as pending. Called inside the transaction that ends the job,
-   * so the event is stored with the final state or not at all; `send` emits it after the commit.
+   * so the event is stored with the final state or not at all; `send` hands it to delivery after the commit.
    */
   async record(event: Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'>): Promise<PendingEvent> {
     // The template the job ran, as it was then (a later rename or delete doesn't change the event).
     const job = await strapi.db.query(JOB).findOne({ where: { jobId: event.JobId } });
-    const snapshot = job
-      ? ((typeof job.templateSnapshot === 'string'
-          ? JSON.parse(job.templateSnapshot)
-          : job.templateSnapshot) as { name?: string } | null)
-      : null;
+    const snapshot = job ? jsonColumn<{ name?: string } | null>(job.templateSnapshot) : null;
     const payload: DynamicImageCompleteEvent = {
       EventType: 'DynamicImageComplete',
       EventTime: new Date().toISOString(),
@@ -156,18 +154,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { resendAfterSeconds } = outboxConfig(strapi);
     const before = new Date(Date.now() - resendAfterSeconds * 1000);
     return (await strapi.db.transaction(async ({ trx }) => {
-      const { rows } = await trx.raw('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked', [
-        'dynamic-image:pending-events',
-      ]);
-      if (!rows[0]?.locked) return 0;
+      if (!(await tryAdvisoryLock(trx, 'pending-events'))) return 0;
       const stale = await strapi.db
         .query(PENDING)
         .findMany({ where: { createdAt: { $lt: before } }, orderBy: { id: 'asc' }, limit: 100 });
       const events = stale.map((row: Record<string, unknown>) => ({
         id: row.id as number,
-        payload: (typeof row.payload === 'string'
-          ? JSON.parse(row.payload)
-          : row.payload) as DynamicImageCompleteEvent,
+        payload: jsonColumn<DynamicImageCompleteEvent>(row.payload),
       }));
       await this.send(events);
       if (events.length)

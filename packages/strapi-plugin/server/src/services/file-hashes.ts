@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Core } from '@strapi/strapi';
+import { publicUrl } from '../utils/public-url';
 
 const HASH = 'plugin::dynamic-image.file-hash';
 
@@ -52,7 +53,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     try {
       // Private providers (S3 with ACLs…) hand out signed URLs; others return the file as is.
       const signed = (await strapi.plugin('upload').service('file').signFileUrls(file)) as FileRow;
-      const url = new URL(String(signed.url), strapi.plugin('dynamic-image').service('jobs').publicUrl());
+      const url = new URL(String(signed.url), publicUrl(strapi));
       const response = await fetch(url);
       if (!response.ok || !response.body) throw new Error(`GET ${url.pathname} answered ${response.status}`);
       const sha256 = await sha256Of(

@@ -9,7 +9,12 @@ import {
   TemplateValidationError,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { jsonColumn } from '../data/json';
+import { withAdvisoryLock } from '../data/locks';
+import { getTemplate } from '../data/templates';
 import { fromValidation, illegalStatus, invalidParameter, notFound } from '../errors';
+import { getService } from '../utils/get-service';
+import { publicUrl as publicUrlOf } from '../utils/public-url';
 
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
@@ -34,8 +39,6 @@ export interface SubmitRequest {
   entry?: JobEntry | null;
 }
 
-const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
-
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -57,8 +60,8 @@ export function presentJob(row: Record<string, unknown>) {
     templateId: row.templateId,
     workflowId: row.workflowId ?? null,
     origin: row.origin,
-    template: json(row.templateSnapshot),
-    overrideParams: json(row.overrideParams) ?? null,
+    template: jsonColumn(row.templateSnapshot),
+    overrideParams: jsonColumn(row.overrideParams) ?? null,
     errorCode: row.errorCode ?? null,
     errorMessage: row.errorMessage ?? null,
     attempts: row.attempts ?? 0,
@@ -66,23 +69,20 @@ export function presentJob(row: Record<string, unknown>) {
     startedAt: row.startedAt ?? null,
     finishedAt: row.finishedAt ?? null,
     dynamicImageId: row.dynamicImageId ?? null,
-    result: json(row.result) ?? null,
-    entry: (json(row.entry) as JobEntry | null) ?? null,
+    result: jsonColumn(row.result) ?? null,
+    entry: jsonColumn<JobEntry | null>(row.entry) ?? null,
   };
 }
 
 /** The entry fields of a `DynamicImageComplete` payload, when the job came from an entry. */
 export function entryEventFields(entry: unknown) {
-  const e = json(entry) as JobEntry | null | undefined;
+  const e = jsonColumn<JobEntry | null | undefined>(entry);
   if (!e) return {};
   return { EntryUid: e.uid, EntryDocumentId: e.documentId, EntryLocale: e.locale ?? null };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const plugin = () => strapi.plugin('dynamic-image');
-  const publicUrl = () =>
-    (strapi.config.get('plugin::dynamic-image.publicUrl') as string | undefined) ??
-    `http://127.0.0.1:${strapi.config.get('server.port')}`;
+  const publicUrl = () => publicUrlOf(strapi);
   const absolute = (url: string) => (/^https?:\/\//.test(url) ? url : new URL(url, publicUrl()).toString());
 
   return {
@@ -108,7 +108,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
       }
       const video = await this.video(request.videoId);
-      const stored = await plugin().service('templates').get(request.templateId);
+      const stored = await getTemplate(strapi, request.templateId);
       const { templateId, createdAt: _c, updatedAt: _u, ...base } = stored;
       let template: Template;
       try {
@@ -120,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // The same file content and the same resolved template make the same dynamic image. A file
       // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
       const content =
-        (await plugin().service('fileHashes').of(video)) ??
+        (await getService(strapi, 'fileHashes').of(video)) ??
         `file:${video.id}:${video.hash}:${video.updatedAt}`;
       const dedupeKey = createHash('sha256')
         .update(`${content}:${stable(template)}`)
@@ -128,7 +128,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       return strapi.db.transaction(async ({ trx }) => {
         // Two CMS instances reacting to one upload serialise here; the second finds the first's job.
-        await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [dedupeKey]);
+        await withAdvisoryLock(trx, 'dedupe', dedupeKey);
         if (!request.force) {
           const existing = await strapi.db
             .query(JOB)
@@ -169,14 +169,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           timeoutSeconds: strapi.config.get('plugin::dynamic-image.jobTimeoutSeconds') as number,
           requestedAt: new Date().toISOString(),
         };
-        await plugin().service('queue').send(payload, trx);
+        await getService(strapi, 'queue').send(payload, trx);
         return { ...presentJob(row), created: true };
       });
     },
 
     /** `force` makes every job again even where the same file and template already have one. */
     async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin, force = false) {
-      const workflow = await plugin().service('workflows').getRunnable(workflowId);
+      const workflow = await getService(strapi, 'workflows').getRunnable(workflowId);
       await this.video(videoId);
       const jobs = [];
       for (const node of workflow.nodes) {
@@ -267,28 +267,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
         if (!failure.final || count === 0) return null;
-        return plugin()
-          .service('events')
-          .record({
-            VideoId: row.videoId,
-            JobId: jobId,
-            Status: 'fail',
-            ErrorCode: code,
-            ErrorMessage: failure.message,
-            ...entryEventFields(row.entry),
-          });
+        return getService(strapi, 'events').record({
+          VideoId: row.videoId,
+          JobId: jobId,
+          Status: 'fail',
+          ErrorCode: code,
+          ErrorMessage: failure.message,
+          ...entryEventFields(row.entry),
+        });
       });
-      await plugin().service('events').send([pending]);
+      await getService(strapi, 'events').send([pending]);
     },
 
     /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */
     async markDead(jobId: string, output: unknown) {
       if (!(await strapi.db.query(JOB).findOne({ where: { jobId } }))) return;
-      const stored = json(output) as {
+      const stored = jsonColumn<{
         error?: { code?: string; message?: string };
         // What pg-boss itself writes when it fails a job (heartbeat lost, expired).
         value?: { message?: string };
-      } | null;
+      } | null>(output);
       const error = stored?.error;
       const lost = stored?.value?.message;
       await this.markFailure(jobId, {

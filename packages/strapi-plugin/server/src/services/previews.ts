@@ -12,7 +12,10 @@ import {
   TemplateValidationError,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { jsonColumn } from '../data/json';
 import { fromValidation, invalidParameter, notFound } from '../errors';
+import { getService } from '../utils/get-service';
+import { publicUrl as publicUrlOf } from '../utils/public-url';
 
 const PREVIEW = 'plugin::dynamic-image.preview';
 const KEEP_MS = 60 * 60 * 1000;
@@ -39,15 +42,13 @@ export function previewTemplate(template: Template): Template {
 }
 
 function present(row: Record<string, unknown>) {
-  const result = (typeof row.result === 'string' ? JSON.parse(row.result) : row.result) as {
-    format?: string;
-  } | null;
+  const result = jsonColumn<{ format?: string } | null>(row.result);
   return {
     previewId: row.previewId,
     videoId: row.videoId,
     state: row.state,
     progress: row.progress ?? 0,
-    template: typeof row.template === 'string' ? JSON.parse(row.template) : row.template,
+    template: jsonColumn(row.template),
     result: result ?? null,
     dataUrl: row.data && result?.format ? `data:image/${result.format};base64,${row.data}` : null,
     errorCode: row.errorCode ?? null,
@@ -56,7 +57,6 @@ function present(row: Record<string, unknown>) {
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const plugin = () => strapi.plugin('dynamic-image');
   const find = async (previewId: string) => {
     const row = await strapi.db.query(PREVIEW).findOne({ where: { previewId } });
     if (!row) throw notFound('Preview', previewId);
@@ -65,7 +65,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     async create(input: { videoId?: unknown; template?: unknown }) {
-      const video = await plugin().service('jobs').video(input.videoId);
+      const video = await getService(strapi, 'jobs').video(input.videoId);
       let template: Template;
       try {
         template = previewTemplate(parseTemplate(input.template));
@@ -76,8 +76,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Old previews go when new ones come.
       await strapi.db.query(PREVIEW).deleteMany({ where: { expiresAt: { $lt: new Date() } } });
       const previewId = randomUUID();
-      const jobs = plugin().service('jobs');
-      const publicUrl = jobs.publicUrl() as string;
+      const publicUrl = publicUrlOf(strapi);
       const row = await strapi.db.transaction(async ({ trx }) => {
         const created = await strapi.db.query(PREVIEW).create({
           data: {
@@ -105,7 +104,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           requestedAt: new Date().toISOString(),
           meta: { preview: true },
         };
-        await plugin().service('queue').send(payload, trx);
+        await getService(strapi, 'queue').send(payload, trx);
         return created;
       });
       return present(row);
@@ -165,7 +164,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** A preview pg-boss gave up on; false when the id is not a preview. */
     async markDead(previewId: string, output: unknown): Promise<boolean> {
       if (!(await strapi.db.query(PREVIEW).findOne({ where: { previewId } }))) return false;
-      const parsed = typeof output === 'string' ? JSON.parse(output) : output;
+      const parsed = jsonColumn(output);
       const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
       await this.markFailure(previewId, {
         code: error?.code ?? 'INTERNAL',

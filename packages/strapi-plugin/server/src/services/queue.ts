@@ -3,12 +3,23 @@
 import { jobExpireInSeconds, QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { fromKnex, PgBoss } from 'pg-boss';
-import { deliveryConfig } from './event-deliveries';
+import { jsonColumn } from '../data/json';
+import { type QueueCounts, queueCounts } from '../data/pgboss-jobs';
+import { deliveryConfig } from '../events/delivery-config';
 
 /** DynamicImageComplete deliveries, worked by the CMS itself (it holds the webhooks). */
 export const EVENTS_QUEUE = 'dynamic-image.events';
 
 type Knex = Parameters<typeof fromKnex>[0];
+
+/** What becomes of a job or preview pg-boss gave up on; given by bootstrap, so the queue calls no service. */
+export type DeadLetterHandler = (dead: { jobId: string; preview: boolean; output: unknown }) => Promise<void>;
+/** Posts one DynamicImageComplete delivery; throws when pg-boss should retry it. */
+export type EventDeliveryHandler = (job: {
+  data: { deliveryId: number };
+  retryCount: number;
+  retryLimit: number;
+}) => Promise<void>;
 
 // Strapi's Postgres dialect installs global pg-types parsers that leave JSON as text; pg-boss
 // shares pg, so its own pool gets parsers that parse JSON again.
@@ -32,7 +43,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let boss: PgBoss | null = null;
 
   return {
-    async start(): Promise<void> {
+    async start(onDead: DeadLetterHandler, onEventDelivery: EventDeliveryHandler): Promise<void> {
       const schema = strapi.config.get('plugin::dynamic-image.queueSchema') as string;
       // biome-ignore lint/suspicious/noExplicitAny: pg's types are reached through Strapi's knex client.
       const pgTypes = (strapi.db.connection.client as any).driver.types;
@@ -65,7 +76,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         EVENTS_QUEUE,
         { pollingIntervalSeconds: 1, includeMetadata: true, batchSize: 1 },
         async ([job]) => {
-          if (job) await strapi.plugin('dynamic-image').service('eventDeliveries').handle(job);
+          // includeMetadata: the job carries its retryCount and retryLimit.
+          if (job) await onEventDelivery(job as unknown as Parameters<EventDeliveryHandler>[0]);
         },
       );
       await boss.work<Record<string, unknown>>(
@@ -73,13 +85,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         { pollingIntervalSeconds: 2, includeMetadata: true },
         async (jobs) => {
           for (const job of jobs) {
-            const data = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
+            const data = jsonColumn<{ jobId?: unknown; meta?: { preview?: unknown } } | null>(job.data);
             // sourceOutput: what the last attempt stored (the worker's failure), when there was one.
             const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
-            const id = String(data?.jobId ?? '');
-            const plugin = strapi.plugin('dynamic-image');
-            if (data?.meta?.preview === true) await plugin.service('previews').markDead(id, sourceOutput);
-            else await plugin.service('jobs').markDead(id, sourceOutput);
+            const jobId = String(data?.jobId ?? '');
+            await onDead({ jobId, preview: data?.meta?.preview === true, output: sourceOutput });
           }
         },
       );
@@ -120,23 +130,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     },
 
-    /**
-     * Live counts of the job queue, read from pg-boss's job table (its getQueue() counts are refreshed
-     * by its monitor only once a minute): waiting now, running, and waiting for a retry or a start time.
-     */
-    async stats(): Promise<{ queued: number; active: number; deferred: number } | null> {
+    /** Live counts of the job queue: waiting now, running, and waiting for a retry or a start time. */
+    async stats(): Promise<QueueCounts | null> {
       if (!boss) return null;
       const schema = strapi.config.get('plugin::dynamic-image.queueSchema') as string;
-      const { rows } = await strapi.db.connection.raw(
-        `select count(*) filter (where state = 'created' and start_after <= now())::int as queued,
-                count(*) filter (where state = 'active')::int as active,
-                count(*) filter (where state = 'retry' or (state = 'created' and start_after > now()))::int as deferred
-           from "${schema}".job
-          where name = ? and state < 'completed'`,
-        [QUEUE_NAMES.jobs],
-      );
-      const row = rows[0] as { queued: number; active: number; deferred: number };
-      return { queued: row.queued, active: row.active, deferred: row.deferred };
+      return queueCounts(strapi.db.connection, schema, QUEUE_NAMES.jobs);
     },
   };
 };

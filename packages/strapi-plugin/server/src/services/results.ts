@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { jsonColumn } from '../data/json';
+import { withAdvisoryLock } from '../data/locks';
 import { ApiError, invalidParameter, notFound } from '../errors';
+import { getService } from '../utils/get-service';
+import { publicUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
 import { entryEventFields } from './jobs';
 
@@ -54,6 +58,8 @@ function dynamicImageIdOf(value: unknown): number {
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const upload = () => strapi.plugin('upload').service('upload');
+  /** Run once a job's result is stored, before its event is sent (bootstrap adds the auto-thumbnail fill). */
+  const successListeners: Array<(jobId: string) => Promise<void>> = [];
 
   async function resultsFolder(): Promise<number> {
     const find = () => strapi.db.query(FOLDER).findOne({ where: { name: RESULTS_FOLDER, parent: null } });
@@ -62,7 +68,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // Two first results at once (two workers, two CMS instances) would both create it, and the second
     // would break Strapi's unique folder path: the first makes it, the others wait and find it.
     return strapi.db.transaction(async ({ trx }) => {
-      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', ['dynamic-image:results-folder']);
+      await withAdvisoryLock(trx, 'results-folder');
       const made = await find();
       if (made) return made.id as number;
       const created = await strapi
@@ -75,6 +81,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     resultsFolder,
+
+    onJobSuccess(listener: (jobId: string) => Promise<void>) {
+      successListeners.push(listener);
+    },
 
     /**
      * Stores a worker's verified file once per job: a retried delivery of the same job
@@ -105,7 +115,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
       const stored = (await strapi.db.transaction(async ({ trx }) => {
         // Serialises deliveries of the same job across requests and CMS instances.
-        await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`dynamic-image:${jobId}`]);
+        await withAdvisoryLock(trx, 'job-result', jobId);
         const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
         if (!job) throw notFound('Job', jobId);
         if (job.dynamicImageId) {
@@ -145,8 +155,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           await rm(dir, { recursive: true, force: true });
         }
 
-        const snapshot =
-          typeof job.templateSnapshot === 'string' ? JSON.parse(job.templateSnapshot) : job.templateSnapshot;
+        const snapshot = jsonColumn<{ setAsDefaultThumbnail?: boolean } | null>(job.templateSnapshot);
         const setCover = snapshot?.setAsDefaultThumbnail === true;
         if (setCover)
           await strapi.db
@@ -186,22 +195,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
         const dynamicImage = presentImage(image);
         // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
-        const event = await strapi
-          .plugin('dynamic-image')
-          .service('events')
-          .record(this.successEvent(dynamicImage, entryEventFields(job.entry)));
+        const event = await getService(strapi, 'events').record(
+          this.successEvent(dynamicImage, entryEventFields(job.entry)),
+        );
         return { dynamicImage, created: true, event };
       })) as Stored;
       if (stored.created) {
         // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
-        await strapi
-          .plugin('dynamic-image')
-          .service('autoThumbnails')
-          .onJobSuccess(jobId)
-          .catch((err: Error) =>
-            strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`),
-          );
-        await strapi.plugin('dynamic-image').service('events').send([stored.event]);
+        for (const listener of successListeners) await listener(jobId);
+        await getService(strapi, 'events').send([stored.event]);
       }
       return stored.dynamicImage;
     },
@@ -216,10 +218,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         JobId: d.jobId as string,
         Status: 'success',
         DynamicImageId: d.dynamicImageId as number,
-        FileURL: new URL(
-          String(d.url),
-          strapi.plugin('dynamic-image').service('jobs').publicUrl(),
-        ).toString(),
+        FileURL: new URL(String(d.url), publicUrl(strapi)).toString(),
         FileSize: d.size as number,
         Width: d.width as number,
         Height: d.height as number,
@@ -267,7 +266,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async videoInfo(videoId: unknown) {
-      const video = await strapi.plugin('dynamic-image').service('jobs').video(videoId);
+      const video = await getService(strapi, 'jobs').video(videoId);
       const images = await this.listForVideo(video.id);
       const cover = images.find((i) => i.isCover) ?? null;
       return {

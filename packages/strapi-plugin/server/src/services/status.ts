@@ -1,4 +1,6 @@
 import type { Core } from '@strapi/strapi';
+import { sessionsNamed } from '../data/sessions';
+import { getService } from '../utils/get-service';
 
 // Workers name their database sessions "dynamic-image-worker <host> <pid>" (pg's application_name),
 // so a worker counts as connected while it holds a session to this database, embedded or standalone.
@@ -12,20 +14,10 @@ export interface WorkerStatus {
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async get(): Promise<WorkerStatus> {
-    const sessions = await strapi.db.connection.raw(
-      `select application_name as name, host(client_addr) as address, count(*)::int as sessions,
-              min(backend_start) as since
-         from pg_stat_activity
-        where datname = current_database() and application_name like ?
-        group by application_name, client_addr
-        order by min(backend_start)`,
-      [`${WORKER_SESSION_PREFIX}%`],
-    );
-    const depth = await strapi.plugin('dynamic-image').service('queue').stats();
+    const sessions = await sessionsNamed(strapi.db.connection, WORKER_SESSION_PREFIX);
+    const depth = await getService(strapi, 'queue').stats();
     return {
-      workers: (
-        sessions.rows as Array<{ name: string; address: string | null; sessions: number; since: Date }>
-      ).map((r) => ({
+      workers: sessions.map((r) => ({
         name: r.name,
         address: r.address,
         sessions: r.sessions,

@@ -1,73 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import { parseTemplate, type Template, TemplateValidationError } from '@dynamic-image/core';
+import type { Template } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
-import { fromValidation, illegalStatus, invalidParameter, notFound } from '../errors';
+import {
+  assertNameFree,
+  createTemplate,
+  getTemplate,
+  type TemplateRecord,
+  toRow,
+  toTemplate,
+  TEMPLATE as UID,
+  validateTemplate,
+} from '../data/templates';
+import { illegalStatus, invalidParameter } from '../errors';
+import { getService } from '../utils/get-service';
 
-const UID = 'plugin::dynamic-image.template';
-
-export interface TemplateRecord extends Template {
-  templateId: string;
-  createdAt?: string;
-  updatedAt?: string;
-}
-
-const FIELDS = [
-  'version',
-  'name',
-  'format',
-  'fps',
-  'width',
-  'height',
-  'captureMethod',
-  'start',
-  'duration',
-  'trimEnd',
-  'setAsDefaultThumbnail',
-] as const;
-
-export function toTemplate(row: Record<string, unknown>): TemplateRecord {
-  const out: Record<string, unknown> = {
-    templateId: row.templateId,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-  for (const field of FIELDS) {
-    const value = row[field];
-    if (value === null || value === undefined) continue;
-    // Postgres decimals may come back as strings.
-    out[field] = ['start', 'duration', 'trimEnd'].includes(field) ? Number(value) : value;
-  }
-  return out as unknown as TemplateRecord;
-}
-
-function toRow(template: Template): Record<string, unknown> {
-  return {
-    version: template.version,
-    name: template.name,
-    format: template.format,
-    fps: template.fps,
-    width: template.width ?? null,
-    height: template.height ?? null,
-    captureMethod: template.captureMethod,
-    start: template.start,
-    duration: template.duration ?? null,
-    trimEnd: template.trimEnd ?? null,
-    setAsDefaultThumbnail: template.setAsDefaultThumbnail,
-  };
-}
+export type { TemplateRecord } from '../data/templates';
 
 function strip(record: TemplateRecord): Template {
   const { templateId: _id, createdAt: _c, updatedAt: _u, ...template } = record;
   return template as Template;
-}
-
-function validate(input: unknown): Template {
-  try {
-    return parseTemplate(input);
-  } catch (err) {
-    if (err instanceof TemplateValidationError) throw fromValidation(err);
-    throw err;
-  }
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
@@ -77,28 +27,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   },
 
   async get(templateId: string): Promise<TemplateRecord> {
-    const row = await strapi.db.query(UID).findOne({ where: { templateId } });
-    if (!row) throw notFound('Template', templateId);
-    return toTemplate(row);
+    return getTemplate(strapi, templateId);
   },
 
   async assertNameFree(name: string, except?: string) {
-    const clash = await strapi.db.query(UID).findOne({ where: { name } });
-    if (clash && clash.templateId !== except) {
-      throw invalidParameter(
-        'name',
-        `name ${JSON.stringify(name)} is already used by template ${clash.templateId}`,
-      );
-    }
+    await assertNameFree(strapi, name, except);
   },
 
   async create(input: unknown): Promise<TemplateRecord> {
-    const template = validate(input);
-    await this.assertNameFree(template.name);
-    const row = await strapi.db
-      .query(UID)
-      .create({ data: { templateId: randomUUID().replaceAll('-', ''), ...toRow(template) } });
-    return toTemplate(row);
+    return createTemplate(strapi, input);
   },
 
   /** A partial update: given fields replace the stored ones, `null` clears width or height. */
@@ -114,7 +51,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       if (!(stale in changes)) delete merged[stale];
     }
     for (const [key, value] of Object.entries(merged)) if (value === null) delete merged[key];
-    const template = validate(merged);
+    const template = validateTemplate(merged);
     await this.assertNameFree(template.name, templateId);
     const row = await strapi.db.query(UID).update({ where: { templateId }, data: toRow(template) });
     return toTemplate(row);
@@ -122,7 +59,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async remove(templateId: string): Promise<void> {
     await this.get(templateId);
-    const workflows = await strapi.plugin('dynamic-image').service('workflows').usingTemplate(templateId);
+    const workflows = await getService(strapi, 'workflows').usingTemplate(templateId);
     if (workflows.length > 0) {
       throw illegalStatus(
         `Template ${templateId} is used by workflows ${workflows.join(', ')}; remove it from them first`,
@@ -131,7 +68,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         },
       );
     }
-    const rules = await strapi.plugin('dynamic-image').service('autoThumbnails').usingTemplate(templateId);
+    const rules = await getService(strapi, 'autoThumbnails').usingTemplate(templateId);
     if (rules.length > 0) {
       throw illegalStatus(
         `Template ${templateId} is used by auto-thumbnail rules of ${rules.join(', ')}; change them first`,

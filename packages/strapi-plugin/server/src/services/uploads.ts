@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
+import { getService } from '../utils/get-service';
 
 // Set while the plugin uploads videos with a chosen workflow (POST /upload): the Media Library hook
 // then leaves those files alone, so their workflow runs once. Results need no guard: they are images,
@@ -25,7 +26,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         );
       });
     };
-    const hashes = () => strapi.plugin('dynamic-image').service('fileHashes');
+    const hashes = () => getService(strapi, 'fileHashes');
     type Event = {
       params: { data?: Record<string, unknown> };
       result?: unknown;
@@ -66,12 +67,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         .findOne({ where: { id: file.id }, populate: ['folder'] });
       folder = withFolder?.folder?.id ?? null;
     }
-    const workflow = await strapi.plugin('dynamic-image').service('workflows').forUpload(folder);
+    const workflow = await getService(strapi, 'workflows').forUpload(folder);
     if (!workflow) return;
     strapi.log.info(`[dynamic-image] video ${file.id} ${reason}: running workflow ${workflow.name}`);
-    await strapi
-      .plugin('dynamic-image')
-      .service('jobs')
-      .submitWorkflow(file.id, workflow.workflowId, 'upload');
+    await getService(strapi, 'jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
   },
 });

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { illegalStatus, invalidParameter, notFound } from '../errors';
+import { getTemplate } from '../data/templates';
+import { getWorkflow, toWorkflow, WORKFLOW as UID, type WorkflowRecord } from '../data/workflows';
+import { illegalStatus, invalidParameter } from '../errors';
+import { getService } from '../utils/get-service';
 
-const UID = 'plugin::dynamic-image.workflow';
+export type { WorkflowRecord } from '../data/workflows';
 
 const workflowInput = z.strictObject({
   name: z.string().trim().min(1).max(128),
@@ -16,33 +19,6 @@ const workflowInput = z.strictObject({
   folders: z.array(z.number().int().positive()).default([]),
 });
 
-export interface WorkflowRecord {
-  workflowId: string;
-  name: string;
-  nodes: Array<{ templateId: string }>;
-  enabled: boolean;
-  folders: number[];
-  createdAt?: string;
-  updatedAt?: string;
-}
-
-const json = <T>(value: unknown, fallback: T): T => {
-  if (typeof value === 'string') return JSON.parse(value) as T;
-  return (value ?? fallback) as T;
-};
-
-function toWorkflow(row: Record<string, unknown>): WorkflowRecord {
-  return {
-    workflowId: row.workflowId as string,
-    name: row.name as string,
-    nodes: json(row.nodes, []),
-    enabled: row.enabled !== false,
-    folders: json(row.folders, []),
-    createdAt: row.createdAt as string,
-    updatedAt: row.updatedAt as string,
-  };
-}
-
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   parse(input: unknown): z.output<typeof workflowInput> {
     const parsed = workflowInput.safeParse(input);
@@ -54,8 +30,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   },
 
   async checkTemplates(nodes: Array<{ templateId: string }>) {
-    const templates = strapi.plugin('dynamic-image').service('templates');
-    for (const node of nodes) await templates.get(node.templateId);
+    for (const node of nodes) await getTemplate(strapi, node.templateId);
   },
 
   async list(): Promise<WorkflowRecord[]> {
@@ -63,9 +38,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   },
 
   async get(workflowId: string): Promise<WorkflowRecord> {
-    const row = await strapi.db.query(UID).findOne({ where: { workflowId } });
-    if (!row) throw notFound('Workflow', workflowId);
-    return toWorkflow(row);
+    return getWorkflow(strapi, workflowId);
   },
 
   /** A workflow about to run: a disabled one is refused, as VOD refuses a disabled workflow. */
@@ -121,7 +94,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const bound = workflows.find((w) => w.folders.includes(folderId));
       if (bound) return bound;
     }
-    const { defaultWorkflow: defaultId } = await strapi.plugin('dynamic-image').service('settings').get();
+    const { defaultWorkflow: defaultId } = await getService(strapi, 'settings').get();
     return defaultId
       ? (workflows.find((w) => w.workflowId === defaultId || w.name === defaultId) ?? null)
       : null;

@@ -1,0 +1,101 @@
+// Template rows: read, checked and written here, so the services that need a template (jobs, workflows,
+// auto-thumbnail rules) don't call the templates service, which calls them to see if a template is in use.
+import { randomUUID } from 'node:crypto';
+import { parseTemplate, type Template, TemplateValidationError } from '@dynamic-image/core';
+import type { Core } from '@strapi/strapi';
+import { fromValidation, invalidParameter, notFound } from '../errors';
+
+export const TEMPLATE = 'plugin::dynamic-image.template';
+
+export interface TemplateRecord extends Template {
+  templateId: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+const FIELDS = [
+  'version',
+  'name',
+  'format',
+  'fps',
+  'width',
+  'height',
+  'captureMethod',
+  'start',
+  'duration',
+  'trimEnd',
+  'setAsDefaultThumbnail',
+] as const;
+
+export function toTemplate(row: Record<string, unknown>): TemplateRecord {
+  const out: Record<string, unknown> = {
+    templateId: row.templateId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+  for (const field of FIELDS) {
+    const value = row[field];
+    if (value === null || value === undefined) continue;
+    // Postgres decimals may come back as strings.
+    out[field] = ['start', 'duration', 'trimEnd'].includes(field) ? Number(value) : value;
+  }
+  return out as unknown as TemplateRecord;
+}
+
+export function toRow(template: Template): Record<string, unknown> {
+  return {
+    version: template.version,
+    name: template.name,
+    format: template.format,
+    fps: template.fps,
+    width: template.width ?? null,
+    height: template.height ?? null,
+    captureMethod: template.captureMethod,
+    start: template.start,
+    duration: template.duration ?? null,
+    trimEnd: template.trimEnd ?? null,
+    setAsDefaultThumbnail: template.setAsDefaultThumbnail,
+  };
+}
+
+export function validateTemplate(input: unknown): Template {
+  try {
+    return parseTemplate(input);
+  } catch (err) {
+    if (err instanceof TemplateValidationError) throw fromValidation(err);
+    throw err;
+  }
+}
+
+export async function getTemplate(strapi: Core.Strapi, templateId: string): Promise<TemplateRecord> {
+  const row = await strapi.db.query(TEMPLATE).findOne({ where: { templateId } });
+  if (!row) throw notFound('Template', templateId);
+  return toTemplate(row);
+}
+
+/** The template row with this templateId, else with this name; null when neither exists. */
+export async function findTemplateRow(strapi: Core.Strapi, ref: string) {
+  return (
+    (await strapi.db.query(TEMPLATE).findOne({ where: { templateId: ref } })) ??
+    (await strapi.db.query(TEMPLATE).findOne({ where: { name: ref } }))
+  );
+}
+
+export async function assertNameFree(strapi: Core.Strapi, name: string, except?: string) {
+  const clash = await strapi.db.query(TEMPLATE).findOne({ where: { name } });
+  if (clash && clash.templateId !== except) {
+    throw invalidParameter(
+      'name',
+      `name ${JSON.stringify(name)} is already used by template ${clash.templateId}`,
+    );
+  }
+}
+
+export async function createTemplate(strapi: Core.Strapi, input: unknown): Promise<TemplateRecord> {
+  const template = validateTemplate(input);
+  await assertNameFree(strapi, template.name);
+  const row = await strapi.db
+    .query(TEMPLATE)
+    .create({ data: { templateId: randomUUID().replaceAll('-', ''), ...toRow(template) } });
+  return toTemplate(row);
+}
