@@ -4,13 +4,14 @@ import { extname, resolve } from 'node:path';
 import {
   type DynamicImageResult,
   parseTemplate,
+  SESSION_NAMES,
   type Template,
   TemplateValidationError,
   toDynamicImageError,
 } from '@dynamic-image/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeBinaries, resolveFfmpegBinaries } from './binaries.js';
-import { workerOptionsFromEnv } from './config.js';
+import { parseWorkerOptions, workerOptionsFromEnv } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { runPipeline } from './pipeline.js';
 import { probeSource } from './probe.js';
@@ -244,19 +245,14 @@ addTemplateFlags(
 ).action(async (source: string, flags: TemplateFlags & { output: string; databaseUrl?: string }) => {
   try {
     const template = templateFromFlags(flags, flags.output);
-    const databaseUrl = flags.databaseUrl ?? process.env.DATABASE_URL;
+    const env = workerOptionsFromEnv();
+    const databaseUrl = flags.databaseUrl ?? env.databaseUrl;
     if (!databaseUrl) throw new Error('Set DATABASE_URL or --database-url');
+    // The same options a worker reads (DYNAMIC_IMAGE_QUEUE_SCHEMA…): a missing queue is made as a
+    // worker would make it; a live one is left as it is.
+    const options = parseWorkerOptions({ ...env, databaseUrl });
     const { createBoss, ensureQueues, sendJob } = await import('./queue.js');
-    const options = {
-      databaseUrl,
-      schema: 'pgboss',
-      retryLimit: 2,
-      retryDelaySeconds: 5,
-      retryBackoff: true,
-      expireInSeconds: 900,
-      heartbeatSeconds: 30,
-    };
-    const boss = createBoss(options, 'dynamic-image-cli');
+    const boss = createBoss(options, SESSION_NAMES.cli);
     await boss.start();
     await ensureQueues(boss, options);
     const jobId = `cli-${Date.now()}-${process.pid}`;
