@@ -1,6 +1,13 @@
 // pg-boss from the CMS side: it sends jobs (inside the CMS's own transaction) and works the
 // dead-letter queue, so a job whose retries ran out still ends failed with an event.
-import { jobExpireInSeconds, QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
+import {
+  isPreviewJob,
+  jobExpireInSeconds,
+  QUEUE_DEFAULTS,
+  QUEUE_NAMES,
+  queueOptions,
+  SESSION_NAMES,
+} from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { fromKnex, PgBoss } from 'pg-boss';
 
@@ -35,7 +42,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       boss = new PgBoss({
         ...connectionOptions(strapi),
         schema,
-        application_name: 'dynamic-image-cms',
+        application_name: SESSION_NAMES.cms,
         max: 3,
         // When every worker is gone, the CMS is the one that fails their jobs' lapsed heartbeats.
         superviseIntervalSeconds: QUEUE_DEFAULTS.superviseIntervalSeconds,
@@ -44,17 +51,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } as ConstructorParameters<typeof PgBoss>[0]);
       boss.on('error', (err) => strapi.log.error(`[dynamic-image] queue: ${err.message}`));
       await boss.start();
-      if (!(await boss.getQueue(QUEUE_NAMES.deadLetter))) await boss.createQueue(QUEUE_NAMES.deadLetter);
-      if (!(await boss.getQueue(QUEUE_NAMES.jobs))) {
-        await boss.createQueue(QUEUE_NAMES.jobs, {
-          retryLimit: QUEUE_DEFAULTS.retryLimit,
-          retryDelay: QUEUE_DEFAULTS.retryDelaySeconds,
-          retryBackoff: QUEUE_DEFAULTS.retryBackoff,
-          expireInSeconds: QUEUE_DEFAULTS.expireInSeconds,
-          heartbeatSeconds: QUEUE_DEFAULTS.heartbeatSeconds,
-          deadLetter: QUEUE_NAMES.deadLetter,
-          notify: true,
-        });
+      // Made only when missing, with the settings a worker would use: a live queue keeps its own.
+      for (const { name, options } of queueOptions()) {
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...options });
       }
       await boss.work<Record<string, unknown>>(
         QUEUE_NAMES.deadLetter,
@@ -66,7 +65,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
             const id = String(data?.jobId ?? '');
             const plugin = strapi.plugin('dynamic-image');
-            if (data?.meta?.preview === true) await plugin.service('previews').markDead(id, sourceOutput);
+            if (isPreviewJob(data)) await plugin.service('previews').markDead(id, sourceOutput);
             else await plugin.service('jobs').markDead(id, sourceOutput);
           }
         },

@@ -1,8 +1,8 @@
+import { WORKER_SESSION_PATTERN } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 
-// Workers name their database sessions "dynamic-image-worker <host> <pid>" (pg's application_name),
-// so a worker counts as connected while it holds a session to this database, embedded or standalone.
-const WORKER_SESSION_PREFIX = 'dynamic-image-worker';
+// Workers name their database sessions with core's workerSessionName (pg's application_name), so a
+// worker counts as connected while it holds a session to this database, embedded or standalone.
 
 export interface WorkerStatus {
   workers: Array<{ name: string; address: string | null; sessions: number; connectedSince: string }>;
@@ -19,7 +19,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         where datname = current_database() and application_name like ?
         group by application_name, client_addr
         order by min(backend_start)`,
-      [`${WORKER_SESSION_PREFIX}%`],
+      [WORKER_SESSION_PATTERN],
     );
     const depth = await strapi.plugin('dynamic-image').service('queue').stats();
     return {
