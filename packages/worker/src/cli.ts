@@ -4,6 +4,7 @@ import { extname, resolve } from 'node:path';
 import {
   type DynamicImageResult,
   parseTemplate,
+  QUEUE_NAMES,
   SESSION_NAMES,
   type Template,
   TemplateValidationError,
@@ -262,6 +263,8 @@ addTemplateFlags(
       source: { url: source.includes(':') ? source : resolve(source) },
       template,
       delivery: { kind: 'file', path: resolve(flags.output) },
+      // Its own time limit, so its pg-boss expiry follows it whatever the live queue's expiry is.
+      timeoutSeconds: options.jobTimeoutSeconds,
     });
     console.log(JSON.stringify({ jobId, queueJobId: id }));
     await boss.stop({ graceful: false });
@@ -269,6 +272,41 @@ addTemplateFlags(
     fail(err);
   }
 });
+
+program
+  .command('queue')
+  .description("show the job queue's settings; a queue keeps the settings it was made with until --update")
+  .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
+  .option('--update', 'set them from the DYNAMIC_IMAGE_* variables (retry, expiry, heartbeat)')
+  .action(async (flags: { databaseUrl?: string; update?: boolean }) => {
+    try {
+      const env = workerOptionsFromEnv();
+      const databaseUrl = flags.databaseUrl ?? env.databaseUrl;
+      if (!databaseUrl) throw new Error('Set DATABASE_URL or --database-url');
+      const options = parseWorkerOptions({ ...env, databaseUrl });
+      const { createBoss, updateJobQueue } = await import('./queue.js');
+      const boss = createBoss(options, SESSION_NAMES.cli);
+      await boss.start();
+      const queue = flags.update
+        ? await updateJobQueue(boss, options)
+        : await boss.getQueue(QUEUE_NAMES.jobs);
+      await boss.stop({ graceful: false });
+      if (!queue) throw new Error(`No job queue in schema ${options.schema} yet: a CMS or worker makes it`);
+      const { retryLimit, retryDelay, retryBackoff, expireInSeconds, heartbeatSeconds, deadLetter } = queue;
+      console.log(
+        JSON.stringify({
+          retryLimit,
+          retryDelay,
+          retryBackoff,
+          expireInSeconds,
+          heartbeatSeconds,
+          deadLetter,
+        }),
+      );
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 program
   .command('demo')

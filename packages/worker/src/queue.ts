@@ -48,6 +48,16 @@ export async function ensureQueues(boss: PgBoss, tuning: Partial<JobQueueTuning>
     .map((key) => `${key} ${String(live?.[key])} (asked for ${String(wanted[key])})`);
 }
 
+/**
+ * Sets the live job queue's settings on purpose (`dynamic-image queue --update`): the one way they
+ * change after the queue is made. Returns the settings now in force.
+ */
+export async function updateJobQueue(boss: PgBoss, tuning: Partial<JobQueueTuning>) {
+  await ensureQueues(boss, tuning);
+  await boss.updateQueue(QUEUE_NAMES.jobs, { ...queueOptions(tuning)[1].options });
+  return boss.getQueue(QUEUE_NAMES.jobs);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The pg-boss id of a job: its jobId when that is a UUID, otherwise a UUID derived from it. */

@@ -91,8 +91,27 @@ describe('queue creation', () => {
     const job = await boss.getJobById(QUEUE_NAMES.jobs, id);
     expect(job?.data).toMatchObject({ jobId, delivery: { kind: 'file', path: out } });
     // Sent under the live queue's settings, which are unchanged.
-    expect(job).toMatchObject({ retryLimit: 7, heartbeatSeconds: 45 });
+    // Its expiry follows its own time limit (DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS, 600 s), not the queue's.
+    expect(job).toMatchObject({ retryLimit: 7, heartbeatSeconds: 45, expireInSeconds: 660 });
     expect(await settingsOf(boss, QUEUE_NAMES.jobs)).toEqual(before);
+  });
+
+  it('`dynamic-image queue` shows the live settings, and --update is the one way to change them', async () => {
+    const schema = 'pgboss_settings_update';
+    const boss = await connect(schema);
+    await ensureQueues(boss, tuned);
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      promisify(execFile)(process.execPath, [cli, 'queue', ...args], {
+        env: { ...process.env, DATABASE_URL: databaseUrl, DYNAMIC_IMAGE_QUEUE_SCHEMA: schema, ...env },
+      }).then((r) => JSON.parse(r.stdout));
+    const wanted = { DYNAMIC_IMAGE_RETRY_LIMIT: '4', DYNAMIC_IMAGE_HEARTBEAT_SECONDS: '20' };
+    expect(await run([], wanted)).toMatchObject({ retryLimit: 7, heartbeatSeconds: 45 });
+    expect(await run(['--update'], wanted)).toMatchObject({
+      retryLimit: 4,
+      heartbeatSeconds: 20,
+      deadLetter: QUEUE_NAMES.deadLetter,
+    });
+    expect(await settingsOf(boss, QUEUE_NAMES.jobs)).toMatchObject({ retryLimit: 4, heartbeatSeconds: 20 });
   });
 
   it("a worker decides a failure is final by the job's retry limit, not its own option", async () => {
