@@ -973,6 +973,106 @@ describe('the worker-to-CMS endpoints refuse bad signatures', () => {
     expect((await call('GET', `/api/dynamic-image/jobs/${jobId}`)).json.data).toMatchObject({ progress: 40 });
   });
 
+  it('a correctly signed report that breaks the contract is a coded 400 and changes nothing', async () => {
+    const good = { jobId: otherJobId, stage: 'encode', percent: 40, attempt: 1 };
+    const failure = { code: 'INTERNAL', message: 'x', attempt: 1, final: true };
+    const progressCases: Array<[string, unknown]> = [
+      ['empty object', {}],
+      ['null', null],
+      ['an array', [good]],
+      ['percent 500', { ...good, percent: 500 }],
+      ['percent -5', { ...good, percent: -5 }],
+      ['percent as a string', { ...good, percent: '40' }],
+      ['percent null', { ...good, percent: null }],
+      ['no percent', { ...good, percent: undefined }],
+      ['an unknown stage', { ...good, stage: 'done' }],
+      ['attempt 0', { ...good, attempt: 0 }],
+      ['attempt past int4', { ...good, attempt: 2 ** 31 }],
+      ['attempt as a string', { ...good, attempt: '1' }],
+      ['no jobId', { ...good, jobId: undefined }],
+      ["another job's id", { ...good, jobId }],
+    ];
+    const failureCases: Array<[string, unknown]> = [
+      ['empty object', {}],
+      ['final as a string', { ...failure, final: 'true' }],
+      ['no final', { ...failure, final: undefined }],
+      ['code a number', { ...failure, code: 500 }],
+      ['a lower-case code', { ...failure, code: 'internal' }],
+      ['message an object', { ...failure, message: { text: 'x' } }],
+      ['a 10 kB message', { ...failure, message: 'x'.repeat(10_000) }],
+      ['attempt -1', { ...failure, attempt: -1 }],
+      ['details a string', { ...failure, details: 'x' }],
+    ];
+    const before = (await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data;
+    const refused: string[] = [];
+    const started = performance.now();
+    for (const [kind, cases] of [
+      ['progress', progressCases],
+      ['failure', failureCases],
+    ] as const) {
+      const path = `/api/dynamic-image/worker/jobs/${otherJobId}/${kind}`;
+      for (const [name, value] of cases) {
+        const body = new TextEncoder().encode(JSON.stringify(value));
+        const res = await post(path, body, sign(cms.secret, now(), 'POST', path, body));
+        if (res.status === 400 && res.code === 'InvalidParameter.Body') refused.push(`${kind}: ${name}`);
+        else
+          expect({ kind, name, ...res }).toEqual({ kind, name, status: 400, code: 'InvalidParameter.Body' });
+      }
+    }
+    expect(refused).toHaveLength(progressCases.length + failureCases.length);
+    figures.contractCases = refused.length;
+    figures.contractRefusalMs = Math.round((performance.now() - started) / refused.length);
+    expect((await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data).toEqual(before);
+
+    // The same for a preview's endpoints.
+    const created = await call('POST', '/dynamic-image/previews', {
+      token: adminToken,
+      body: {
+        videoId,
+        template: {
+          name: 'contract',
+          format: 'gif',
+          fps: 5,
+          width: 160,
+          captureMethod: 'byDuration',
+          duration: 1,
+        },
+      },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const previewId = created.json.data.previewId as string;
+    for (const [kind, value] of [
+      ['progress', { ...good, jobId: previewId, percent: 500 }],
+      ['progress', {}],
+      ['failure', { ...failure, final: 1 }],
+      ['failure', {}],
+    ] as const) {
+      const path = `/api/dynamic-image/worker/previews/${previewId}/${kind}`;
+      const body = new TextEncoder().encode(JSON.stringify(value));
+      expect(await post(path, body, sign(cms.secret, now(), 'POST', path, body))).toEqual({
+        status: 400,
+        code: 'InvalidParameter.Body',
+      });
+      figures.contractCases = (figures.contractCases as number) + 1;
+    }
+    const preview = (await call('GET', `/dynamic-image/previews/${previewId}`, { token: adminToken })).json
+      .data;
+    expect(preview).toMatchObject({ state: 'queued', progress: 0, errorCode: null });
+
+    // What a worker sends still passes (on the job the first test already moved on).
+    const path = `/api/dynamic-image/worker/jobs/${jobId}/progress`;
+    const body = new TextEncoder().encode(JSON.stringify({ ...good, jobId, percent: 12.5 }));
+    expect(await post(path, body, sign(cms.secret, now(), 'POST', path, body))).toEqual({
+      status: 204,
+      code: undefined,
+    });
+    expect((await call('GET', `/api/dynamic-image/jobs/${jobId}`)).json.data).toMatchObject({
+      state: 'processing',
+      progress: 13,
+      stage: 'encode',
+    });
+  });
+
   it('a forged result stores nothing and leaves the job as it was', async () => {
     const path = `/api/dynamic-image/worker/jobs/${otherJobId}`;
     const before = (await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data;

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QUEUE_NAMES } from '@dynamic-image/core';
+import { QUEUE_NAMES, queueOptions } from '@dynamic-image/core';
 import {
   createBoss,
   generateSample,
@@ -294,6 +294,10 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-expiry');
     await boss.start();
     expect((await boss.getJobById(QUEUE_NAMES.jobs, job.jobId))?.expireInSeconds).toBe(660);
+    // Whichever side made the queues (the CMS or its worker), they have core's one set of settings.
+    const [dead, jobsQueue] = queueOptions();
+    expect(await boss.getQueue(QUEUE_NAMES.deadLetter)).toMatchObject(dead.options);
+    expect(await boss.getQueue(QUEUE_NAMES.jobs)).toMatchObject(jobsQueue.options);
     await boss.stop({ graceful: false });
     const again = await call('POST', '/api/dynamic-image/jobs', {
       body: { videoId, templateId: gifTemplate.templateId, overrideParams: { width: 160, fps: 5 } },
@@ -1015,7 +1019,9 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
   it('the worker endpoint refuses forged and replayed signatures', async () => {
     const jobId = jobs[0]?.jobId as string;
     const url = new URL(`${cms.url}/api/dynamic-image/worker/jobs/${jobId}/progress`);
-    const body = new TextEncoder().encode(JSON.stringify({ percent: 50, stage: 'encode', attempt: 1 }));
+    const body = new TextEncoder().encode(
+      JSON.stringify({ jobId, percent: 50, stage: 'encode', attempt: 1 }),
+    );
     const post = (headers: Record<string, string>) =>
       fetch(url, {
         method: 'POST',

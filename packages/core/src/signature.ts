@@ -34,10 +34,3 @@ export function isFresh(
 ): boolean {
   return Math.abs(nowSeconds - timestamp) <= tolerance;
 }
-
-/** Paths of the CMS endpoints a worker calls, under the job's delivery URL. */
-export const WORKER_ENDPOINTS = {
-  result: '',
-  progress: '/progress',
-  failure: '/failure',
-} as const;

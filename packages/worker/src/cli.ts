@@ -4,13 +4,15 @@ import { extname, resolve } from 'node:path';
 import {
   type DynamicImageResult,
   parseTemplate,
+  QUEUE_NAMES,
+  SESSION_NAMES,
   type Template,
   TemplateValidationError,
   toDynamicImageError,
 } from '@dynamic-image/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeBinaries, resolveFfmpegBinaries } from './binaries.js';
-import { workerOptionsFromEnv } from './config.js';
+import { parseWorkerOptions, workerOptionsFromEnv } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { runPipeline } from './pipeline.js';
 import { probeSource } from './probe.js';
@@ -244,19 +246,14 @@ addTemplateFlags(
 ).action(async (source: string, flags: TemplateFlags & { output: string; databaseUrl?: string }) => {
   try {
     const template = templateFromFlags(flags, flags.output);
-    const databaseUrl = flags.databaseUrl ?? process.env.DATABASE_URL;
+    const env = workerOptionsFromEnv();
+    const databaseUrl = flags.databaseUrl ?? env.databaseUrl;
     if (!databaseUrl) throw new Error('Set DATABASE_URL or --database-url');
+    // The same options a worker reads (DYNAMIC_IMAGE_QUEUE_SCHEMA…): a missing queue is made as a
+    // worker would make it; a live one is left as it is.
+    const options = parseWorkerOptions({ ...env, databaseUrl });
     const { createBoss, ensureQueues, sendJob } = await import('./queue.js');
-    const options = {
-      databaseUrl,
-      schema: 'pgboss',
-      retryLimit: 2,
-      retryDelaySeconds: 5,
-      retryBackoff: true,
-      expireInSeconds: 900,
-      heartbeatSeconds: 30,
-    };
-    const boss = createBoss(options, 'dynamic-image-cli');
+    const boss = createBoss(options, SESSION_NAMES.cli);
     await boss.start();
     await ensureQueues(boss, options);
     const jobId = `cli-${Date.now()}-${process.pid}`;
@@ -266,6 +263,8 @@ addTemplateFlags(
       source: { url: source.includes(':') ? source : resolve(source) },
       template,
       delivery: { kind: 'file', path: resolve(flags.output) },
+      // Its own time limit, so its pg-boss expiry follows it whatever the live queue's expiry is.
+      timeoutSeconds: options.jobTimeoutSeconds,
     });
     console.log(JSON.stringify({ jobId, queueJobId: id }));
     await boss.stop({ graceful: false });
@@ -273,6 +272,41 @@ addTemplateFlags(
     fail(err);
   }
 });
+
+program
+  .command('queue')
+  .description("show the job queue's settings; a queue keeps the settings it was made with until --update")
+  .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
+  .option('--update', 'set them from the DYNAMIC_IMAGE_* variables (retry, expiry, heartbeat)')
+  .action(async (flags: { databaseUrl?: string; update?: boolean }) => {
+    try {
+      const env = workerOptionsFromEnv();
+      const databaseUrl = flags.databaseUrl ?? env.databaseUrl;
+      if (!databaseUrl) throw new Error('Set DATABASE_URL or --database-url');
+      const options = parseWorkerOptions({ ...env, databaseUrl });
+      const { createBoss, updateJobQueue } = await import('./queue.js');
+      const boss = createBoss(options, SESSION_NAMES.cli);
+      await boss.start();
+      const queue = flags.update
+        ? await updateJobQueue(boss, options)
+        : await boss.getQueue(QUEUE_NAMES.jobs);
+      await boss.stop({ graceful: false });
+      if (!queue) throw new Error(`No job queue in schema ${options.schema} yet: a CMS or worker makes it`);
+      const { retryLimit, retryDelay, retryBackoff, expireInSeconds, heartbeatSeconds, deadLetter } = queue;
+      console.log(
+        JSON.stringify({
+          retryLimit,
+          retryDelay,
+          retryBackoff,
+          expireInSeconds,
+          heartbeatSeconds,
+          deadLetter,
+        }),
+      );
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 program
   .command('demo')

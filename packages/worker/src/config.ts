@@ -20,9 +20,9 @@ export const workerOptionsSchema = z
       .default(() => availableParallelism()),
     /** Backstop polling; new jobs wake workers at once through LISTEN/NOTIFY. */
     pollingIntervalSeconds: z.number().min(0.5).default(2),
-    retryLimit: z.number().int().min(0).max(20).default(2),
-    retryDelaySeconds: z.number().int().min(0).default(5),
-    retryBackoff: z.boolean().default(true),
+    retryLimit: z.number().int().min(0).max(20).default(QUEUE_DEFAULTS.retryLimit),
+    retryDelaySeconds: z.number().int().min(0).default(QUEUE_DEFAULTS.retryDelaySeconds),
+    retryBackoff: z.boolean().default(QUEUE_DEFAULTS.retryBackoff),
     /**
      * The queue's expiry, for jobs sent without their own: a job in hand longer than this is failed and
      * retried elsewhere. Jobs sent by the CMS and `sendJob` carry their time limit plus a margin.
@@ -34,7 +34,7 @@ export const workerOptionsSchema = z
       .max(24 * 3600)
       .optional(),
     /** A worker that dies (kill -9) stops its heartbeat; its job is retried after this long. */
-    heartbeatSeconds: z.number().int().min(10).default(30),
+    heartbeatSeconds: z.number().int().min(10).default(QUEUE_DEFAULTS.heartbeatSeconds),
     /**
      * How often this worker looks for jobs whose heartbeat stopped (and expired jobs). pg-boss's
      * default of 60 s would add up to a minute to every retry after a worker dies.

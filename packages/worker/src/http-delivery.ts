@@ -5,13 +5,17 @@ import { readFile } from 'node:fs/promises';
 import {
   DynamicImageError,
   type DynamicImageJobData,
+  encodeResultMetadata,
+  type FailureBody,
   formatSignatureHeader,
-  type JobFailure,
-  type JobProgress,
+  type ProgressBody,
+  parseFailureBody,
+  parseProgressBody,
   RESULT_HEADER,
+  reportUrl,
   SIGNATURE_HEADER,
   signingString,
-  WORKER_ENDPOINTS,
+  type WorkerReport,
 } from '@dynamic-image/core';
 import type { PipelineOutput } from './pipeline.js';
 
@@ -32,10 +36,10 @@ export interface HttpDeliveryOptions {
 // Answers worth another try: the CMS is restarting, overloaded or lost its database for a moment.
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-function endpoint(job: DynamicImageJobData, suffix: string): URL {
+function endpoint(job: DynamicImageJobData, report: WorkerReport): URL {
   if (job.delivery.kind !== 'http')
     throw new DynamicImageError('INVALID_JOB', 'delivery.kind must be http here');
-  return new URL(job.delivery.url + suffix);
+  return reportUrl(job.delivery.url, report);
 }
 
 export function signedHeaders(
@@ -113,33 +117,32 @@ export function httpDelivery(options: HttpDeliveryOptions) {
   return {
     async deliver(job: DynamicImageJobData, output: PipelineOutput): Promise<void> {
       const body = await readFile(output.file);
-      const result = Buffer.from(JSON.stringify(output.result)).toString('base64url');
+      const result = encodeResultMetadata(output.result);
       await post(
         options,
-        endpoint(job, WORKER_ENDPOINTS.result),
+        endpoint(job, 'result'),
         body,
         { 'content-type': 'application/octet-stream', [RESULT_HEADER]: result },
         true,
       );
     },
-    async progress(job: DynamicImageJobData, progress: JobProgress & { attempt: number }): Promise<void> {
+    // Bodies are checked against the contract before they go: a worker bug fails here, loudly,
+    // instead of as a 400 from the CMS.
+    async progress(job: DynamicImageJobData, progress: ProgressBody): Promise<void> {
       // Progress is only a hint: a lost report is overtaken by the next one.
       await post(
         options,
-        endpoint(job, WORKER_ENDPOINTS.progress),
-        json(progress),
+        endpoint(job, 'progress'),
+        json(parseProgressBody(progress)),
         { 'content-type': 'application/octet-stream' },
         false,
       );
     },
-    async failure(
-      job: DynamicImageJobData,
-      failure: JobFailure & { attempt: number; final: boolean },
-    ): Promise<void> {
+    async failure(job: DynamicImageJobData, failure: FailureBody): Promise<void> {
       await post(
         options,
-        endpoint(job, WORKER_ENDPOINTS.failure),
-        json(failure),
+        endpoint(job, 'failure'),
+        json(parseFailureBody(failure)),
         { 'content-type': 'application/octet-stream' },
         true,
       );

@@ -1,20 +1,15 @@
 // pg-boss set-up: the queue, its dead-letter queue and how jobs are sent. The worker loop lives in worker.ts.
 
 import { createHash } from 'node:crypto';
-import { type DynamicImageJobData, jobExpireInSeconds, QUEUE_NAMES } from '@dynamic-image/core';
+import {
+  type DynamicImageJobData,
+  type JobQueueTuning,
+  jobExpireInSeconds,
+  QUEUE_NAMES,
+  queueOptions,
+} from '@dynamic-image/core';
 import { PgBoss, type SendOptions } from 'pg-boss';
 import type { WorkerOptions } from './config.js';
-
-export type QueueOptions = Pick<
-  WorkerOptions,
-  | 'databaseUrl'
-  | 'schema'
-  | 'retryLimit'
-  | 'retryDelaySeconds'
-  | 'retryBackoff'
-  | 'expireInSeconds'
-  | 'heartbeatSeconds'
->;
 
 export function createBoss(
   options: Pick<WorkerOptions, 'databaseUrl' | 'schema'> &
@@ -35,22 +30,32 @@ export function createBoss(
   });
 }
 
-/** Creates the dead-letter queue first (it must exist before it is named), then the job queue. */
-export async function ensureQueues(boss: PgBoss, options: QueueOptions): Promise<void> {
-  if (!(await boss.getQueue(QUEUE_NAMES.deadLetter))) {
-    await boss.createQueue(QUEUE_NAMES.deadLetter, { retentionSeconds: 14 * 24 * 3600 });
+/**
+ * Creates the queues that are missing, with core's settings and this side's tuning. A queue that
+ * exists keeps its settings: a `send` or a worker with other options must not change what the
+ * running fleet relies on. Returns the tuning this side asked for that the live job queue doesn't have.
+ */
+export async function ensureQueues(boss: PgBoss, tuning: Partial<JobQueueTuning> = {}): Promise<string[]> {
+  const queues = queueOptions(tuning);
+  for (const { name, options } of queues) {
+    // createQueue is itself insert-or-nothing, so two creators racing leave the first one's settings.
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...options });
   }
-  const settings = {
-    retryLimit: options.retryLimit,
-    retryDelay: options.retryDelaySeconds,
-    retryBackoff: options.retryBackoff,
-    expireInSeconds: options.expireInSeconds,
-    heartbeatSeconds: options.heartbeatSeconds,
-    deadLetter: QUEUE_NAMES.deadLetter,
-    notify: true,
-  };
-  if (await boss.getQueue(QUEUE_NAMES.jobs)) await boss.updateQueue(QUEUE_NAMES.jobs, settings);
-  else await boss.createQueue(QUEUE_NAMES.jobs, settings);
+  const live = (await boss.getQueue(QUEUE_NAMES.jobs)) as Record<string, unknown> | null;
+  const wanted = queues[1].options;
+  return (Object.keys(wanted) as Array<keyof typeof wanted>)
+    .filter((key) => live?.[key] !== wanted[key])
+    .map((key) => `${key} ${String(live?.[key])} (asked for ${String(wanted[key])})`);
+}
+
+/**
+ * Sets the live job queue's settings on purpose (`dynamic-image queue --update`): the one way they
+ * change after the queue is made. Returns the settings now in force.
+ */
+export async function updateJobQueue(boss: PgBoss, tuning: Partial<JobQueueTuning>) {
+  await ensureQueues(boss, tuning);
+  await boss.updateQueue(QUEUE_NAMES.jobs, { ...queueOptions(tuning)[1].options });
+  return boss.getQueue(QUEUE_NAMES.jobs);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -5,13 +5,16 @@ import {
   DynamicImageError,
   type DynamicImageJobData,
   type DynamicImageResult,
+  failureBody,
   type JobFailure,
   type JobProgress,
   parseJobData,
+  progressBody,
   QUEUE_NAMES,
   toDynamicImageError,
+  workerSessionName,
 } from '@dynamic-image/core';
-import type { Job, JobResult, PgBoss } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
@@ -85,8 +88,8 @@ export async function startWorker(
       if (progress.stage === lastStage && now - last < PROGRESS_INTERVAL_MS) return;
       last = now;
       lastStage = progress.stage;
-      http
-        .progress(job, { ...progress, attempt })
+      Promise.resolve()
+        .then(() => http.progress(job, progressBody(progress, attempt)))
         .catch((err) => log(`progress for ${job.jobId} not sent: ${err.message}`));
     };
   };
@@ -100,13 +103,15 @@ export async function startWorker(
   const sweeper = setInterval(() => void sweep(), 60_000);
   sweeper.unref();
 
-  // The CMS's status page counts workers by these session names (application_name, 63 bytes at most).
-  const boss = createBoss(options, `dynamic-image-worker ${hostname().slice(0, 32)} ${process.pid}`);
+  // The CMS's status page counts workers by these session names (application_name).
+  const boss = createBoss(options, workerSessionName(hostname(), process.pid));
   boss.on('error', (err) => log(`queue error: ${err.message}`));
   await boss.start();
-  await ensureQueues(boss, options);
+  const kept = await ensureQueues(boss, options);
+  if (kept.length > 0)
+    log(`the queue already exists and keeps its settings, not this worker's: ${kept.join(', ')}`);
 
-  const handle = async (job: Job<unknown>): Promise<JobResult<JobOutput>> => {
+  const handle = async (job: JobWithMetadata<unknown>): Promise<JobResult<JobOutput>> => {
     const attempt = job.retryCount + 1;
     const raw = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
     let data: DynamicImageJobData | null = null;
@@ -139,15 +144,18 @@ export async function startWorker(
       return { id: job.id, status: 'completed', output: { status: 'success', result } };
     } catch (err) {
       const error = toDynamicImageError(err);
-      const final = !error.retryable || job.retryCount >= options.retryLimit;
+      // The job's own retry limit (the queue's when it was sent), not this worker's option: another
+      // side may have made the queue.
+      const final = !error.retryable || job.retryCount >= job.retryLimit;
       const failure: JobFailure = error.toJSON();
       const jobId = data?.jobId ?? (raw as { jobId?: string })?.jobId ?? job.id;
       log(
         `job ${jobId} attempt ${attempt} failed: ${error.code}: ${error.message}${final ? '' : ' (will retry)'}`,
       );
       if (http && data?.delivery.kind === 'http') {
-        await http
-          .failure(data, { ...failure, attempt, final })
+        const job_ = data;
+        await Promise.resolve()
+          .then(() => http.failure(job_, failureBody(failure, attempt, final)))
           .catch((err) => log(`failure of ${jobId} not reported: ${err.message}`));
       }
       await hooks.onOutcome?.({ status: 'failed', jobId, attempt, final, error: failure });
@@ -161,12 +169,13 @@ export async function startWorker(
     }
   };
 
-  await boss.work<unknown>(
+  await boss.work(
     QUEUE_NAMES.jobs,
     {
       localConcurrency: options.concurrency,
       batchSize: 1,
       perJobResults: true,
+      includeMetadata: true,
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       // Retries and expired jobs don't NOTIFY, so the backstop poll must not fall back to 30 s.
       notifyPollingIntervalSeconds: options.pollingIntervalSeconds,

@@ -1,3 +1,5 @@
+import { workerEndpoints } from '@dynamic-image/core';
+
 // The same operations on two surfaces: the admin API (admin JWT + the plugin's RBAC actions) and the
 // content API (users-permissions roles and API tokens; closed until a role or token is given access).
 // Worker routes are public to Strapi's auth and checked by their HMAC signature instead.
@@ -126,6 +128,16 @@ const SETTINGS_ROUTES = [
   },
 ];
 
+/** Worker → CMS routes, at core's paths (the worker posts to the same functions' output). */
+const WORKER_ROUTES: Array<[string, string]> = [
+  [workerEndpoints.jobResult(':jobId'), 'worker.result'],
+  [workerEndpoints.jobProgress(':jobId'), 'worker.progress'],
+  [workerEndpoints.jobFailure(':jobId'), 'worker.failure'],
+  [workerEndpoints.previewResult(':previewId'), 'worker.previewResult'],
+  [workerEndpoints.previewProgress(':previewId'), 'worker.previewProgress'],
+  [workerEndpoints.previewFailure(':previewId'), 'worker.previewFailure'],
+];
+
 export default {
   admin: {
     type: 'admin',
@@ -144,16 +156,10 @@ export default {
     type: 'content-api',
     routes: [
       ...OPERATIONS.map((op) => ({ method: op.method, path: op.path, handler: op.handler, config: {} })),
-      ...(['result', 'progress', 'failure'] as const).map((kind) => ({
+      ...WORKER_ROUTES.map(([path, handler]) => ({
         method: 'POST' as const,
-        path: kind === 'result' ? '/worker/jobs/:jobId' : `/worker/jobs/:jobId/${kind}`,
-        handler: `worker.${kind}`,
-        config: { auth: false as const },
-      })),
-      ...(['result', 'progress', 'failure'] as const).map((kind) => ({
-        method: 'POST' as const,
-        path: kind === 'result' ? '/worker/previews/:previewId' : `/worker/previews/:previewId/${kind}`,
-        handler: `worker.preview${kind.charAt(0).toUpperCase()}${kind.slice(1)}`,
+        path,
+        handler,
         config: { auth: false as const },
       })),
     ],

@@ -2,13 +2,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   applyOverrides,
   type DynamicImageJobData,
+  deliveryUrl,
   type ErrorCode,
+  type FailureBody,
   isErrorCode,
   JOB_CONTRACT_VERSION,
+  parseFailureBody,
+  parseProgressBody,
   type Template,
   TemplateValidationError,
+  workerEndpoints,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { checked } from '../contract';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { getTemplate } from '../data/templates';
@@ -165,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             videoId: video.id,
           },
           template,
-          delivery: { kind: 'http', url: `${publicUrl()}/api/dynamic-image/worker/jobs/${jobId}` },
+          delivery: { kind: 'http', url: deliveryUrl(publicUrl(), workerEndpoints.jobResult(jobId)) },
           timeoutSeconds: strapi.config.get('plugin::dynamic-image.jobTimeoutSeconds') as number,
           requestedAt: new Date().toISOString(),
         };
@@ -225,8 +231,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** Progress from a worker: the job is processing, unless it already ended. */
-    async markProgress(jobId: string, progress: { percent: number; stage: string; attempt: number }) {
+    /** Progress from a worker (any body: it is checked here): the job is processing, unless it ended. */
+    async markProgress(jobId: string, body: unknown) {
+      const progress = checked(parseProgressBody, body);
+      if (progress.jobId !== jobId)
+        throw invalidParameter('body', `the report is for job ${progress.jobId}, not ${jobId}`);
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
@@ -244,11 +253,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** A failure from a worker; only a final one ends the job. */
-    async markFailure(
-      jobId: string,
-      failure: { code: string; message: string; attempt: number; final: boolean },
-    ) {
+    /** A failure from a worker (any body: it is checked here); only a final one ends the job. */
+    async markFailure(jobId: string, body: unknown) {
+      return this.fail(jobId, checked(parseFailureBody, body));
+    },
+
+    /** Records a checked failure; `attempt` 0 is the CMS's own (a dead job), not a worker's. */
+    async fail(jobId: string, failure: Omit<FailureBody, 'attempt'> & { attempt: number }) {
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
       if (row.state === 'success' || row.state === 'failed') return;
@@ -272,7 +283,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           JobId: jobId,
           Status: 'fail',
           ErrorCode: code,
-          ErrorMessage: failure.message,
+          ErrorMessage: String(failure.message ?? ''),
           ...entryEventFields(row.entry),
         });
       });
@@ -289,7 +300,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } | null>(output);
       const error = stored?.error;
       const lost = stored?.value?.message;
-      await this.markFailure(jobId, {
+      await this.fail(jobId, {
         code: error?.code ?? 'INTERNAL',
         message:
           error?.message ??

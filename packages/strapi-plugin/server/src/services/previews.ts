@@ -3,15 +3,23 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   type DynamicImageJobData,
+  type DynamicImageResult,
+  decodeResultMetadata,
+  deliveryUrl,
+  type FailureBody,
   isErrorCode,
   JOB_CONTRACT_VERSION,
-  jobResultSchema,
+  PREVIEW_META,
+  parseFailureBody,
+  parseProgressBody,
   parseTemplate,
   TEMPLATE_LIMITS,
   type Template,
   TemplateValidationError,
+  workerEndpoints,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { checked } from '../contract';
 import { jsonColumn } from '../data/json';
 import { fromValidation, invalidParameter, notFound } from '../errors';
 import { getService } from '../utils/get-service';
@@ -99,10 +107,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             videoId: video.id,
           },
           template,
-          delivery: { kind: 'http', url: `${publicUrl}/api/dynamic-image/worker/previews/${previewId}` },
+          delivery: { kind: 'http', url: deliveryUrl(publicUrl, workerEndpoints.previewResult(previewId)) },
           timeoutSeconds: 120,
           requestedAt: new Date().toISOString(),
-          meta: { preview: true },
+          meta: { ...PREVIEW_META },
         };
         await getService(strapi, 'queue').send(payload, trx);
         return created;
@@ -115,14 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async store(previewId: string, bytes: Buffer, encodedResult: string | undefined) {
-      let result: ReturnType<typeof jobResultSchema.parse>;
-      try {
-        result = jobResultSchema.parse(
-          JSON.parse(Buffer.from(encodedResult ?? '', 'base64url').toString('utf8')),
-        );
-      } catch {
-        throw invalidParameter('result', 'the x-dynamic-image-result header must hold the job result');
-      }
+      const result: DynamicImageResult = checked(decodeResultMetadata, encodedResult, 'result');
       if (
         result.jobId !== previewId ||
         createHash('sha256').update(bytes).digest('hex') !== result.sha256 ||
@@ -140,7 +141,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     // Progress reports are sent without waiting and may land after the result: one conditional
     // UPDATE, so a late report never turns a finished preview back into a running one.
-    async markProgress(previewId: string, progress: { percent: number }) {
+    async markProgress(previewId: string, body: unknown) {
+      const progress = checked(parseProgressBody, body);
+      if (progress.jobId !== previewId)
+        throw invalidParameter('body', `the report is for job ${progress.jobId}, not ${previewId}`);
       await find(previewId);
       await strapi.db.query(PREVIEW).updateMany({
         where: { previewId, state: { $in: ['queued', 'processing'] } },
@@ -148,7 +152,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    async markFailure(previewId: string, failure: { code: string; message: string; final: boolean }) {
+    async markFailure(previewId: string, body: unknown) {
+      return this.fail(previewId, checked(parseFailureBody, body));
+    },
+
+    async fail(previewId: string, failure: Pick<FailureBody, 'code' | 'message' | 'final'>) {
       await find(previewId);
       if (!failure.final) return;
       await strapi.db.query(PREVIEW).updateMany({
@@ -166,7 +174,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!(await strapi.db.query(PREVIEW).findOne({ where: { previewId } }))) return false;
       const parsed = jsonColumn(output);
       const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
-      await this.markFailure(previewId, {
+      await this.fail(previewId, {
         code: error?.code ?? 'INTERNAL',
         message: error?.message ?? 'The preview ran out of retries without a result',
         final: true,

@@ -1,6 +1,13 @@
 // pg-boss from the CMS side: it sends jobs (inside the CMS's own transaction) and works the
 // dead-letter queue, so a job whose retries ran out still ends failed with an event.
-import { jobExpireInSeconds, QUEUE_DEFAULTS, QUEUE_NAMES } from '@dynamic-image/core';
+import {
+  isPreviewJob,
+  jobExpireInSeconds,
+  QUEUE_DEFAULTS,
+  QUEUE_NAMES,
+  queueOptions,
+  SESSION_NAMES,
+} from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { fromKnex, PgBoss } from 'pg-boss';
 import { jsonColumn } from '../data/json';
@@ -50,7 +57,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       boss = new PgBoss({
         ...connectionOptions(strapi),
         schema,
-        application_name: 'dynamic-image-cms',
+        application_name: SESSION_NAMES.cms,
         max: 3,
         // When every worker is gone, the CMS is the one that fails their jobs' lapsed heartbeats.
         superviseIntervalSeconds: QUEUE_DEFAULTS.superviseIntervalSeconds,
@@ -59,17 +66,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } as ConstructorParameters<typeof PgBoss>[0]);
       boss.on('error', (err) => strapi.log.error(`[dynamic-image] queue: ${err.message}`));
       await boss.start();
-      if (!(await boss.getQueue(QUEUE_NAMES.deadLetter))) await boss.createQueue(QUEUE_NAMES.deadLetter);
-      if (!(await boss.getQueue(QUEUE_NAMES.jobs))) {
-        await boss.createQueue(QUEUE_NAMES.jobs, {
-          retryLimit: QUEUE_DEFAULTS.retryLimit,
-          retryDelay: QUEUE_DEFAULTS.retryDelaySeconds,
-          retryBackoff: QUEUE_DEFAULTS.retryBackoff,
-          expireInSeconds: QUEUE_DEFAULTS.expireInSeconds,
-          heartbeatSeconds: QUEUE_DEFAULTS.heartbeatSeconds,
-          deadLetter: QUEUE_NAMES.deadLetter,
-          notify: true,
-        });
+      // Made only when missing, with the settings a worker would use: a live queue keeps its own.
+      for (const { name, options } of queueOptions()) {
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...options });
       }
       if (!(await boss.getQueue(EVENTS_QUEUE))) await boss.createQueue(EVENTS_QUEUE);
       await boss.work<{ deliveryId: number }>(
@@ -89,7 +88,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             // sourceOutput: what the last attempt stored (the worker's failure), when there was one.
             const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
             const jobId = String(data?.jobId ?? '');
-            await onDead({ jobId, preview: data?.meta?.preview === true, output: sourceOutput });
+            await onDead({ jobId, preview: isPreviewJob(data), output: sourceOutput });
           }
         },
       );

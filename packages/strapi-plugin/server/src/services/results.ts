@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamicImageResult, jobResultSchema } from '@dynamic-image/core';
+import { type DynamicImageResult, decodeResultMetadata } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { checked } from '../contract';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { ApiError, invalidParameter, notFound } from '../errors';
@@ -91,14 +92,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * returns the stored result instead of adding a second file.
      */
     async store(jobId: string, bytes: Buffer, encodedResult: string | undefined) {
-      let result: DynamicImageResult;
-      try {
-        result = jobResultSchema.parse(
-          JSON.parse(Buffer.from(encodedResult ?? '', 'base64url').toString('utf8')),
-        ) as DynamicImageResult;
-      } catch {
-        throw invalidParameter('result', 'the x-dynamic-image-result header must hold the job result');
-      }
+      // The result header (RESULT_HEADER), checked with core's contract.
+      const result: DynamicImageResult = checked(decodeResultMetadata, encodedResult, 'result');
       if (result.jobId !== jobId) throw invalidParameter('result.jobId', 'the result belongs to another job');
       if (
         createHash('sha256').update(bytes).digest('hex') !== result.sha256 ||

@@ -1,10 +1,10 @@
+import { SESSION_NAMES } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { sessionsNamed } from '../data/sessions';
 import { getService } from '../utils/get-service';
 
-// Workers name their database sessions "dynamic-image-worker <host> <pid>" (pg's application_name),
-// so a worker counts as connected while it holds a session to this database, embedded or standalone.
-const WORKER_SESSION_PREFIX = 'dynamic-image-worker';
+// Workers name their database sessions with core's workerSessionName (pg's application_name), so a
+// worker counts as connected while it holds a session to this database, embedded or standalone.
 
 export interface WorkerStatus {
   workers: Array<{ name: string; address: string | null; sessions: number; connectedSince: string }>;
@@ -14,7 +14,7 @@ export interface WorkerStatus {
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async get(): Promise<WorkerStatus> {
-    const sessions = await sessionsNamed(strapi.db.connection, WORKER_SESSION_PREFIX);
+    const sessions = await sessionsNamed(strapi.db.connection, `${SESSION_NAMES.workerPrefix} `);
     const depth = await getService(strapi, 'queue').stats();
     return {
       workers: sessions.map((r) => ({

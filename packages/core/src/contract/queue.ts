@@ -1,0 +1,92 @@
+// The pg-boss side of the seam: queue names, the settings every creator of a queue uses (the CMS,
+// a worker, `dynamic-image send`), and the database session names that tell workers apart.
+
+export const QUEUE_NAMES = {
+  jobs: 'dynamic-image.jobs',
+  deadLetter: 'dynamic-image.jobs.dead',
+} as const;
+
+/** Queue settings used by whichever side creates the queue first; a worker may choose others then. */
+export const QUEUE_DEFAULTS = {
+  retryLimit: 2,
+  retryDelaySeconds: 5,
+  retryBackoff: true,
+  expireInSeconds: 15 * 60,
+  heartbeatSeconds: 30,
+  /**
+   * How often each pg-boss instance (CMS or worker) looks for jobs whose heartbeat stopped; pg-boss's
+   * own 60 s would leave a dead worker's job waiting up to a minute more.
+   */
+  superviseIntervalSeconds: 10,
+} as const;
+
+/** The job queue's settings a worker may choose, when it is the one that creates the queue. */
+export interface JobQueueTuning {
+  retryLimit: number;
+  retryDelaySeconds: number;
+  retryBackoff: boolean;
+  expireInSeconds: number;
+  heartbeatSeconds: number;
+}
+
+/** How long a dead job waits in the dead-letter queue for the CMS to record its failure. */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * The queues and the pg-boss options each is created with, dead-letter first (a queue must exist
+ * before another names it). A queue that already exists is never changed: its settings were chosen
+ * when it was made, and a later sender or worker must not overwrite them.
+ */
+export function queueOptions(tuning: Partial<JobQueueTuning> = {}) {
+  const given = (key: keyof JobQueueTuning) => tuning[key] ?? QUEUE_DEFAULTS[key];
+  const t = Object.fromEntries(TUNING_KEYS.map((key) => [key, given(key)])) as unknown as JobQueueTuning;
+  return [
+    { name: QUEUE_NAMES.deadLetter, options: { retentionSeconds: DEAD_LETTER_RETENTION_SECONDS } },
+    {
+      name: QUEUE_NAMES.jobs,
+      options: {
+        retryLimit: t.retryLimit,
+        retryDelay: t.retryDelaySeconds,
+        retryBackoff: t.retryBackoff,
+        expireInSeconds: t.expireInSeconds,
+        heartbeatSeconds: t.heartbeatSeconds,
+        deadLetter: QUEUE_NAMES.deadLetter,
+        notify: true,
+      },
+    },
+  ] as const;
+}
+
+const TUNING_KEYS = [
+  'retryLimit',
+  'retryDelaySeconds',
+  'retryBackoff',
+  'expireInSeconds',
+  'heartbeatSeconds',
+] as const satisfies ReadonlyArray<keyof JobQueueTuning>;
+
+/** How long past its time limit pg-boss lets a job run: time for the worker to kill ffmpeg and report. */
+export const EXPIRY_MARGIN_SECONDS = 60;
+
+/**
+ * The pg-boss expiry of a job with this time limit, sent with each job: the job times out (`TIMEOUT`,
+ * reported by its worker) before pg-boss expires it, whatever the limit.
+ */
+export function jobExpireInSeconds(timeoutSeconds: number): number {
+  return Math.ceil(timeoutSeconds) + EXPIRY_MARGIN_SECONDS;
+}
+
+/** Postgres `application_name`s: the CMS's status page counts workers by theirs. */
+export const SESSION_NAMES = {
+  cms: 'dynamic-image-cms',
+  cli: 'dynamic-image-cli',
+  workerPrefix: 'dynamic-image-worker',
+} as const;
+
+/** A LIKE pattern matching every worker's session name and nothing else. */
+export const WORKER_SESSION_PATTERN = `${SESSION_NAMES.workerPrefix} %`;
+
+/** A worker's session name: prefix, host and process, within Postgres's 63-byte limit. */
+export function workerSessionName(host: string, pid: number): string {
+  return `${SESSION_NAMES.workerPrefix} ${host.slice(0, 32)} ${pid}`;
+}

@@ -1,0 +1,73 @@
+// The result a worker hands back with the file: its metadata travels base64url-encoded JSON in the
+// RESULT_HEADER of the result request, whose body is the file itself. No Buffer: core also runs in
+// the admin panel's browser bundle.
+import { z } from 'zod';
+import type { DynamicImageFormat } from '../template.js';
+import type { CaptureWindow } from '../window.js';
+import { ContractViolation, parseContract } from './violation.js';
+
+export const jobResultSchema = z.looseObject({
+  version: z.number().int(),
+  jobId: z.string(),
+  format: z.enum(['gif', 'webp']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  fps: z.number().positive(),
+  frameCount: z.number().int().positive(),
+  duration: z.number().nonnegative(),
+  bytes: z.number().int().positive(),
+  loop: z.literal(0),
+  window: z.object({ start: z.number(), end: z.number(), duration: z.number() }),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  timings: z.object({
+    fetchMs: z.number(),
+    probeMs: z.number(),
+    encodeMs: z.number(),
+    verifyMs: z.number(),
+    totalMs: z.number(),
+  }),
+});
+
+export interface DynamicImageResult {
+  version: number;
+  jobId: string;
+  format: DynamicImageFormat;
+  width: number;
+  height: number;
+  /** The rate the animation plays at (a GIF above 50 fps is encoded at 50). */
+  fps: number;
+  frameCount: number;
+  /** Seconds the animation plays, from its frame delays. */
+  duration: number;
+  bytes: number;
+  loop: 0;
+  window: CaptureWindow;
+  sha256: string;
+  timings: { fetchMs: number; probeMs: number; encodeMs: number; verifyMs: number; totalMs: number };
+}
+
+/** The result header's value: the result as base64url JSON (a header carries no raw JSON safely). */
+export function encodeResultMetadata(result: DynamicImageResult): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(parseResult(result)));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The result from a result header's value; a missing, undecodable or rule-breaking one throws. */
+export function decodeResultMetadata(header: string | undefined): DynamicImageResult {
+  let json: unknown;
+  try {
+    if (!header || !/^[A-Za-z0-9_-]+$/.test(header)) throw new Error('not base64url');
+    const binary = atob(header.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new ContractViolation('result metadata', ['(header): not base64url-encoded JSON']);
+  }
+  return parseResult(json);
+}
+
+function parseResult(input: unknown): DynamicImageResult {
+  return parseContract(jobResultSchema, input, 'result metadata') as DynamicImageResult;
+}
