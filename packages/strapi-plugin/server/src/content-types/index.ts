@@ -5,6 +5,7 @@ import job from './job/schema.json';
 import pendingEvent from './pending-event/schema.json';
 import preview from './preview/schema.json';
 import template from './template/schema.json';
+import usedSignature from './used-signature/schema.json';
 import workflow from './workflow/schema.json';
 
 export default {
@@ -16,4 +17,5 @@ export default {
   'file-hash': { schema: fileHash },
   preview: { schema: preview },
   'pending-event': { schema: pendingEvent },
+  'used-signature': { schema: usedSignature },
 };

@@ -6,9 +6,16 @@ import { errors } from '@strapi/utils';
 import { ApiError } from '../errors';
 import { OPERATIONS } from '../routes';
 
-const UIDS = ['template', 'workflow', 'job', 'dynamic-image', 'auto-thumbnail', 'file-hash', 'preview'].map(
-  (name) => `plugin::dynamic-image.${name}`,
-);
+const UIDS = [
+  'template',
+  'workflow',
+  'job',
+  'dynamic-image',
+  'auto-thumbnail',
+  'file-hash',
+  'preview',
+  'used-signature',
+].map((name) => `plugin::dynamic-image.${name}`);
 
 /** The users-permissions action of the REST route with this handler. */
 const scopeOf = (handler: string) => {
