@@ -235,6 +235,22 @@ describe('bodies are not read before they can be trusted', () => {
     expect(answer.sentBeforeAnswer).toBeLessThan(size);
     expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'queued', progress: 0 });
   });
+  it('a body Strapi parses itself (JSON) is refused, not waited for', async () => {
+    const jobId = await newJob(195);
+    const path = workerPath(jobId, '/progress');
+    const body = json({ percent: 5, stage: 'encode', attempt: 1 });
+    const res = await fetch(`${cms.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signature(cms.secret, { path, body }),
+      },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(res.status).toBe(401);
+    expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'queued', progress: 0 });
+  });
 });
 
 describe('signatures are single-use for as long as they could be accepted', () => {

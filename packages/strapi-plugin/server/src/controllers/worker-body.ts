@@ -57,6 +57,9 @@ function consume(
   onDrainNeeded: (resume: () => void) => void,
 ): Promise<number> {
   const req = ctx.req;
+  // Strapi's body parser already read a body it knows (JSON, forms): the signed bytes are gone, and
+  // the empty body left fails the HMAC.
+  if (req.readableEnded) return Promise.resolve(0);
   return new Promise((resolve, reject) => {
     let size = 0;
     const stop = (err: unknown) => {
