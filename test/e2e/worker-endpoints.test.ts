@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,13 +63,14 @@ interface Streamed {
 /**
  * POSTs `total` bytes of zeros as they are produced (chunked unless a length is declared), and stops
  * writing as soon as the server answers: how much was sent by then shows whether it waited for the body.
- * With `holdAfter`, it writes that much and then waits for the answer (5 s at most, then status 0).
+ * With `holdAfter`, it writes that much and then waits for the answer (`waitMs` at most, then status 0).
  */
 function streamPost(
   path: string,
   headers: Record<string, string | number>,
   total: number,
   holdAfter = total,
+  waitMs = 5000,
 ) {
   return new Promise<Streamed>((resolve, reject) => {
     const started = performance.now();
@@ -84,7 +85,7 @@ function streamPost(
       answered = true;
       req.destroy();
       resolve({ status: 0, code: undefined, ms: performance.now() - started, sentBeforeAnswer: sent });
-    }, 5000);
+    }, waitMs);
     req.on('response', (res) => {
       answered = true;
       clearTimeout(gaveUp);
@@ -196,6 +197,32 @@ describe('bodies are not read before they can be trusted', () => {
       expect(answer.sentBeforeAnswer).toBeLessThan(size);
     }
     expect(peak - before).toBeLessThan(50 * 2 ** 20);
+  });
+
+  it('streams a result that passes the header checks to disk, not memory, and removes it', async () => {
+    // Well formed, fresh, and wrong: only the HMAC over the whole body can tell, so it is read, to a
+    // file. An unknown job gets the general bound (whether a job exists is not told before the HMAC).
+    const path = workerPath('00000000-0000-4000-8000-000000000000');
+    const header = signature('not-the-secret-at-all', { path, body: new Uint8Array() });
+    const pid = strapiPid(cms.pid);
+    const before = rssBytes(pid);
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(pid));
+    }, 20);
+    const size = 250 * 1024 * 1024;
+    // Written in full, to disk: more time than a refusal gets.
+    const answer = await streamPost(path, { [SIGNATURE_HEADER]: header }, size, size, 60_000).finally(() =>
+      clearInterval(sampler),
+    );
+    figures.forgedResult = { ms: Math.round(answer.ms), rssGrowthMiB: (peak - before) / 2 ** 20 };
+    expect(answer).toMatchObject({ status: 401, code: 'Unauthorized.Signature', sentBeforeAnswer: size });
+    // Read buffers waiting for the garbage collector: about 52 MiB for 100 MiB and for 250 MiB alike.
+    // Held in memory (as before), 250 MiB would be 500 MiB with its copy.
+    expect(peak - before).toBeLessThan(100 * 2 ** 20);
+    expect((await readdir(tmpdir())).filter((name) => name.startsWith('dynamic-image-delivery-'))).toEqual(
+      [],
+    );
   });
 
   it('answers 413 to a declared length over the cap before the body is sent', async () => {
