@@ -10,8 +10,16 @@ import { resultByteLimit } from '../result-limit';
 import { respond } from './respond';
 import { closeAfterAnswer, readReport, receiveFile } from './worker-body';
 
-const JOB = 'plugin::dynamic-image.job';
-const PREVIEW = 'plugin::dynamic-image.preview';
+/** Where a result goes, and where the template that bounds its size is kept. */
+const TARGETS = {
+  job: { uid: 'plugin::dynamic-image.job', key: 'jobId', template: 'templateSnapshot', service: 'results' },
+  preview: {
+    uid: 'plugin::dynamic-image.preview',
+    key: 'previewId',
+    template: 'template',
+    service: 'previews',
+  },
+} as const;
 
 // Worker requests are sent as application/octet-stream so Strapi's body parser leaves them
 // alone: the HMAC covers the exact bytes. Nothing is read before the signature header has passed
@@ -49,17 +57,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** A result file, streamed to a folder of this request's own and removed once stored. */
-  const result = async (ctx: Context, uid: string, where: Record<string, string>, service: string) => {
+  const result = async (ctx: Context, target: keyof typeof TARGETS, id: string) => {
+    const { uid, key, template, service } = TARGETS[target];
     const signature = admit(ctx);
-    // The job's plan bounds the file; an unknown id gets the general bound, so that whether it
-    // exists is only told to a caller whose signature holds.
-    const row = await strapi.db.query(uid).findOne({ where });
-    const limit = resultByteLimit(row ? (row.templateSnapshot ?? row.template) : null);
+    // The plan bounds the file; an unknown id gets the general bound, so that it is unknown is only
+    // told (404) to a caller whose signature holds.
+    const row = await strapi.db.query(uid).findOne({ where: { [key]: id } });
+    const limit = resultByteLimit(row?.[template] ?? null);
     const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-delivery-'));
     try {
       const file = await receiveFile(ctx, dir, limit);
       await verify(ctx, signature, file.sha256);
-      const id = Object.values(where)[0] as string;
       return await plugin()
         .service(service)
         .store(id, file, ctx.get(RESULT_HEADER) || undefined);
@@ -69,7 +77,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   return {
-    result: respond((ctx) => result(ctx, JOB, { jobId: ctx.params.jobId }, 'results')),
+    result: respond((ctx) => result(ctx, 'job', ctx.params.jobId)),
     progress: respond(async (ctx) => {
       const progress = await report(ctx);
       await plugin().service('jobs').markProgress(ctx.params.jobId, progress);
@@ -78,7 +86,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const failure = await report(ctx);
       await plugin().service('jobs').markFailure(ctx.params.jobId, failure);
     }),
-    previewResult: respond((ctx) => result(ctx, PREVIEW, { previewId: ctx.params.previewId }, 'previews')),
+    previewResult: respond((ctx) => result(ctx, 'preview', ctx.params.previewId)),
     previewProgress: respond(async (ctx) => {
       await plugin()
         .service('previews')
