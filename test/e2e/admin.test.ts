@@ -337,7 +337,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
         'content-type': 'application/octet-stream',
       },
     });
-    expect(late.status).toBe(204);
+    // The preview has ended: the late report is refused, and changes nothing.
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as Json).error.code).toBe('Conflict.JobState');
     const after = (await api('GET', `/dynamic-image/previews/${id}`, undefined, adminToken)).json.data;
     expect(after.state).toBe('success');
     expect(after.dataUrl).toMatch(/^data:image\/gif;base64,/);

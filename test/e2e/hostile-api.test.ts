@@ -1,23 +1,17 @@
 // Hostile input through the HTTP API of a real Strapi (RELIABILITY.md, "Hostile and broken input"):
 // fuzzed template, workflow and job fields; every route the plugin registers against anonymous,
 // unpermitted and permitted callers; forged, replayed and expired worker signatures.
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  applyOverrides,
-  parseTemplate,
-  SIGNATURE_HEADER,
-  signingString,
-  type Template,
-} from '@dynamic-image/core';
+import { applyOverrides, parseTemplate, SIGNATURE_HEADER, type Template } from '@dynamic-image/core';
 import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, cmsDir, type RunningCms, startCms } from '../support/cms.js';
+import { nowSeconds, signature } from '../support/signature.js';
 
 type Json = Record<string, any>;
 
@@ -861,14 +855,9 @@ describe('GraphQL operations', () => {
 // Worker → CMS signatures
 
 describe('the worker-to-CMS endpoints refuse bad signatures', () => {
-  const sign = (secret: string, timestamp: number, method: string, path: string, body: Uint8Array) => {
-    const sha = createHash('sha256').update(body).digest('hex');
-    const hmac = createHmac('sha256', secret)
-      .update(signingString(timestamp, method, path, sha))
-      .digest('hex');
-    return `t=${timestamp},v1=${hmac}`;
-  };
-  const now = () => Math.floor(Date.now() / 1000);
+  const sign = (secret: string, timestamp: number, method: string, path: string, body: Uint8Array) =>
+    signature(secret, { timestamp, method, path, body });
+  const now = nowSeconds;
   const post = async (path: string, body: Uint8Array, signature?: string, token?: string) => {
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     if (signature !== undefined) headers[SIGNATURE_HEADER] = signature;
@@ -902,12 +891,22 @@ describe('the worker-to-CMS endpoints refuse bad signatures', () => {
       ['no header', undefined, body, 'Unauthorized.Signature'],
       ['empty header', '', body, 'Unauthorized.Signature'],
       ['garbage header', 'hello', body, 'Unauthorized.Signature'],
-      ['no timestamp', `v1=${'a'.repeat(64)}`, body, 'Unauthorized.Signature'],
-      ['timestamp not a number', `t=soon,v1=${'a'.repeat(64)}`, body, 'Unauthorized.Signature'],
-      ['short hmac', `t=${now()},v1=abc`, body, 'Unauthorized.Signature'],
+      ['no timestamp', `n=${'b'.repeat(32)},v1=${'a'.repeat(64)}`, body, 'Unauthorized.Signature'],
+      [
+        'timestamp not a number',
+        `t=soon,n=${'b'.repeat(32)},v1=${'a'.repeat(64)}`,
+        body,
+        'Unauthorized.Signature',
+      ],
+      ['short hmac', `t=${now()},n=${'b'.repeat(32)},v1=abc`, body, 'Unauthorized.Signature'],
+      ['no nonce (the old format)', `t=${now()},v1=${'a'.repeat(64)}`, body, 'Unauthorized.Signature'],
       [
         'upper-case hmac',
-        sign(cms.secret, now(), 'POST', path, body).toUpperCase().replace('T=', 't=').replace('V1=', 'v1='),
+        sign(cms.secret, now(), 'POST', path, body)
+          .toUpperCase()
+          .replace('T=', 't=')
+          .replace('N=', 'n=')
+          .replace('V1=', 'v1='),
         body,
         'Unauthorized.Signature',
       ],

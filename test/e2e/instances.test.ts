@@ -1,15 +1,12 @@
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type DynamicImageJobData,
   type DynamicImageResult,
-  formatSignatureHeader,
   QUEUE_NAMES,
   RESULT_HEADER,
   SIGNATURE_HEADER,
-  signingString,
 } from '@dynamic-image/core';
 import { createBoss, generateSample, resolveFfmpegBinaries, runPipeline } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +14,7 @@ import { startTestDatabase, type TestDatabase } from '../../packages/worker/test
 import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { leftovers, removeWorkerDirs, startWorkerProcess, waitForFinalStates } from '../support/fleet.js';
+import { signature } from '../support/signature.js';
 import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
@@ -156,23 +154,17 @@ describe('two CMS instances behind one database', () => {
       if (data.delivery.kind !== 'http') throw new Error('http delivery expected');
       const urls = [data.delivery.url, data.delivery.url.replace(a.url, b.url)];
       expect(urls[1]).not.toBe(urls[0]);
-      // Signed with different timestamps: a byte-identical request would be refused as a replay. They count
-      // back from one instant: read at each post, a post in the next second could repeat an earlier one's.
-      const signedAt = Math.floor(Date.now() / 1000);
-      const post = (url: string, bytes: Buffer, result: DynamicImageResult, secondsAgo: number) => {
-        const timestamp = signedAt - secondsAgo;
+      // Each post is signed afresh (its own nonce), as a worker re-sending the same result does.
+      const post = (url: string, bytes: Buffer, result: DynamicImageResult) => {
         const target = new URL(url);
-        const bodySha = createHash('sha256').update(bytes).digest('hex');
-        const hmac = createHmac('sha256', a.secret)
-          .update(signingString(timestamp, 'POST', target.pathname, bodySha))
-          .digest('hex');
+        const resultHeader = Buffer.from(JSON.stringify(result)).toString('base64url');
         return fetch(target, {
           method: 'POST',
           body: bytes,
           headers: {
             'content-type': 'application/octet-stream',
-            [SIGNATURE_HEADER]: formatSignatureHeader(timestamp, hmac),
-            [RESULT_HEADER]: Buffer.from(JSON.stringify(result)).toString('base64url'),
+            [SIGNATURE_HEADER]: signature(a.secret, { path: target.pathname, body: bytes, resultHeader }),
+            [RESULT_HEADER]: resultHeader,
           },
         }).then((r) => r.status);
       };
@@ -189,12 +181,12 @@ describe('two CMS instances behind one database', () => {
           // At once to both instances, then again to each.
           expect(
             await Promise.all([
-              post(urls[0] as string, bytes, output.result, 0),
-              post(urls[1] as string, bytes, output.result, 1),
+              post(urls[0] as string, bytes, output.result),
+              post(urls[1] as string, bytes, output.result),
             ]),
           ).toEqual([200, 200]);
-          expect(await post(urls[1] as string, bytes, output.result, 2)).toBe(200);
-          expect(await post(urls[0] as string, bytes, output.result, 3)).toBe(200);
+          expect(await post(urls[1] as string, bytes, output.result)).toBe(200);
+          expect(await post(urls[0] as string, bytes, output.result)).toBe(200);
           return output.result;
         },
       );
@@ -214,6 +206,37 @@ describe('two CMS instances behind one database', () => {
       DynamicImageId: done.dynamicImageId,
       Width: 180,
     });
+  });
+
+  it('a signature used on one instance is refused by the other, even at once', async () => {
+    const jobId = (await call(a, 'POST', '/jobs', { videoId, templateId, overrideParams: { width: 190 } }))
+      .json.data.jobId as string;
+    const path = `/api/dynamic-image/worker/jobs/${jobId}/progress`;
+    const body = new TextEncoder().encode(JSON.stringify({ percent: 10, stage: 'encode', attempt: 1 }));
+    const header = signature(a.secret, { path, body });
+    const post = (cms: RunningCms) =>
+      fetch(`${cms.url}${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/octet-stream', [SIGNATURE_HEADER]: header },
+      }).then(async (r) => ({
+        status: r.status,
+        code: r.status === 204 ? undefined : ((await r.json()) as Json).error?.code,
+      }));
+    expect(await post(a)).toEqual({ status: 204, code: undefined });
+    expect(await post(b)).toEqual({ status: 401, code: 'Unauthorized.SignatureReplayed' });
+    // Another request sent to both at the same moment: exactly one of them takes it.
+    const twin = signature(a.secret, { path, body });
+    const both = await Promise.all(
+      [a, b].map((cms) =>
+        fetch(`${cms.url}${path}`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/octet-stream', [SIGNATURE_HEADER]: twin },
+        }).then((r) => r.status),
+      ),
+    );
+    expect(both.sort()).toEqual([204, 401]);
   });
 
   it('a job done by a standalone worker is stored once, and its event is sent once', async () => {

@@ -1,6 +1,6 @@
 // Hands results, progress and failures to the CMS over HTTP, signed with the shared secret:
 // a standalone worker shares no disk with the CMS.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   DynamicImageError,
@@ -14,6 +14,7 @@ import {
   RESULT_HEADER,
   reportUrl,
   SIGNATURE_HEADER,
+  SIGNATURE_NONCE_HEX_LENGTH,
   signingString,
   type WorkerReport,
 } from '@dynamic-image/core';
@@ -42,18 +43,25 @@ function endpoint(job: DynamicImageJobData, report: WorkerReport): URL {
   return reportUrl(job.delivery.url, report);
 }
 
+/**
+ * The signature header of one request. Each call draws a fresh nonce, so no two requests share a
+ * signature (the CMS refuses one it has seen). `resultHeader` is the x-dynamic-image-result value,
+ * signed with the body.
+ */
 export function signedHeaders(
   secret: string,
   method: string,
   url: URL,
   body: Uint8Array,
+  resultHeader?: string,
 ): Record<string, string> {
   const timestamp = Math.floor(Date.now() / 1000);
-  const bodySha = createHash('sha256').update(body).digest('hex');
-  const hmac = createHmac('sha256', secret)
-    .update(signingString(timestamp, method, url.pathname, bodySha))
+  const nonce = randomBytes(SIGNATURE_NONCE_HEX_LENGTH / 2).toString('hex');
+  const bodySha256 = createHash('sha256').update(body).digest('hex');
+  const hmacHex = createHmac('sha256', secret)
+    .update(signingString({ timestamp, nonce, method, path: url.pathname, bodySha256, resultHeader }))
     .digest('hex');
-  return { [SIGNATURE_HEADER]: formatSignatureHeader(timestamp, hmac) };
+  return { [SIGNATURE_HEADER]: formatSignatureHeader({ timestamp, nonce, hmacHex }) };
 }
 
 async function postOnce(
@@ -61,7 +69,7 @@ async function postOnce(
   url: URL,
   body: Uint8Array,
   headers: Record<string, string>,
-): Promise<{ error: DynamicImageError; transient: boolean } | null> {
+): Promise<{ error: DynamicImageError; transient: boolean; status?: number } | null> {
   const doFetch = options.fetch ?? fetch;
   let response: Response;
   try {
@@ -69,7 +77,7 @@ async function postOnce(
       method: 'POST',
       body,
       // Signed per attempt: the CMS refuses a replayed signature.
-      headers: { ...headers, ...signedHeaders(options.secret, 'POST', url, body) },
+      headers: { ...headers, ...signedHeaders(options.secret, 'POST', url, body, headers[RESULT_HEADER]) },
       redirect: 'error',
       signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
     });
@@ -89,7 +97,7 @@ async function postOnce(
     'DELIVERY_FAILED',
     `The CMS answered ${response.status} to ${url.pathname}: ${text}`,
   );
-  return { error, transient: TRANSIENT_STATUS.has(response.status) };
+  return { error, transient: TRANSIENT_STATUS.has(response.status), status: response.status };
 }
 
 async function post(
@@ -98,13 +106,14 @@ async function post(
   body: Uint8Array,
   headers: Record<string, string>,
   retry: boolean,
+  /** Answers that need no more sending and are no error (409: the job has already ended). */
+  settledBy: number[] = [],
 ): Promise<void> {
   const giveUpAt = Date.now() + (retry ? (options.retryForMs ?? 120_000) : 0);
-  // From one second up: a signature is made per second (its timestamp), and the CMS refuses one
-  // it has already seen, so a re-send within the same second would be taken for a replay.
+  // From one second up, doubling: the CMS is given time to come back.
   for (let wait = 1000; ; wait = Math.min(wait * 2, 8000)) {
     const outcome = await postOnce(options, url, body, headers);
-    if (!outcome) return;
+    if (!outcome || (outcome.status !== undefined && settledBy.includes(outcome.status))) return;
     if (!outcome.transient || Date.now() + wait > giveUpAt) throw outcome.error;
     options.onRetry?.(outcome.error, wait);
     await new Promise((resolve) => setTimeout(resolve, wait));
@@ -136,6 +145,8 @@ export function httpDelivery(options: HttpDeliveryOptions) {
         json(parseProgressBody(progress)),
         { 'content-type': 'application/octet-stream' },
         false,
+        // A report overtaken by the result (or a failure) is refused with 409: nothing was lost.
+        [409],
       );
     },
     async failure(job: DynamicImageJobData, failure: FailureBody): Promise<void> {

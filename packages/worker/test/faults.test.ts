@@ -92,6 +92,20 @@ describe('httpDelivery', () => {
     await delivery.failure(job, { code: 'TIMEOUT', message: 'm', attempt: 1, final: true });
     expect(retries).toEqual([1000, 2000, 4000]);
     expect(seen).toHaveLength(4);
+    // Each attempt is signed afresh: the CMS refuses a signature it has seen.
+    expect(new Set(seen).size).toBe(4);
+  });
+
+  it('takes a 409 to a progress report (the job already ended) as settled, but not to a failure', async () => {
+    const delivery = httpDelivery({
+      secret: 'a-secret-of-sixteen-chars',
+      fetch: (async () => new Response('', { status: 409 })) as unknown as typeof fetch,
+    });
+    await delivery.progress(job, { jobId: 'j1', stage: 'encode', percent: 50, attempt: 1 });
+    const error = await delivery
+      .failure(job, { code: 'TIMEOUT', message: 'm', attempt: 1, final: true })
+      .catch((err) => err);
+    expect(error.code).toBe('DELIVERY_FAILED');
   });
 
   it('gives up at once on an answer that another try would not change (400, 401, 404)', async () => {

@@ -3,7 +3,7 @@ import type { TemplateValidationError, ValidationIssue } from '@dynamic-image/co
 /** An API error in VOD's style: `InvalidTemplate.NotFound`, `InvalidParameter.Fps`… */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413,
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
@@ -54,4 +54,34 @@ export function notFound(resource: Resource, id: unknown): ApiError {
 
 export function illegalStatus(message: string, details?: Record<string, unknown>): ApiError {
   return new ApiError(400, 'Forbidden.IllegalStatus', message, details);
+}
+
+/** A worker's report for a job or preview that has already ended (or ended another way). */
+export function jobStateConflict(resource: 'Job' | 'Preview', id: unknown, state: unknown): ApiError {
+  return new ApiError(
+    409,
+    'Conflict.JobState',
+    `${resource} ${String(id)} is ${String(state)}; it takes no more reports`,
+    {
+      id,
+      state,
+    },
+  );
+}
+
+export function tooLarge(limit: number): ApiError {
+  return new ApiError(
+    413,
+    'PayloadTooLarge.Body',
+    `The body is larger than this endpoint accepts (${limit} bytes)`,
+    {
+      limit,
+    },
+  );
+}
+
+/** Swallows only the 409 of a job or preview that ended between a read and the write (a race that is fine). */
+export function endedMeanwhile(err: unknown): void {
+  if (err instanceof ApiError && err.code === 'Conflict.JobState') return;
+  throw err;
 }

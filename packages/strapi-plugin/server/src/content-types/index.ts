@@ -6,6 +6,7 @@ import job from './job/schema.json';
 import pendingEvent from './pending-event/schema.json';
 import preview from './preview/schema.json';
 import template from './template/schema.json';
+import usedSignature from './used-signature/schema.json';
 import workflow from './workflow/schema.json';
 
 export default {
@@ -18,4 +19,5 @@ export default {
   preview: { schema: preview },
   'pending-event': { schema: pendingEvent },
   'event-delivery': { schema: eventDelivery },
+  'used-signature': { schema: usedSignature },
 };

@@ -18,7 +18,15 @@ import { checked } from '../contract';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { getTemplate } from '../data/templates';
-import { fromValidation, illegalStatus, invalidParameter, notFound } from '../errors';
+import {
+  endedMeanwhile,
+  fromValidation,
+  illegalStatus,
+  invalidParameter,
+  jobStateConflict,
+  notFound,
+} from '../errors';
+
 import { getService } from '../utils/get-service';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
 
@@ -238,10 +246,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw invalidParameter('body', `the report is for job ${progress.jobId}, not ${jobId}`);
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
-      if (row.state === 'success' || row.state === 'failed') return;
+      if (row.state === 'success' || row.state === 'failed') throw jobStateConflict('Job', jobId, row.state);
       // Conditional: a progress report can arrive after the result (reports aren't awaited), and
       // must not turn a finished job back into a processing one.
-      await strapi.db.query(JOB).updateMany({
+      const { count } = await strapi.db.query(JOB).updateMany({
         where: { jobId, state: { $notIn: ['success', 'failed'] } },
         data: {
           state: 'processing',
@@ -251,6 +259,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           startedAt: row.startedAt ?? new Date(),
         },
       });
+      if (count === 0) throw jobStateConflict('Job', jobId, 'ended');
     },
 
     /** A failure from a worker (any body: it is checked here); only a final one ends the job. */
@@ -262,7 +271,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async fail(jobId: string, failure: Omit<FailureBody, 'attempt'> & { attempt: number }) {
       const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
       if (!row) throw notFound('Job', jobId);
-      if (row.state === 'success' || row.state === 'failed') return;
+      if (row.state === 'success' || row.state === 'failed') throw jobStateConflict('Job', jobId, row.state);
       const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
       // Conditional on the state, so that of a worker's final report and the dead-letter queue
       // (or two CMS instances) arriving together, only one ends the job and sends the event. The event
@@ -292,7 +301,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */
     async markDead(jobId: string, output: unknown) {
-      if (!(await strapi.db.query(JOB).findOne({ where: { jobId } }))) return;
+      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
+      // Unknown, or already ended (its worker's final failure or its result got there first).
+      if (!row || row.state === 'success' || row.state === 'failed') return;
       const stored = jsonColumn<{
         error?: { code?: string; message?: string };
         // What pg-boss itself writes when it fails a job (heartbeat lost, expired).
@@ -309,7 +320,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             : 'The job ran out of retries without a result'),
         attempt: 0,
         final: true,
-      });
+      }).catch(endedMeanwhile);
     },
   };
 };

@@ -1,6 +1,7 @@
 // Previews go through the same queue contract as jobs, but their result is kept in a row of their
 // own (base64, for an hour) instead of the Media Library, so trying a template leaves no files.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   type DynamicImageJobData,
   type DynamicImageResult,
@@ -20,8 +21,9 @@ import {
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { checked } from '../contract';
+import type { ReceivedFile } from '../controllers/worker-body';
 import { jsonColumn } from '../data/json';
-import { fromValidation, invalidParameter, notFound } from '../errors';
+import { endedMeanwhile, fromValidation, invalidParameter, jobStateConflict, notFound } from '../errors';
 import { getService } from '../utils/get-service';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
 
@@ -122,34 +124,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return present(await find(previewId));
     },
 
-    async store(previewId: string, bytes: Buffer, encodedResult: string | undefined) {
+    async store(previewId: string, received: ReceivedFile, encodedResult: string | undefined) {
       const result: DynamicImageResult = checked(decodeResultMetadata, encodedResult, 'result');
-      if (
-        result.jobId !== previewId ||
-        createHash('sha256').update(bytes).digest('hex') !== result.sha256 ||
-        bytes.length !== result.bytes
-      ) {
+      if (result.jobId !== previewId || received.sha256 !== result.sha256 || received.size !== result.bytes) {
         throw invalidParameter('body', 'the file does not match the result (job, sha256 or size)');
       }
-      await find(previewId);
-      await strapi.db.query(PREVIEW).update({
-        where: { previewId },
-        data: { state: 'success', progress: 100, result, data: bytes.toString('base64') },
+      const row = await find(previewId);
+      const stored = jsonColumn<{ sha256?: string } | null>(row.result);
+      // The same result again is answered as before; a preview that ended otherwise is not rewritten.
+      if (row.state === 'success' && stored?.sha256 === result.sha256) return { previewId, state: 'success' };
+      const data = (await readFile(received.path)).toString('base64');
+      const { count } = await strapi.db.query(PREVIEW).updateMany({
+        where: { previewId, state: { $in: ['queued', 'processing'] } },
+        data: { state: 'success', progress: 100, result, data },
       });
+      if (count === 0) throw jobStateConflict('Preview', previewId, (await find(previewId)).state);
       return { previewId, state: 'success' };
     },
 
     // Progress reports are sent without waiting and may land after the result: one conditional
-    // UPDATE, so a late report never turns a finished preview back into a running one.
+    // UPDATE, so a late report never turns a finished preview back into a running one (it gets 409).
     async markProgress(previewId: string, body: unknown) {
       const progress = checked(parseProgressBody, body);
       if (progress.jobId !== previewId)
         throw invalidParameter('body', `the report is for job ${progress.jobId}, not ${previewId}`);
       await find(previewId);
-      await strapi.db.query(PREVIEW).updateMany({
+      const { count } = await strapi.db.query(PREVIEW).updateMany({
         where: { previewId, state: { $in: ['queued', 'processing'] } },
         data: { state: 'processing', progress: Math.max(0, Math.min(99, Math.round(progress.percent))) },
       });
+      if (count === 0) throw jobStateConflict('Preview', previewId, (await find(previewId)).state);
     },
 
     async markFailure(previewId: string, body: unknown) {
@@ -157,9 +161,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async fail(previewId: string, failure: Pick<FailureBody, 'code' | 'message' | 'final'>) {
-      await find(previewId);
+      const row = await find(previewId);
+      if (row.state === 'success' || row.state === 'failed')
+        throw jobStateConflict('Preview', previewId, row.state);
       if (!failure.final) return;
-      await strapi.db.query(PREVIEW).updateMany({
+      const { count } = await strapi.db.query(PREVIEW).updateMany({
         where: { previewId, state: { $in: ['queued', 'processing'] } },
         data: {
           state: 'failed',
@@ -167,18 +173,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           errorMessage: String(failure.message ?? '').slice(0, 2000),
         },
       });
+      if (count === 0) throw jobStateConflict('Preview', previewId, (await find(previewId)).state);
     },
 
     /** A preview pg-boss gave up on; false when the id is not a preview. */
     async markDead(previewId: string, output: unknown): Promise<boolean> {
-      if (!(await strapi.db.query(PREVIEW).findOne({ where: { previewId } }))) return false;
+      const row = await strapi.db.query(PREVIEW).findOne({ where: { previewId } });
+      if (!row) return false;
+      // Already ended (its worker's final failure got there first): nothing to record.
+      if (row.state === 'success' || row.state === 'failed') return true;
       const parsed = jsonColumn(output);
       const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
       await this.fail(previewId, {
         code: error?.code ?? 'INTERNAL',
         message: error?.message ?? 'The preview ran out of retries without a result',
         final: true,
-      });
+      }).catch(endedMeanwhile);
       return true;
     },
   };

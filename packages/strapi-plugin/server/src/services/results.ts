@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamicImageResult, decodeResultMetadata } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { checked } from '../contract';
+import type { ReceivedFile } from '../controllers/worker-body';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
-import { ApiError, invalidParameter, notFound } from '../errors';
+import { ApiError, invalidParameter, jobStateConflict, notFound } from '../errors';
 import { getService } from '../utils/get-service';
 import { publicUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
@@ -88,17 +88,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Stores a worker's verified file once per job: a retried delivery of the same job
-     * returns the stored result instead of adding a second file.
+     * Stores a worker's verified file (received on disk; moved from there) once per job: a retried
+     * delivery of the same result returns the stored one instead of adding a second file. A job that
+     * ended otherwise (failed, or another result) answers 409.
      */
-    async store(jobId: string, bytes: Buffer, encodedResult: string | undefined) {
+    async store(jobId: string, received: ReceivedFile, encodedResult: string | undefined) {
       // The result header (RESULT_HEADER), checked with core's contract.
       const result: DynamicImageResult = checked(decodeResultMetadata, encodedResult, 'result');
       if (result.jobId !== jobId) throw invalidParameter('result.jobId', 'the result belongs to another job');
-      if (
-        createHash('sha256').update(bytes).digest('hex') !== result.sha256 ||
-        bytes.length !== result.bytes
-      ) {
+      if (received.sha256 !== result.sha256 || received.size !== result.bytes) {
         throw invalidParameter('body', 'the file does not match the result (sha256 or size)');
       }
       // Outside the result's transaction: a folder made inside it would block every other delivery.
@@ -113,12 +111,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await withAdvisoryLock(trx, 'job-result', jobId);
         const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
         if (!job) throw notFound('Job', jobId);
-        if (job.dynamicImageId) {
+        if (job.state === 'success' && job.dynamicImageId) {
           const existing = await strapi.db
             .query(IMAGE)
             .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
-          if (existing) return { dynamicImage: presentImage(existing), created: false };
+          if (existing?.sha256 === result.sha256)
+            return { dynamicImage: presentImage(existing), created: false };
         }
+        // A failed job stays failed (its event is sent); a success keeps the file it has.
+        if (job.state === 'success' || job.state === 'failed')
+          throw jobStateConflict('Job', jobId, job.state);
         const video = await strapi.db.query(FILE).findOne({ where: { id: job.videoId } });
         if (!video) throw new ApiError(404, 'InvalidVideo.NotFound', `The video of job ${jobId} was deleted`);
 
@@ -128,7 +130,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const filepath = join(dir, filename);
         let file: { id: number; url: string; size: number };
         try {
-          await writeFile(filepath, bytes);
+          await rename(received.path, filepath);
           const [uploaded] = await upload().upload({
             data: {
               fileInfo: {
@@ -142,7 +144,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               filepath,
               originalFilename: filename,
               mimetype: `image/${result.format}`,
-              size: bytes.length,
+              size: received.size,
             },
           });
           file = uploaded;
@@ -169,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             duration: result.duration,
             fps: result.fps,
             frameCount: result.frameCount,
-            size: bytes.length,
+            size: received.size,
             sha256: result.sha256,
             isCover: setCover,
           },

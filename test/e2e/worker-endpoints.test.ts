@@ -1,0 +1,424 @@
+// The worker endpoints under abuse, through a real Strapi on a real Postgres (RELIABILITY.md, "Worker
+// endpoints"): bodies nobody signed are refused before they are read, over-long bodies are cut off,
+// signatures are single-use for their whole life, and a job that ended takes no more reports.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { RESULT_HEADER, SIGNATURE_HEADER } from '@dynamic-image/core';
+import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { queryRows } from '../../packages/worker/test/support/sql.js';
+import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { nowSeconds, signature } from '../support/signature.js';
+
+type Json = Record<string, any>;
+
+let database: TestDatabase;
+let cms: RunningCms;
+let apiToken: string;
+let videoId: number;
+let templateId: string;
+const figures: Record<string, unknown> = {};
+
+async function api(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${cms.url}/api/dynamic-image${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, json: (await response.json()) as Json };
+}
+
+/** A new queued job (worker mode is off, so it stays queued until the test decides). */
+async function newJob(width: number): Promise<string> {
+  const res = await api('POST', '/jobs', { videoId, templateId, overrideParams: { width } });
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  return res.json.data.jobId;
+}
+
+/** Strapi's own process: startCms's pid is the launcher (scripts/start.mjs) that spawns it. */
+function strapiPid(launcher: number): number {
+  const children = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim().split(/\s+/);
+  const pid = children.map(Number).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('strapi'));
+  if (!pid) throw new Error(`no Strapi process under ${launcher}`);
+  return pid;
+}
+const rssBytes = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+
+interface Streamed {
+  status: number;
+  code: string | undefined;
+  ms: number;
+  /** Bytes the client had written when the answer came. */
+  sentBeforeAnswer: number;
+}
+
+/**
+ * POSTs `total` bytes of zeros as they are produced (chunked unless a length is declared), and stops
+ * writing as soon as the server answers: how much was sent by then shows whether it waited for the body.
+ * With `holdAfter`, it writes that much and then waits for the answer (`waitMs` at most, then status 0).
+ */
+function streamPost(
+  path: string,
+  headers: Record<string, string | number>,
+  total: number,
+  holdAfter = total,
+  waitMs = 5000,
+) {
+  return new Promise<Streamed>((resolve, reject) => {
+    const started = performance.now();
+    const chunk = Buffer.alloc(64 * 1024);
+    let sent = 0;
+    let answered = false;
+    const req = request(`${cms.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...headers },
+    });
+    const gaveUp = setTimeout(() => {
+      answered = true;
+      req.destroy();
+      resolve({ status: 0, code: undefined, ms: performance.now() - started, sentBeforeAnswer: sent });
+    }, waitMs);
+    req.on('response', (res) => {
+      answered = true;
+      clearTimeout(gaveUp);
+      const ms = performance.now() - started;
+      const sentBeforeAnswer = sent;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+      });
+      res.on('end', () => {
+        req.destroy();
+        const code = text ? (JSON.parse(text) as Json).error?.code : undefined;
+        resolve({ status: res.statusCode ?? 0, code, ms, sentBeforeAnswer });
+      });
+    });
+    req.on('error', (err) => {
+      if (answered) return;
+      clearTimeout(gaveUp);
+      reject(err);
+    });
+    const pump = () => {
+      while (!answered && sent < Math.min(total, holdAfter)) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent, holdAfter - sent));
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      if (!answered && sent === total) req.end();
+    };
+    pump();
+  });
+}
+
+/** A signed POST whose answer is read in full. */
+async function signedPost(path: string, body: Uint8Array, header: string, resultHeader?: string) {
+  const res = await fetch(`${cms.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/octet-stream',
+      [SIGNATURE_HEADER]: header,
+      ...(resultHeader ? { [RESULT_HEADER]: resultHeader } : {}),
+    },
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    code: (text ? (JSON.parse(text) as Json) : {}).error?.code as string | undefined,
+  };
+}
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const workerPath = (jobId: string, suffix = '') => `/api/dynamic-image/worker/jobs/${jobId}${suffix}`;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
+  const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
+  database = await startTestDatabase();
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+  ({ apiToken } = await bootstrapAccess(cms.url));
+  const form = new FormData();
+  form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
+  const upload = await fetch(`${cms.url}/api/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiToken}` },
+    body: form,
+  });
+  expect(upload.status).toBe(201);
+  videoId = ((await upload.json()) as Json[])[0]?.id;
+  const template = await api('POST', '/templates', {
+    name: 'endpoints-gif',
+    format: 'gif',
+    fps: 5,
+    width: 160,
+    captureMethod: 'byDuration',
+    duration: 1,
+  });
+  templateId = template.json.data.templateId;
+});
+
+afterAll(async () => {
+  if (process.env.FUZZ_REPORT) console.log(`worker-endpoints figures: ${JSON.stringify(figures)}`);
+  await cms?.stop();
+  await database?.stop();
+});
+
+describe('bodies are not read before they can be trusted', () => {
+  it('refuses 4 parallel unsigned 200 MiB bodies within a second each, without holding them', async () => {
+    const jobId = await newJob(170);
+    const pid = strapiPid(cms.pid);
+    const before = rssBytes(pid);
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(pid));
+    }, 20);
+    const size = 200 * 1024 * 1024;
+    const answers = await Promise.all(
+      [
+        workerPath(jobId),
+        workerPath(jobId, '/progress'),
+        workerPath(jobId, '/failure'),
+        workerPath(jobId),
+      ].map((path) => streamPost(path, {}, size)),
+    ).finally(() => clearInterval(sampler));
+    peak = Math.max(peak, rssBytes(pid));
+    figures.unsigned = { ms: answers.map((a) => Math.round(a.ms)), rssGrowthMiB: (peak - before) / 2 ** 20 };
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: 401, code: 'Unauthorized.Signature' });
+      expect(answer.ms).toBeLessThan(1000);
+      expect(answer.sentBeforeAnswer).toBeLessThan(size);
+    }
+    expect(peak - before).toBeLessThan(50 * 2 ** 20);
+  });
+
+  it('streams a result that passes the header checks to disk, not memory, and removes it', async () => {
+    // Well formed, fresh, and wrong: only the HMAC over the whole body can tell, so it is read, to a
+    // file. An unknown job gets the general bound (whether a job exists is not told before the HMAC).
+    const path = workerPath('00000000-0000-4000-8000-000000000000');
+    const header = signature('not-the-secret-at-all', { path, body: new Uint8Array() });
+    const pid = strapiPid(cms.pid);
+    const before = rssBytes(pid);
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(pid));
+    }, 20);
+    const size = 250 * 1024 * 1024;
+    // Written in full, to disk: more time than a refusal gets.
+    const answer = await streamPost(path, { [SIGNATURE_HEADER]: header }, size, size, 60_000).finally(() =>
+      clearInterval(sampler),
+    );
+    figures.forgedResult = { ms: Math.round(answer.ms), rssGrowthMiB: (peak - before) / 2 ** 20 };
+    expect(answer).toMatchObject({ status: 401, code: 'Unauthorized.Signature', sentBeforeAnswer: size });
+    // Read buffers waiting for the garbage collector: about 52 MiB for 100 MiB and for 250 MiB alike.
+    // Held in memory (as before), 250 MiB would be 500 MiB with its copy.
+    expect(peak - before).toBeLessThan(100 * 2 ** 20);
+    expect((await readdir(tmpdir())).filter((name) => name.startsWith('dynamic-image-delivery-'))).toEqual(
+      [],
+    );
+  });
+
+  it('answers 413 to a declared length over the cap before the body is sent', async () => {
+    const jobId = await newJob(180);
+    // Well formed and fresh, so only the length decides; the HMAC can't be checked before the body.
+    const header = signature(cms.secret, { path: workerPath(jobId, '/progress'), body: new Uint8Array() });
+    const report = await streamPost(
+      workerPath(jobId, '/progress'),
+      { [SIGNATURE_HEADER]: header, 'content-length': 1024 * 1024 },
+      1024 * 1024,
+      1024,
+    );
+    expect(report).toMatchObject({ status: 413, code: 'PayloadTooLarge.Body' });
+    expect(report.sentBeforeAnswer).toBe(1024);
+    // A result is bounded by its job's plan: 160 px wide, 5 fps for 1 s is nowhere near 64 MiB.
+    const big = 64 * 1024 * 1024;
+    const result = await streamPost(
+      workerPath(jobId),
+      {
+        [SIGNATURE_HEADER]: signature(cms.secret, { path: workerPath(jobId), body: new Uint8Array() }),
+        'content-length': big,
+      },
+      big,
+      1024,
+    );
+    expect(result).toMatchObject({ status: 413, code: 'PayloadTooLarge.Body' });
+    expect(result.sentBeforeAnswer).toBe(1024);
+    figures.declaredTooLarge = { reportMs: Math.round(report.ms), resultMs: Math.round(result.ms) };
+  });
+
+  it('cuts off a chunked report that runs past 8 KiB', async () => {
+    const jobId = await newJob(190);
+    const header = signature(cms.secret, { path: workerPath(jobId, '/progress'), body: new Uint8Array() });
+    const size = 16 * 1024 * 1024;
+    const answer = await streamPost(workerPath(jobId, '/progress'), { [SIGNATURE_HEADER]: header }, size);
+    expect(answer).toMatchObject({ status: 413, code: 'PayloadTooLarge.Body' });
+    expect(answer.sentBeforeAnswer).toBeLessThan(size);
+    expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'queued', progress: 0 });
+  });
+  it('a body Strapi parses itself (JSON) is refused, not waited for', async () => {
+    const jobId = await newJob(195);
+    const path = workerPath(jobId, '/progress');
+    const body = json({ percent: 5, stage: 'encode', attempt: 1 });
+    const res = await fetch(`${cms.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signature(cms.secret, { path, body }),
+      },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(res.status).toBe(401);
+    expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'queued', progress: 0 });
+  });
+});
+
+describe('signatures are single-use for as long as they could be accepted', () => {
+  it('refuses a replay of a signature made 290 s ahead, after it has been used', async () => {
+    const jobId = await newJob(200);
+    const path = workerPath(jobId, '/progress');
+    const body = json({ percent: 10, stage: 'encode', attempt: 1 });
+    const ahead = signature(cms.secret, { path, body, timestamp: nowSeconds() + 290 });
+    expect(await signedPost(path, body, ahead)).toEqual({ status: 204, code: undefined });
+    // Remembered until t + 300 s, i.e. for up to ten minutes from now, not 300 s from receipt.
+    const kept = await queryRows<{ seconds: number }>(
+      database.url,
+      'select extract(epoch from expires_at - now())::int as seconds from dynamic_image_used_signatures where hmac = $1',
+      [ahead.split('v1=')[1]],
+    );
+    expect(kept[0]?.seconds).toBeGreaterThan(580);
+    expect(await signedPost(path, body, ahead)).toEqual({
+      status: 401,
+      code: 'Unauthorized.SignatureReplayed',
+    });
+  });
+
+  it('refuses a tampered header: nonce, timestamp, result header, extra fields', async () => {
+    const jobId = await newJob(210);
+    const path = workerPath(jobId, '/progress');
+    const body = json({ percent: 20, stage: 'encode', attempt: 1 });
+    const good = signature(cms.secret, { path, body });
+    const flip = (hex: string) => hex.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    const nonce = /n=([0-9a-f]+)/.exec(good)?.[1] as string;
+    const cases: Array<[string, string, string]> = [
+      ['another nonce', good.replace(`n=${nonce}`, `n=${flip(nonce)}`), 'Unauthorized.Signature'],
+      ['no nonce', good.replace(`n=${nonce},`, ''), 'Unauthorized.Signature'],
+      ['short nonce', good.replace(`n=${nonce}`, `n=${nonce.slice(2)}`), 'Unauthorized.Signature'],
+      [
+        'timestamp a second off',
+        good.replace(/t=(\d+)/, (_m, t) => `t=${Number(t) - 1}`),
+        'Unauthorized.Signature',
+      ],
+      ['an extra field', `${good},v0=${'a'.repeat(64)}`, 'Unauthorized.Signature'],
+      ['fields reordered', good.split(',').reverse().join(','), 'Unauthorized.Signature'],
+    ];
+    for (const [name, header, code] of cases)
+      expect({ name, ...(await signedPost(path, body, header)) }).toEqual({ name, status: 401, code });
+
+    // The result metadata is signed with the file: the same file under other metadata is refused.
+    const resultPath = workerPath(jobId);
+    const file = new Uint8Array([1, 2, 3]);
+    const meta = (width: number) => Buffer.from(JSON.stringify({ jobId, width })).toString('base64url');
+    const signedFor160 = signature(cms.secret, { path: resultPath, body: file, resultHeader: meta(160) });
+    expect(await signedPost(resultPath, file, signedFor160, meta(4096))).toEqual({
+      status: 401,
+      code: 'Unauthorized.Signature',
+    });
+    // The untampered request still passes (none of the above used it up).
+    expect(await signedPost(path, body, good)).toEqual({ status: 204, code: undefined });
+  });
+
+  it('two requests with the same bytes in the same second are both accepted', async () => {
+    const jobId = await newJob(220);
+    const path = workerPath(jobId, '/progress');
+    const body = json({ percent: 30, stage: 'encode', attempt: 1 });
+    const t = nowSeconds();
+    const answers = await Promise.all([
+      signedPost(path, body, signature(cms.secret, { path, body, timestamp: t })),
+      signedPost(path, body, signature(cms.secret, { path, body, timestamp: t })),
+    ]);
+    expect(answers).toEqual([
+      { status: 204, code: undefined },
+      { status: 204, code: undefined },
+    ]);
+  });
+});
+
+describe('a job that has ended takes no more reports', () => {
+  it('answers 409 to a result, progress or failure for a failed job, which stays failed', async () => {
+    const jobId = await newJob(230);
+    const failurePath = workerPath(jobId, '/failure');
+    const failure = json({ code: 'SOURCE_UNREACHABLE', message: 'gone', attempt: 1, final: true });
+    expect(
+      await signedPost(failurePath, failure, signature(cms.secret, { path: failurePath, body: failure })),
+    ).toEqual({
+      status: 204,
+      code: undefined,
+    });
+
+    // A real GIF with its true metadata, as a late worker would send it.
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
+    const gif = join(dir, 'late.gif');
+    await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=230x130:rate=5',
+      '-t',
+      '1',
+      gif,
+    ]);
+    const bytes = await readFile(gif);
+    const result = {
+      version: 1,
+      jobId,
+      format: 'gif',
+      width: 230,
+      height: 130,
+      fps: 5,
+      frameCount: 5,
+      duration: 1,
+      bytes: bytes.length,
+      loop: 0,
+      window: { start: 0, end: 1, duration: 1 },
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      timings: { fetchMs: 1, probeMs: 1, encodeMs: 1, verifyMs: 1, totalMs: 4 },
+    };
+    const meta = Buffer.from(JSON.stringify(result)).toString('base64url');
+    const resultPath = workerPath(jobId);
+    const late = await signedPost(
+      resultPath,
+      bytes,
+      signature(cms.secret, { path: resultPath, body: bytes, resultHeader: meta }),
+      meta,
+    );
+    expect(late).toEqual({ status: 409, code: 'Conflict.JobState' });
+
+    const progressPath = workerPath(jobId, '/progress');
+    const progress = json({ percent: 50, stage: 'encode', attempt: 2 });
+    expect(
+      await signedPost(progressPath, progress, signature(cms.secret, { path: progressPath, body: progress })),
+    ).toEqual({ status: 409, code: 'Conflict.JobState' });
+    const again = json({ code: 'TIMEOUT', message: 'again', attempt: 2, final: true });
+    expect(
+      await signedPost(failurePath, again, signature(cms.secret, { path: failurePath, body: again })),
+    ).toEqual({
+      status: 409,
+      code: 'Conflict.JobState',
+    });
+
+    const job = (await api('GET', `/jobs/${jobId}`)).json.data;
+    expect(job).toMatchObject({ state: 'failed', errorCode: 'SOURCE_UNREACHABLE', dynamicImageId: null });
+    const images = (await api('GET', `/videos/${videoId}/dynamic-images`)).json.data as Json[];
+    expect(images.filter((i) => i.jobId === jobId)).toEqual([]);
+  });
+});
