@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
-import { getService } from '../utils/get-service';
 import { refusal, sniffFile } from '../upload-type';
+import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
 /** A file as Strapi's multipart parser (formidable) hands it over. */

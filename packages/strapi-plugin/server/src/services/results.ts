@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamicImageResult, decodeResultMetadata, pathInFolder, safeFileName } from '@dynamic-image/core';
+import {
+  type DynamicImageResult,
+  decodeResultMetadata,
+  pathInFolder,
+  safeFileName,
+} from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { checked } from '../contract';
 import { jsonColumn } from '../data/json';

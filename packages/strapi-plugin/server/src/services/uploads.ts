@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
 import type { Core } from '@strapi/strapi';
-import { getService } from '../utils/get-service';
 import { refusal, sniffStream } from '../upload-type';
+import { getService } from '../utils/get-service';
 
 // Set while the plugin uploads videos with a chosen workflow (POST /upload): the Media Library hook
 // then leaves those files alone, so their workflow runs once. Results need no guard: they are images,
