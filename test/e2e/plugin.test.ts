@@ -1,8 +1,11 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { QUEUE_NAMES, queueOptions } from '@dynamic-image/core';
 import {
   createBoss,
@@ -15,7 +18,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The worker's helper: DATABASE_URL when set, else an embedded Postgres in a temporary folder.
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
-import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { bootstrapAccess, cmsDir, type RunningCms, startCms } from '../support/cms.js';
 import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
@@ -25,6 +28,9 @@ let hooks: WebhookReceiver;
 let adminToken: string;
 let apiToken: string;
 const media: Record<string, string> = {};
+/** The CMS's TMPDIR, four folders below a fresh one: a file written outside it shows up in those. */
+let tmpRoot: string;
+let cmsTmp: string;
 
 type Json = Record<string, any>;
 
@@ -95,6 +101,25 @@ beforeAll(async () => {
   media.plain = await landscape(7);
   media.twin = await landscape(8);
   media.other = await landscape(9);
+  media.named = await landscape(10);
+  media.octet = await landscape(11);
+  // The same clip as QuickTime, a type the app's upload security denies (UPLOAD_DENIED_TYPES).
+  media.quicktime = join(dir, 'clip.mov');
+  await promisify(execFile)(binaries.ffmpeg.path, [
+    '-y',
+    '-v',
+    'error',
+    '-i',
+    media.plain,
+    '-c',
+    'copy',
+    '-f',
+    'mov',
+    media.quicktime,
+  ]);
+  tmpRoot = await mkdtemp(join(tmpdir(), 'dynamic-image-tmproot-'));
+  cmsTmp = join(tmpRoot, 'a', 'b', 'c', 'd', 'tmp');
+  await mkdir(cmsTmp, { recursive: true });
   database = await startTestDatabase();
   // The default workflow is named before it exists; it applies once the test creates it.
   // Without the example auto-thumbnail rule, whose template would be in the template list.
@@ -103,6 +128,8 @@ beforeAll(async () => {
     DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]',
     // A Media Library whose files have absolute URLs on another host (a CDN; here another loopback address).
     DYNAMIC_IMAGE_ALLOWED_HOSTS: '127.0.0.1,127.0.0.2',
+    TMPDIR: cmsTmp,
+    UPLOAD_DENIED_TYPES: 'video/quicktime',
   });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
   hooks = await startWebhookReceiver();
@@ -266,6 +293,22 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
         const bytes = new Uint8Array(await (await fetch(`${cms.url}${format.url}`)).arrayBuffer());
         expect(inspectAnimation(bytes).frameCount, `${format.url}`).toBe(original.frameCount);
       }
+    }
+  });
+
+  it('serves each result byte for byte as the worker made it (GIF and WebP)', async () => {
+    const done = await Promise.all(jobs.map((j) => waitForJob(j.jobId)));
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    expect(done.map((j) => j.result.format).sort()).toEqual(['gif', 'webp']);
+    for (const job of done) {
+      const image = images.find((i) => i.jobId === job.jobId) as Json;
+      const file = await call('GET', `/api/upload/files/${image.fileId}`);
+      const served = Buffer.from(await (await fetch(`${cms.url}${file.json.url}`)).arrayBuffer());
+      // Strapi's image pipeline (sharp) re-encoded WebP results: another size and hash.
+      expect(served.length, `${job.result.format} size`).toBe(job.result.bytes);
+      expect(createHash('sha256').update(served).digest('hex'), job.result.format).toBe(job.result.sha256);
+      expect(file.json.mime).toBe(`image/${job.result.format}`);
     }
   });
 
@@ -438,8 +481,28 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
 
   it('an audio-only upload ends in a fail event with AUDIO_ONLY', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
-    const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 3);
-    // Served as video/mp4, as a phone might label it: the worker finds no video stream.
+    const m4a = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 3);
+    // An .m4a reads as audio from its first bytes: refused at the upload, whatever type it is sent as.
+    const refused = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(m4a, 'voice-note.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(refused.status, JSON.stringify(refused.json)).toBe(400);
+    expect(refused.json.error.code).toBe('InvalidParameter.Files');
+    // The same sound in an MP4 file, as a phone might record it, reads as video/mp4 until the worker
+    // finds no video stream in it.
+    const audio = join(dir, 'voice-note.mp4');
+    await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
+      '-y',
+      '-v',
+      'error',
+      '-i',
+      m4a,
+      '-c',
+      'copy',
+      '-f',
+      'mp4',
+      audio,
+    ]);
     const upload = await call('POST', '/api/dynamic-image/upload', {
       form: await videoForm(audio, 'voice-note.mp4', { workflowId: workflow.workflowId }),
     });
@@ -508,6 +571,125 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     for (const image of images) {
       expect((await call('GET', `/api/dynamic-image/jobs?videoId=${image.fileId}`)).json.data).toEqual([]);
     }
+  });
+
+  it('a video named like a path writes nothing outside the temporary folder, and its results get a plain name', async () => {
+    const form = await videoForm(media.named as string, 'named.mp4', {
+      fileInfo: JSON.stringify({ name: '../../../../pwn.mp4' }),
+    });
+    const upload = await call('POST', '/api/upload', { form });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const fileId = upload.json[0].id;
+    let listed: Json[] = [];
+    const deadline = Date.now() + 30_000;
+    while (listed.length < 2 && Date.now() < deadline) {
+      listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const done = await Promise.all(listed.map((j) => waitForJob(j.jobId)));
+    // Each folder between the fresh root and the CMS's TMPDIR holds only the next one.
+    const chain = ['a', 'b', 'c', 'd', 'tmp'];
+    let folder = tmpRoot;
+    for (const next of chain) {
+      expect(await readdir(folder), folder).toEqual([next]);
+      folder = join(folder, next);
+    }
+    expect(done.map((j) => j.state)).toEqual(['success', 'success']);
+    const images = (await call('GET', `/api/dynamic-image/videos/${fileId}/dynamic-images`)).json
+      .data as Json[];
+    expect(images).toHaveLength(2);
+    for (const image of images) {
+      const file = (await call('GET', `/api/upload/files/${image.fileId}`)).json;
+      expect(file.name).toBe(`pwn-${String(image.jobId).slice(0, 8)}.${image.format}`);
+      expect(file.alternativeText).toBe('Dynamic image of pwn.mp4');
+    }
+  });
+
+  describe('upload types are read from the bytes', () => {
+    const uploadsDir = join(cmsDir, 'public', 'uploads');
+    /** Files under public/uploads holding `marker`: what a refused upload must not leave. */
+    const storedWith = async (marker: string) => {
+      const hits: string[] = [];
+      for (const name of await readdir(uploadsDir)) {
+        const bytes = await readFile(join(uploadsDir, name)).catch(() => Buffer.alloc(0));
+        if (bytes.includes(marker)) hits.push(name);
+      }
+      return hits;
+    };
+    const fileCount = async () => ((await call('GET', '/api/upload/files')).json as unknown as Json[]).length;
+    const plugInUpload = (bytes: Uint8Array, name: string, type: string) => {
+      const form = new FormData();
+      form.append('workflowId', workflow.workflowId);
+      form.append('files', new Blob([bytes], { type }), name);
+      return call('POST', '/api/dynamic-image/upload', { form });
+    };
+
+    it('refuses an HTML page sent as video/mp4 and stores nothing', async () => {
+      const marker = `marker-${randomUUID()}`;
+      const page = new TextEncoder().encode(
+        `<!doctype html><html><body><script>alert('${marker}')</script></body></html>`,
+      );
+      const before = await fileCount();
+      const res = await plugInUpload(page, 'x.html', 'video/mp4');
+      expect(res.status, JSON.stringify(res.json)).toBe(400);
+      expect(res.json.error.code).toBe('InvalidParameter.Files');
+      expect(res.json.error.message).toContain('not a video');
+      expect(await fileCount()).toBe(before);
+      expect(await storedWith(marker)).toEqual([]);
+      // Named .mp4 too: the name doesn't make it a video either.
+      const named = await plugInUpload(page, 'x.mp4', 'video/mp4');
+      expect(named.status, JSON.stringify(named.json)).toBe(400);
+      expect(await fileCount()).toBe(before);
+    });
+
+    it('takes a video sent as application/octet-stream, stores it as video/mp4 and runs its jobs', async () => {
+      const res = await plugInUpload(
+        await readFile(media.octet as string),
+        'octet.mp4',
+        'application/octet-stream',
+      );
+      expect(res.status, JSON.stringify(res.json)).toBe(201);
+      const { video, jobs: made } = res.json.data[0];
+      expect(made).toHaveLength(2);
+      expect((await call('GET', `/api/upload/files/${video.videoId}`)).json.mime).toBe('video/mp4');
+    });
+
+    it('refuses a type the upload security settings deny', async () => {
+      const before = await fileCount();
+      const res = await plugInUpload(
+        await readFile(media.quicktime as string),
+        'clip.mov',
+        'video/quicktime',
+      );
+      expect(res.status, JSON.stringify(res.json)).toBe(400);
+      expect(res.json.error.code).toBe('InvalidParameter.Files');
+      expect(res.json.error.message).toContain('video/quicktime');
+      expect(await fileCount()).toBe(before);
+    });
+
+    it('a Media Library upload that is not a video gets no job, whatever type it declares', async () => {
+      const form = new FormData();
+      form.append(
+        'files',
+        new Blob([new TextEncoder().encode('<html>not a video</html>')], { type: 'video/mp4' }),
+        'page.mp4',
+      );
+      const upload = await call('POST', '/api/upload', { form });
+      expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+      const fileId = upload.json[0].id;
+      // The upload hook either starts the default workflow's jobs or logs why it didn't: wait for one.
+      const refused = `uploaded file ${fileId} gets no job`;
+      const deadline = Date.now() + 30_000;
+      let listed: Json[] = [];
+      while (!cms.log().includes(refused) && Date.now() < deadline) {
+        listed = (await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data;
+        if (listed.length > 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(listed).toEqual([]);
+      expect(cms.log()).toContain(refused);
+      expect((await call('GET', `/api/dynamic-image/jobs?videoId=${fileId}`)).json.data).toEqual([]);
+    });
   });
 
   it('offers the same operations, rules and permissions through GraphQL', async () => {

@@ -46,11 +46,36 @@ function optionalInts(
   );
 }
 
+function typesFromEnv(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
 export default ({
   env,
 }: {
   env: ((key: string, fallback?: string) => string) & { int: (key: string, fallback?: number) => number };
 }) => ({
+  // Strapi's own upload checks (`plugin::upload.security`), which the plugin's upload route honours
+  // too: comma-separated MIME types (`*` wildcards), e.g. UPLOAD_DENIED_TYPES=video/quicktime.
+  ...(env('UPLOAD_ALLOWED_TYPES', '') || env('UPLOAD_DENIED_TYPES', '')
+    ? {
+        upload: {
+          config: {
+            security: {
+              ...(env('UPLOAD_ALLOWED_TYPES', '')
+                ? { allowedTypes: typesFromEnv(env('UPLOAD_ALLOWED_TYPES')) }
+                : {}),
+              ...(env('UPLOAD_DENIED_TYPES', '')
+                ? { deniedTypes: typesFromEnv(env('UPLOAD_DENIED_TYPES')) }
+                : {}),
+            },
+          },
+        },
+      }
+    : {}),
   'dynamic-image': {
     config: {
       publicUrl: env('PUBLIC_URL', `http://127.0.0.1:${env.int('PORT', 1337)}`),

@@ -1,5 +1,6 @@
 export * from './contract/index.js';
 export * from './errors.js';
+export * from './file-name.js';
 export * from './geometry.js';
 export * from './plan.js';
 export * from './probe.js';
@@ -7,4 +8,5 @@ export * from './signature.js';
 export * from './template.js';
 export * from './time.js';
 export * from './timing.js';
+export * from './upload-type.js';
 export * from './window.js';

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { DynamicImageJobData } from '@dynamic-image/core';
-import { DynamicImageError } from '@dynamic-image/core';
+import { DynamicImageError, pathInFolder } from '@dynamic-image/core';
 import type { PipelineOutput } from './pipeline.js';
 
 /**
@@ -12,7 +12,13 @@ export async function deliverToFile(job: DynamicImageJobData, output: PipelineOu
   if (job.delivery.kind !== 'file')
     throw new DynamicImageError('INVALID_JOB', 'delivery.kind must be file here');
   const target = job.delivery.path;
-  const partial = `${target}.${job.jobId}.partial`;
+  let partial: string;
+  try {
+    // Next to the target, whatever the job id holds: a `/` in it must not move the partial file.
+    partial = pathInFolder(dirname(target), `${basename(target)}.${job.jobId}.partial`);
+  } catch (err) {
+    throw new DynamicImageError('INVALID_JOB', (err as Error).message);
+  }
   try {
     await mkdir(dirname(target), { recursive: true });
     await copyFile(output.file, partial);

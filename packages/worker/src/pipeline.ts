@@ -9,6 +9,7 @@ import {
   type DynamicImageResult,
   JOB_CONTRACT_VERSION,
   type JobProgress,
+  pathInFolder,
   planDynamicImage,
 } from '@dynamic-image/core';
 import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
@@ -192,13 +193,14 @@ export async function runPipeline<T>(
     const plan = planDynamicImage(job.template, probe);
     const probeMs = performance.now() - probeStarted;
 
-    const file = join(dir, `output.${plan.format}`);
+    // Fixed names inside the job's own folder: nothing a job carries becomes part of a path.
+    const file = pathInFolder(dir, `output.${plan.format}`);
     let encodeMs = 0;
     let verifyMs = 0;
     const encodeWindow = async (seek: SeekMode) => {
       report('encode', 0);
       const encodeStarted = performance.now();
-      const { runs } = buildEncodeRuns(source, plan, file, join(dir, 'palette.png'), settings, seek);
+      const { runs } = buildEncodeRuns(source, plan, file, pathInFolder(dir, 'palette.png'), settings, seek);
       let stderr = '';
       for (const [index, run] of runs.entries()) {
         try {

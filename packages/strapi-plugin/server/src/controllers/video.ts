@@ -1,7 +1,17 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
+import { refusal, sniffFile } from '../upload-type';
 import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
+
+/** A file as Strapi's multipart parser (formidable) hands it over. */
+type UploadedFile = {
+  filepath?: string;
+  originalFilename?: string;
+  mimetype?: string;
+  /** Read by Strapi's upload service before the declared type. */
+  detectedMimeType?: string;
+};
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
@@ -35,10 +45,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!files || (Array.isArray(files) && files.length === 0))
         throw invalidParameter('files', 'a video file is required');
       const list = Array.isArray(files) ? files : [files];
-      for (const f of list) {
-        const mime = String((f as { mimetype?: string }).mimetype ?? '');
-        if (!mime.startsWith('video/'))
-          throw invalidParameter('files', `only videos can be processed; got ${mime || 'unknown type'}`);
+      // The bytes decide the type, not the client: an HTML page sent as video/mp4 is refused, a video
+      // sent as application/octet-stream (curl's default) is stored as what it is.
+      for (const f of list as UploadedFile[]) {
+        const detected = f.filepath ? await sniffFile(f.filepath) : undefined;
+        const why = refusal(strapi, detected, f.mimetype);
+        if (why) throw invalidParameter('files', `${f.originalFilename ?? 'a file'}: ${why}`);
+        f.mimetype = detected;
+        f.detectedMimeType = detected;
       }
       const uploads = getService(strapi, 'uploads');
       const stored = await uploads

@@ -1,13 +1,19 @@
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamicImageResult, decodeResultMetadata } from '@dynamic-image/core';
+import {
+  type DynamicImageResult,
+  decodeResultMetadata,
+  pathInFolder,
+  safeFileName,
+} from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { checked } from '../contract';
 import type { ReceivedFile } from '../controllers/worker-body';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { ApiError, invalidParameter, jobStateConflict, notFound } from '../errors';
+import { uploadResult } from '../result-upload';
 import { getService } from '../utils/get-service';
 import { publicUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
@@ -124,30 +130,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const video = await strapi.db.query(FILE).findOne({ where: { id: job.videoId } });
         if (!video) throw new ApiError(404, 'InvalidVideo.NotFound', `The video of job ${jobId} was deleted`);
 
+        // The video's name is only shown (cleaned, no path in it); the file written has a name of ours.
         const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-result-'));
-        const baseName = String(video.name ?? 'video').replace(/\.[^.]+$/, '');
-        const filename = `${baseName}-${jobId.slice(0, 8)}.${result.format}`;
-        const filepath = join(dir, filename);
+        const shownName = safeFileName(video.name);
+        const baseName = safeFileName(shownName.replace(/\.[^.]+$/, ''), { maxLength: 80 });
+        const filepath = pathInFolder(dir, `result.${result.format}`);
         let file: { id: number; url: string; size: number };
         try {
           await rename(received.path, filepath);
-          const [uploaded] = await upload().upload({
-            data: {
-              fileInfo: {
-                name: filename,
-                alternativeText: `Dynamic image of ${video.name}`,
-                caption: `${result.format.toUpperCase()} ${result.width}×${result.height}, ${result.fps} fps, ${result.duration.toFixed(2)} s`,
-                folder,
-              },
-            },
-            files: {
-              filepath,
-              originalFilename: filename,
-              mimetype: `image/${result.format}`,
-              size: received.size,
+          file = await uploadResult(strapi, {
+            path: filepath,
+            name: `${baseName}-${jobId.slice(0, 8)}.${result.format}`,
+            format: result.format,
+            size: received.size,
+            width: result.width,
+            height: result.height,
+            fileInfo: {
+              alternativeText: `Dynamic image of ${shownName}`,
+              caption: `${result.format.toUpperCase()} ${result.width}×${result.height}, ${result.fps} fps, ${result.duration.toFixed(2)} s`,
+              folder,
             },
           });
-          file = uploaded;
         } finally {
           await rm(dir, { recursive: true, force: true });
         }

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Readable } from 'node:stream';
 import type { Core } from '@strapi/strapi';
+import { refusal, sniffStream } from '../upload-type';
 import { getService } from '../utils/get-service';
 
 // Set while the plugin uploads videos with a chosen workflow (POST /upload): the Media Library hook
@@ -14,9 +16,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** Reacts to Media Library uploads and replacements (admin, REST, any provider). */
   subscribe() {
-    const onFile = (file: Record<string, unknown> | undefined, reason: 'created' | 'replaced') => {
+    const onFile = (
+      file: Record<string, unknown> | undefined,
+      reason: 'created' | 'replaced',
+      notVideo: string | null | undefined,
+    ) => {
       if (!file || quiet.getStore()) return;
       if (!String(file.mime ?? '').startsWith('video/')) return;
+      // Strapi may keep a client's declared type (an HTML page named .mp4 sent as video/mp4): the bytes decide.
+      if (notVideo !== null) {
+        strapi.log.warn(`[dynamic-image] uploaded file ${file.id} gets no job: ${notVideo ?? 'not checked'}`);
+        return;
+      }
       // After the upload's own transaction: the job is made in a transaction of its own.
       setImmediate(() => {
         this.runBoundWorkflow(file, reason).catch((err: Error) =>
@@ -30,11 +41,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     type Event = {
       params: { data?: Record<string, unknown> };
       result?: unknown;
-      state: { sha256?: string | null };
+      state: { sha256?: string | null; notVideo?: string | null };
     };
     // The content hash is taken before the row is written, while the upload's bytes are at hand.
     const hashUpload = async (event: Event) => {
       event.state.sha256 = await hashes().fromUpload(event.params.data);
+    };
+    // Sniffed while the upload's bytes are at hand, as the plugin's own upload route does.
+    const sniffUpload = async (event: Event) => {
+      const data = event.params.data;
+      if (!data || !String(data.mime ?? '').startsWith('video/')) return;
+      const getStream = data.getStream as (() => Readable) | undefined;
+      if (typeof getStream !== 'function') {
+        event.state.notVideo = 'its bytes could not be read to check its type';
+        return;
+      }
+      const detected = await sniffStream(getStream()).catch(() => undefined);
+      event.state.notVideo = refusal(strapi, detected, String(data.mime));
+    };
+    const beforeWrite = async (event: Event) => {
+      await hashUpload(event);
+      await sniffUpload(event);
     };
     const remember = async (event: Event) => {
       const file = event.result as { id: number } | undefined;
@@ -42,17 +69,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     };
     strapi.db.lifecycles.subscribe({
       models: ['plugin::upload.file'],
-      beforeCreate: (event) => hashUpload(event as unknown as Event),
-      beforeUpdate: (event) => hashUpload(event as unknown as Event),
+      beforeCreate: (event) => beforeWrite(event as unknown as Event),
+      beforeUpdate: (event) => beforeWrite(event as unknown as Event),
       afterCreate: async (event) => {
         await remember(event as unknown as Event);
-        onFile(event.result as Record<string, unknown>, 'created');
+        onFile(
+          event.result as Record<string, unknown>,
+          'created',
+          (event as unknown as Event).state.notVideo,
+        );
       },
       afterUpdate: async (event) => {
         await remember(event as unknown as Event);
         const params = event.params as { data?: Record<string, unknown> };
         // A replacement writes the file's data again (its hash and url stay); metadata edits don't.
-        if (params.data && 'hash' in params.data) onFile(event.result as Record<string, unknown>, 'replaced');
+        if (params.data && 'hash' in params.data)
+          onFile(
+            event.result as Record<string, unknown>,
+            'replaced',
+            (event as unknown as Event).state.notVideo,
+          );
       },
     });
   },
