@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkBudget, type PlanBudget, type PlanCost, planCost } from './budget.js';
 import { DynamicImageError, type ErrorCode } from './errors.js';
 import { type OutputGeometry, resolveOutputGeometry } from './geometry.js';
 import type { SourceProbe } from './probe.js';
@@ -9,7 +10,7 @@ import {
   toValidationIssues,
 } from './template.js';
 import { type FrameTiming, resolveFrameTiming } from './timing.js';
-import { type CaptureWindow, resolveCaptureWindow } from './window.js';
+import { type CaptureWindow, capWindow, resolveCaptureWindow } from './window.js';
 
 /** Bumped only for changes an older worker could not honour; new optional fields keep the version. */
 export const JOB_CONTRACT_VERSION = 1;
@@ -49,6 +50,15 @@ export const jobDataSchema = z.looseObject({
   timeoutSeconds: z.number().positive().max(MAX_JOB_TIMEOUT_SECONDS).optional(),
   requestedAt: z.string().optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
+  /** The longest window to capture (previews); an older worker ignores it. */
+  maxWindowSeconds: z.number().positive().optional(),
+  /** The CMS's cost ceiling; an older worker ignores it (it still has its own). */
+  budget: z
+    .looseObject({
+      maxPixelFrames: z.number().positive().optional(),
+      maxOutputBytes: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 export type JobDelivery = { kind: 'file'; path: string } | { kind: 'http'; url: string };
@@ -64,6 +74,10 @@ export interface DynamicImageJobData {
   timeoutSeconds?: number;
   requestedAt?: string;
   meta?: Record<string, unknown>;
+  /** The window is cut to this many seconds from its start (previews, in either capture method). */
+  maxWindowSeconds?: number;
+  /** The CMS's cost ceiling: the worker applies the lower of it and its own. */
+  budget?: Partial<PlanBudget>;
   /** Fields from a newer contract are kept. */
   [field: string]: unknown;
 }
@@ -143,13 +157,33 @@ export interface DynamicImagePlan {
   timing: FrameTiming;
 }
 
-/** Everything the encoder needs, decided before ffmpeg starts. */
-export function planDynamicImage(template: Template, probe: SourceProbe): DynamicImagePlan {
+/** Everything the encoder needs, decided before ffmpeg starts; over the budget, when one is given, it is BUDGET_EXCEEDED. */
+export function planDynamicImage(
+  template: Template,
+  probe: SourceProbe,
+  budget?: PlanBudget,
+  /** A job's `maxWindowSeconds`: the window is cut to this length (previews, whatever their method). */
+  maxWindowSeconds?: number,
+): DynamicImagePlan {
   if (!probe.video) throw new DynamicImageError('AUDIO_ONLY');
-  const window = resolveCaptureWindow(template, probe);
+  const window = capWindow(resolveCaptureWindow(template, probe), maxWindowSeconds);
   const geometry = resolveOutputGeometry(template, probe);
   const timing = resolveFrameTiming(template.format, template.fps, window);
-  return { format: template.format, window, geometry, timing };
+  const plan = { format: template.format, window, geometry, timing };
+  if (budget) checkBudget(costOfPlan(plan), budget);
+  return plan;
+}
+
+export const costOfPlan = (plan: DynamicImagePlan): PlanCost =>
+  planCost(plan.format, plan.geometry.width, plan.geometry.height, plan.timing.frameCount);
+
+/** A job may carry the CMS's budget; a worker applies the lower of it and its own, limit by limit. */
+export function effectiveBudget(own: PlanBudget, job?: Partial<PlanBudget>): PlanBudget {
+  const lower = (a: number, b: unknown) => (typeof b === 'number' && b > 0 ? Math.min(a, b) : a);
+  return {
+    maxPixelFrames: lower(own.maxPixelFrames, job?.maxPixelFrames),
+    maxOutputBytes: lower(own.maxOutputBytes, job?.maxOutputBytes),
+  };
 }
 
 /** Queue settings used by whichever side creates the queue first; workers may tune them. */

@@ -7,6 +7,8 @@ export const ErrorCodes = {
   UNSUPPORTED_SOURCE: 'UNSUPPORTED_SOURCE',
   INVALID_TEMPLATE: 'INVALID_TEMPLATE',
   INVALID_JOB: 'INVALID_JOB',
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
   ENCODE_FAILED: 'ENCODE_FAILED',
   OUTPUT_INVALID: 'OUTPUT_INVALID',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
@@ -54,6 +56,16 @@ export const errorCatalog: Record<ErrorCode, ErrorCatalogEntry> = {
   },
   INVALID_TEMPLATE: { message: 'The template breaks a rule.', retryable: false, httpStatus: 400 },
   INVALID_JOB: { message: 'The job payload breaks the job contract.', retryable: false, httpStatus: 400 },
+  BUDGET_EXCEEDED: {
+    message: 'The dynamic image would cost more than the configured budget (pixel-frames or output bytes).',
+    retryable: false,
+    httpStatus: 400,
+  },
+  OUTPUT_TOO_LARGE: {
+    message: 'The encoded file grew past the configured byte cap; ffmpeg was stopped.',
+    retryable: false,
+    httpStatus: 413,
+  },
   ENCODE_FAILED: { message: 'ffmpeg failed to encode the dynamic image.', retryable: true, httpStatus: 500 },
   OUTPUT_INVALID: {
     message: 'The encoded dynamic image failed verification.',

@@ -1,3 +1,4 @@
+export * from './budget.js';
 export * from './contract.js';
 export * from './errors.js';
 export * from './geometry.js';

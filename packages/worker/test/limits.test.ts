@@ -1,0 +1,167 @@
+// The cost ceiling in the worker, with real ffmpeg: a plan over the budget fails before ffmpeg starts,
+// and an output that outgrows its byte cap is stopped while ffmpeg writes it.
+import { join } from 'node:path';
+import {
+  DynamicImageError,
+  type JobProgress,
+  OUTPUT_BYTES_PER_PIXEL_FRAME,
+  planCost,
+} from '@dynamic-image/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runFfmpeg } from '../src/ffmpeg.js';
+import { runPipeline } from '../src/pipeline.js';
+import { binaries, emptyDir, ffmpegChildren, jobFor, listDir, samples } from './support/helpers.js';
+
+const ROOMY = { maxPixelFrames: 1e12, maxOutputBytes: 4 * 1024 ** 3 };
+
+async function failure(promise: Promise<unknown>): Promise<DynamicImageError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DynamicImageError);
+  return err as DynamicImageError;
+}
+
+describe('the plan budget', () => {
+  it('fails a trimBeginEnd plan over maxPixelFrames with BUDGET_EXCEEDED before ffmpeg encodes', async () => {
+    // The sample is 6 s: 640×360 × 6 s × 60 fps is 82,944,000 pixel-frames.
+    const job = jobFor(samples.landscape, {
+      format: 'webp',
+      fps: 60,
+      start: 0,
+      captureMethod: 'trimBeginEnd',
+      duration: undefined,
+      trimEnd: 0,
+    });
+    const stages: JobProgress['stage'][] = [];
+    const tmpDir = await emptyDir('tmp-');
+    const err = await failure(
+      runPipeline(
+        job,
+        {
+          binaries,
+          tmpDir,
+          sourcePolicy: { allowFile: true },
+          timeoutSeconds: 60,
+          budget: { maxPixelFrames: 50_000_000, maxOutputBytes: ROOMY.maxOutputBytes },
+          onProgress: (p) => stages.push(p.stage),
+        },
+        async () => undefined,
+      ),
+    );
+    expect(err.code).toBe('BUDGET_EXCEEDED');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('82,944,000 pixel-frames (640×360 × 360 frames)');
+    expect(err.message).toContain('limit of 50,000,000 (maxPixelFrames)');
+    expect(stages).not.toContain('encode');
+    expect(await listDir(tmpDir)).toEqual([]);
+  });
+
+  it('a job’s own budget lowers the worker’s, never raises it', async () => {
+    const base = jobFor(samples.landscape, { format: 'webp', width: 320, duration: 2 });
+    const options = (budget: typeof ROOMY) => ({
+      binaries,
+      tmpDir: join(samples.landscape, '..'),
+      sourcePolicy: { allowFile: true },
+      timeoutSeconds: 60,
+      budget,
+    });
+    // 320×180 × 20 frames = 1,152,000 pixel-frames.
+    const lowered = await failure(
+      runPipeline({ ...base, budget: { maxPixelFrames: 1_000_000 } }, options(ROOMY), async () => undefined),
+    );
+    expect(lowered.details).toMatchObject({ limit: 'maxPixelFrames', max: 1_000_000 });
+    const kept = await failure(
+      runPipeline(
+        { ...base, budget: { maxPixelFrames: 1e12 } },
+        options({ ...ROOMY, maxPixelFrames: 1_000_000 }),
+        async () => undefined,
+      ),
+    );
+    expect(kept.details).toMatchObject({ limit: 'maxPixelFrames', max: 1_000_000 });
+  });
+
+  it('cuts the window to the job’s maxWindowSeconds, in trimBeginEnd too', async () => {
+    const job = {
+      ...jobFor(samples.landscape, {
+        format: 'gif',
+        width: 160,
+        start: 0,
+        captureMethod: 'trimBeginEnd',
+        duration: undefined,
+        trimEnd: 0,
+      }),
+      maxWindowSeconds: 1.5,
+    };
+    const result = await runPipeline(
+      job,
+      { binaries, tmpDir: await emptyDir('tmp-'), sourcePolicy: { allowFile: true }, timeoutSeconds: 60 },
+      async (output) => output.result,
+    );
+    expect(result.window).toEqual({ start: 0, end: 1.5, duration: 1.5 });
+    expect(result.frameCount).toBe(15);
+  });
+});
+
+describe('the output byte cap', () => {
+  // Full-colour noise: the one input that compresses worse than the planning estimate.
+  let noise: string;
+  const [width, height, fps, seconds] = [320, 240, 20, 10];
+  beforeAll(async () => {
+    noise = join(await emptyDir('noise-'), 'noise.mkv');
+    await runFfmpeg(binaries, {
+      inputs: [
+        {
+          source: `nullsrc=s=${width}x${height}:r=${fps}:d=${seconds},geq=lum='random(1)*255':cb='random(2)*255':cr='random(3)*255'`,
+          options: ['-f', 'lavfi'],
+        },
+      ],
+      outputOptions: ['-c:v', 'ffv1', '-pix_fmt', 'yuv420p', '-y'],
+      output: noise,
+      timeoutMs: 120_000,
+    });
+  });
+
+  it('stops ffmpeg once the file passes maxOutputBytes, and fails OUTPUT_TOO_LARGE', async () => {
+    const template = { format: 'webp' as const, fps, width, height, duration: seconds };
+    const full = await runPipeline(
+      jobFor(noise, template),
+      { binaries, tmpDir: await emptyDir('tmp-'), sourcePolicy: { allowFile: true }, timeoutSeconds: 120 },
+      async (output) => output.result,
+    );
+    const estimate = planCost('webp', width, height, fps * seconds).outputBytes;
+    // The premise: noise outgrows the estimate, so the plan passes a cap that the file then passes.
+    expect(
+      full.bytes,
+      `noise ${full.bytes} B vs estimate ${estimate} B (${OUTPUT_BYTES_PER_PIXEL_FRAME.webp} B/px)`,
+    ).toBeGreaterThan(estimate * 1.5);
+    const cap = Math.round(estimate * 1.1);
+    const tmpDir = await emptyDir('tmp-');
+    const stages: JobProgress[] = [];
+    const err = await failure(
+      runPipeline(
+        jobFor(noise, template),
+        {
+          binaries,
+          tmpDir,
+          sourcePolicy: { allowFile: true },
+          timeoutSeconds: 120,
+          budget: { maxPixelFrames: ROOMY.maxPixelFrames, maxOutputBytes: cap },
+          onProgress: (p) => stages.push(p),
+        },
+        async () => undefined,
+      ),
+    );
+    expect(err.code).toBe('OUTPUT_TOO_LARGE');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain(`passed ${cap} bytes (maxOutputBytes`);
+    const written = (err.details as { bytes: number }).bytes;
+    // Stopped on the way: past the cap, well short of the whole file.
+    expect(written).toBeGreaterThan(cap);
+    expect(written).toBeLessThan(full.bytes * 0.85);
+    expect(stages.some((p) => p.stage === 'verify')).toBe(false);
+    expect(await ffmpegChildren()).toEqual([]);
+    expect(await listDir(tmpDir)).toEqual([]);
+  }, 240_000);
+});
