@@ -26,13 +26,13 @@ export const PLAN_BUDGET_LIMITS = {
 } as const;
 
 /**
- * Output bytes per pixel-frame, a rough upper estimate with the worker's settings (RELIABILITY.md,
- * "Cost ceiling"). GIF: photographs and grain make about 0.5 (BENCHMARKS.md, 480 px at 10 fps), the
- * benchmark's noise 1.17 and full-colour noise 1.26; LZW's hard worst case is 1.5 (a 12-bit code per
- * pixel). WebP at quality 75: photographs about 0.05, grain 0.09, the benchmark's noise 0.31. Full-colour
- * noise reaches 0.73 in WebP: such a file is stopped by the worker's live byte cap, not at planning.
+ * Output bytes per pixel-frame, a rough upper estimate for camera footage and screen recordings with the
+ * worker's settings (RELIABILITY.md, "Cost ceiling"). GIF: photographs and grain make about 0.5
+ * (BENCHMARKS.md, 480 px at 10 fps), noise 1.17–1.26 (LZW's hard worst case is 1.5). WebP at quality 75:
+ * photographs about 0.05, grain 0.09, the benchmark's noise 0.31, full-colour noise 0.73. Noise, which
+ * no one animates on purpose, passes the estimate: the worker's live byte cap stops it.
  */
-export const OUTPUT_BYTES_PER_PIXEL_FRAME: Record<DynamicImageFormat, number> = { gif: 1.3, webp: 0.35 };
+export const OUTPUT_BYTES_PER_PIXEL_FRAME: Record<DynamicImageFormat, number> = { gif: 1.0, webp: 0.35 };
 
 export interface PlanCost {
   width: number;

@@ -46,7 +46,7 @@ describe('plan cost', () => {
   it.each([
     // format, width, height, frames, pixel-frames, estimated bytes
     ['webp', 480, 270, 30, 3_888_000, 1_360_800],
-    ['gif', 480, 270, 30, 3_888_000, 5_054_400],
+    ['gif', 480, 270, 30, 3_888_000, 3_888_000],
     ['webp', 4096, 4096, 216_000, 3_623_878_656_000, 1_268_357_529_600],
   ] as const)('%s %i×%i × %i frames: %i pixel-frames, ~%i bytes', (format, w, h, frames, pf, bytes) => {
     expect(planCost(format, w, h, frames)).toEqual({
@@ -87,11 +87,11 @@ describe('checkBudget', () => {
   const roomy = { maxPixelFrames: 10_000_000, maxOutputBytes: 64 * 1024 * 1024 };
 
   it.each([
-    // a WebP frame of 480×270 is estimated at 45,360 bytes, a GIF frame at 168,480
+    // a WebP frame of 480×270 is estimated at 45,360 bytes, a GIF frame at 129,600
     ['webp', 480, 270, 23, budget, null],
     ['webp', 480, 270, 24, budget, 'maxOutputBytes'],
-    ['gif', 480, 270, 6, budget, null],
-    ['gif', 480, 270, 7, budget, 'maxOutputBytes'],
+    ['gif', 480, 270, 8, budget, null],
+    ['gif', 480, 270, 9, budget, 'maxOutputBytes'],
     ['webp', 1000, 1000, 10, roomy, null],
     ['webp', 1000, 1000, 11, roomy, 'maxPixelFrames'],
     ['gif', 1000, 1000, 11, budget, 'maxPixelFrames'],
@@ -107,8 +107,8 @@ describe('checkBudget', () => {
     expect(err.message).toContain('11,000,000 pixel-frames');
     expect(err.message).toContain('limit of 10,000,000 (maxPixelFrames)');
     expect(err.details).toMatchObject({ figure: 11_000_000, max: 10_000_000 });
-    const bytes = refusal(() => checkBudget(planCost('gif', 480, 270, 7), budget));
-    expect(bytes.message).toContain('could reach 1.1 MiB (1,179,360 bytes estimated for 480×270 × 7 frames)');
+    const bytes = refusal(() => checkBudget(planCost('gif', 480, 270, 9), budget));
+    expect(bytes.message).toContain('could reach 1.1 MiB (1,166,400 bytes estimated for 480×270 × 9 frames)');
     expect(bytes.message).toContain('limit of 1.0 MiB (maxOutputBytes)');
   });
 

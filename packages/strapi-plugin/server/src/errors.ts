@@ -1,9 +1,14 @@
-import type { TemplateValidationError, ValidationIssue } from '@dynamic-image/core';
+import {
+  type DynamicImageError,
+  errorCatalog,
+  type TemplateValidationError,
+  type ValidationIssue,
+} from '@dynamic-image/core';
 
 /** An API error in VOD's style: `InvalidTemplate.NotFound`, `InvalidParameter.Fps`… */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429,
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
@@ -46,4 +51,20 @@ export function notFound(resource: Resource, id: unknown): ApiError {
 
 export function illegalStatus(message: string, details?: Record<string, unknown>): ApiError {
   return new ApiError(400, 'Forbidden.IllegalStatus', message, details);
+}
+
+/** A core refusal (BUDGET_EXCEEDED…) on the API: core's code, its catalogue's HTTP status, its details. */
+export function fromCore(err: DynamicImageError): ApiError {
+  const status = errorCatalog[err.code].httpStatus;
+  return new ApiError(status === 413 ? 413 : 400, err.code, err.message, err.details);
+}
+
+/** A caller with too many jobs queued or running (content API only). */
+export function tooManyActiveJobs(active: number, limit: number): ApiError {
+  return new ApiError(
+    429,
+    'LimitExceeded.ActiveJobs',
+    `This caller already has ${active} jobs queued or running, the limit is ${limit} (limits.maxActiveJobsPerCaller): wait for some to finish`,
+    { active, limit },
+  );
 }

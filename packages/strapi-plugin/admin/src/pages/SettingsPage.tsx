@@ -329,7 +329,10 @@ export function SettingsPage() {
             )}
 
             <AutoThumbnails templates={templates.data ?? []} canWrite={canUpdate} />
-            <Webhooks canWrite={canUpdate} />
+            {/* The server also requires Strapi's webhooks permissions on these routes. */}
+            {can(PERMISSIONS.webhooksRead) && (
+              <Webhooks canWrite={canUpdate && can(PERMISSIONS.webhooksUpdate)} />
+            )}
           </Flex>
         )}
       </Layouts.Content>

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
+import { callerOf } from '../services/callers';
 import { body, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -48,6 +49,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!mime.startsWith('video/'))
           throw invalidParameter('files', `only videos can be processed; got ${mime || 'unknown type'}`);
       }
+      // The caller's room for every job this makes, before anything is stored.
+      const caller = callerOf(ctx.state);
+      await plugin()
+        .service('callers')
+        .ensureRoom(caller, workflow.nodes.length * list.length);
       const uploads = plugin().service('uploads');
       const stored = await uploads
         .withoutHook(() =>
@@ -65,7 +71,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       const results = [];
       for (const file of stored as Array<{ id: number; url: string; name: string }>) {
-        const run = await plugin().service('jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
+        const run = await plugin()
+          .service('jobs')
+          .submitWorkflow(file.id, workflow.workflowId, 'upload', false, caller);
         results.push({ video: { videoId: file.id, name: file.name, url: file.url }, jobs: run.jobs });
       }
       return results;

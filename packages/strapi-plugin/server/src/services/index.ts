@@ -1,4 +1,5 @@
 import autoThumbnails from './auto-thumbnails';
+import callers from './callers';
 import embeddedWorker from './embedded-worker';
 import events from './events';
 import fileHashes from './file-hashes';
@@ -17,6 +18,7 @@ import workflows from './workflows';
 
 export default {
   autoThumbnails,
+  callers,
   embeddedWorker,
   events,
   fileHashes,
