@@ -86,6 +86,10 @@ function expectCodedRefusal(res: { status: number; json: Json }, context: unknow
 }
 
 beforeAll(async () => {
+  // Loading the built plugin's server entry is a synchronous require that takes seconds on a busy machine.
+  // Done later, it blocks this process's event loop while the CMS closes idle keep-alive sockets (after
+  // 5 s), and fetch then reuses a closed one ("other side closed"): so it is loaded before any socket exists.
+  pluginRoutes();
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-hostile-'));
   const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
   database = await startTestDatabase();
@@ -682,11 +686,15 @@ describe('every route the plugin registers, against every kind of caller', () =>
     // without admin::webhooks.* the webhooks routes are 403, with them they pass.
     const settings = ['plugin::dynamic-image.settings.read', 'plugin::dynamic-image.settings.update'];
     const webhooks = ['admin::webhooks.read', 'admin::webhooks.update'];
+    // Said here, not read from the route table, so a table that forgets them fails this walk too.
+    const webhooksNeed = (r: Route) => (r.method === 'GET' ? webhooks.slice(0, 1) : webhooks);
     for (const granted of [settings, [...settings, webhooks[0] as string], [...settings, ...webhooks]]) {
       callers.push({
         name: `admin with ${granted.join(' + ')}`,
         token: await adminWithActions(`Settings-${granted.length}`, granted),
-        allows: holds(granted),
+        allows: (r) =>
+          holds(granted)(r) &&
+          (r.path !== '/settings/webhooks' || webhooksNeed(r).every((a) => granted.includes(a))),
       });
     }
     for (const caller of callers) {

@@ -107,7 +107,7 @@ describe('the plan budget', () => {
 describe('the output byte cap', () => {
   // Full-colour noise: the one input that compresses worse than the planning estimate.
   let noise: string;
-  const [width, height, fps, seconds] = [320, 240, 20, 6];
+  const [width, height, fps, seconds] = [240, 180, 20, 4];
   beforeAll(async () => {
     noise = join(await emptyDir('noise-'), 'noise.mkv');
     await runFfmpeg(binaries, {
@@ -180,6 +180,6 @@ describe('the output byte cap', () => {
 
   it('WebP: a file over maxOutputBytes fails OUTPUT_TOO_LARGE and is not delivered', async () => {
     // libwebp_anim hands the whole animation to the muxer at the end, so the cap sees it only then.
-    await capped('webp', 4);
+    await capped('webp', 3);
   }, 300_000);
 });
