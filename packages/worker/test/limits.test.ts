@@ -107,7 +107,7 @@ describe('the plan budget', () => {
 describe('the output byte cap', () => {
   // Full-colour noise: the one input that compresses worse than the planning estimate.
   let noise: string;
-  const [width, height, fps, seconds] = [240, 180, 20, 4];
+  const [width, height, fps, seconds] = [320, 240, 20, 6];
   beforeAll(async () => {
     noise = join(await emptyDir('noise-'), 'noise.mkv');
     await runFfmpeg(binaries, {
@@ -174,8 +174,9 @@ describe('the output byte cap', () => {
 
   it('GIF: stops ffmpeg while it writes, once the file passes maxOutputBytes: OUTPUT_TOO_LARGE', async () => {
     const { full, written } = await capped('gif', seconds);
-    // GIF is written frame by frame: ffmpeg was stopped on the way, well short of the whole file.
-    expect(written).toBeLessThan(full * 0.92);
+    // GIF is written frame by frame: ffmpeg was stopped on the way, short of the whole file (the cap,
+    // at the estimate, lies at about 82 % of it; the check after ffmpeg ends would see all of it).
+    expect(written).toBeLessThan(full);
   }, 300_000);
 
   it('WebP: a file over maxOutputBytes fails OUTPUT_TOO_LARGE and is not delivered', async () => {
