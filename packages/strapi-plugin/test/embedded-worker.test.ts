@@ -6,6 +6,7 @@ import embeddedWorker, { providerUrls } from '../server/src/services/embedded-wo
 function fakeStrapi(
   worker: Record<string, unknown>,
   upload: Record<string, unknown> = { provider: 'local' },
+  limits?: Record<string, unknown>,
 ) {
   const lines: Array<{ level: string; message: string }> = [];
   const config: Record<string, unknown> = {
@@ -14,6 +15,7 @@ function fakeStrapi(
       workerSecret: 'a-secret-of-sixteen+',
       jobTimeoutSeconds: 600,
       worker: { mode: 'embedded', ...worker },
+      ...(limits ? { limits } : {}),
     },
     'plugin::upload': upload,
     'database.connection.connection': { connectionString: 'postgres://u@db:5432/cms' },
@@ -70,15 +72,23 @@ describe('the embedded worker', () => {
     expect(fakeStrapi({ allowedHosts: '*' }).service.options()).not.toHaveProperty('allowedHosts');
   });
 
-  it('gives startWorker the CMS database, queue schema, secret, time limit and hosts', () => {
+  it('gives startWorker the CMS database, queue schema, secret, time limit, budget and hosts', () => {
     expect(fakeStrapi({ concurrency: 3 }).service.options()).toEqual({
       databaseUrl: 'postgres://u@db:5432/cms',
       schema: 'pgboss',
       workerSecret: 'a-secret-of-sixteen+',
       jobTimeoutSeconds: 600,
+      maxPixelFrames: 2_000_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
       pollingIntervalSeconds: 1,
       allowedHosts: ['cms.example.org'],
       concurrency: 3,
+    });
+    // The plugin's limits, where set, are the embedded worker's.
+    const limited = fakeStrapi({}, undefined, { maxPixelFrames: 5_000_000, maxActiveJobsPerCaller: 2 });
+    expect(limited.service.options()).toMatchObject({
+      maxPixelFrames: 5_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
     });
   });
 
