@@ -1,6 +1,7 @@
 // The embedded-worker service against a stand-in for Strapi (its config, log and the jobs service):
 // which hosts the worker may read, and the warning when no worker was started.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import pluginConfig, { limitsOf } from '../server/src/config';
 import embeddedWorker, { providerUrls } from '../server/src/services/embedded-worker';
 
 function fakeStrapi(
@@ -134,6 +135,33 @@ describe('the embedded worker', () => {
       standalone.service.watch(15);
       vi.advanceTimersByTime(20_000);
       expect(standalone.lines).toEqual([]);
+    });
+  });
+});
+
+describe('the limits in config/plugins.ts', () => {
+  const base = {
+    workerSecret: 'a-secret-of-sixteen+',
+    queueSchema: 'pgboss',
+    defaultWorkflow: null,
+    jobTimeoutSeconds: 600,
+    worker: { mode: 'off' },
+  };
+  it('are optional, checked at start-up, and default each on its own', () => {
+    expect(() => pluginConfig.validator(base)).not.toThrow();
+    expect(() => pluginConfig.validator({ ...base, limits: { maxActiveJobsPerCaller: 5 } })).not.toThrow();
+    for (const limits of [
+      { maxPixelFrames: 0 },
+      { maxOutputBytes: 10 },
+      { maxActiveJobsPerCaller: 0 },
+      { other: 1 },
+    ]) {
+      expect(() => pluginConfig.validator({ ...base, limits })).toThrow(/limits/);
+    }
+    expect(limitsOf({ limits: { maxActiveJobsPerCaller: 5 } })).toEqual({
+      maxPixelFrames: 2_000_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
+      maxActiveJobsPerCaller: 5,
     });
   });
 });

@@ -8,6 +8,7 @@ import {
   planCost,
 } from '@dynamic-image/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseWorkerOptions, workerOptionsFromEnv } from '../src/config.js';
 import { runFfmpeg } from '../src/ffmpeg.js';
 import { runPipeline } from '../src/pipeline.js';
 import { binaries, emptyDir, ffmpegChildren, jobFor, listDir, samples } from './support/helpers.js';
@@ -183,4 +184,32 @@ describe('the output byte cap', () => {
     // libwebp_anim hands the whole animation to the muxer at the end, so the cap sees it only then.
     await capped('webp', 3);
   }, 300_000);
+});
+
+describe('the budget options', () => {
+  const DATABASE_URL = 'postgres://u@db/x';
+  it('are read from the environment, with defaults, and checked at start-up', () => {
+    expect(parseWorkerOptions({ databaseUrl: DATABASE_URL })).toMatchObject({
+      maxPixelFrames: 2_000_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
+    });
+    const env = {
+      DATABASE_URL,
+      DYNAMIC_IMAGE_MAX_PIXEL_FRAMES: '5000000',
+      DYNAMIC_IMAGE_MAX_OUTPUT_BYTES: '1048576',
+    };
+    expect(parseWorkerOptions(workerOptionsFromEnv(env) as never)).toMatchObject({
+      maxPixelFrames: 5_000_000,
+      maxOutputBytes: 1_048_576,
+    });
+    for (const bad of [
+      { DYNAMIC_IMAGE_MAX_PIXEL_FRAMES: 'lots' },
+      { DYNAMIC_IMAGE_MAX_PIXEL_FRAMES: '0' },
+      { DYNAMIC_IMAGE_MAX_OUTPUT_BYTES: '1000' },
+    ]) {
+      expect(() => parseWorkerOptions(workerOptionsFromEnv({ DATABASE_URL, ...bad }) as never)).toThrow(
+        /maxPixelFrames|maxOutputBytes/,
+      );
+    }
+  });
 });
