@@ -685,7 +685,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     expect((await api('GET', '/dynamic-image/templates', undefined, token)).status).toBe(403);
     await p.context().close();
   });
-  it('settings.read alone shows Settings read-only; settings.update is needed to save', async () => {
+  it('settings.read (and Strapi’s webhooks.read) shows Settings read-only; settings.update is needed to save', async () => {
     const role = await api(
       'POST',
       '/admin/roles',
@@ -697,8 +697,10 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
       'PUT',
       `/admin/roles/${role.json.data.id}/permissions`,
       {
+        // The webhooks section also needs Strapi's own webhooks.read (their URLs carry receivers' tokens).
         permissions: [
           { action: 'plugin::dynamic-image.settings.read', subject: null, properties: {}, conditions: [] },
+          { action: 'admin::webhooks.read', subject: null, properties: {}, conditions: [] },
         ],
       },
       adminToken,

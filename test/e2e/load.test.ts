@@ -39,7 +39,11 @@ const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'standalone' });
+  // One API token queues every job at once: its per-caller limit (docs/limits.md) is set to the count.
+  cms = await startCms(database.url, {
+    DYNAMIC_IMAGE_WORKER_MODE: 'standalone',
+    DYNAMIC_IMAGE_MAX_ACTIVE_JOBS_PER_CALLER: String(Math.max(100, JOBS)),
+  });
   const access = await bootstrapAccess(cms.url);
   apiToken = access.apiToken;
   call = apiClient(() => cms.url, apiToken);

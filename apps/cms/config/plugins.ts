@@ -99,6 +99,18 @@ export default ({
           ? { signingSecret: env('DYNAMIC_IMAGE_EVENT_SECRET') }
           : {}),
       },
+      // The cost ceiling (docs/limits.md); unset keys keep the plugin's defaults.
+      limits: Object.fromEntries(
+        (
+          [
+            ['maxPixelFrames', 'DYNAMIC_IMAGE_MAX_PIXEL_FRAMES'],
+            ['maxOutputBytes', 'DYNAMIC_IMAGE_MAX_OUTPUT_BYTES'],
+            ['maxActiveJobsPerCaller', 'DYNAMIC_IMAGE_MAX_ACTIVE_JOBS_PER_CALLER'],
+          ] as const
+        )
+          .filter(([, name]) => env(name, '') !== '')
+          .map(([key, name]) => [key, env.int(name)]),
+      ),
       worker: {
         mode: env('DYNAMIC_IMAGE_WORKER_MODE', 'embedded'),
         ...(env('DYNAMIC_IMAGE_CONCURRENCY', '')

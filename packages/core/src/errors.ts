@@ -7,6 +7,8 @@ export const ErrorCodes = {
   UNSUPPORTED_SOURCE: 'UNSUPPORTED_SOURCE',
   INVALID_TEMPLATE: 'INVALID_TEMPLATE',
   INVALID_JOB: 'INVALID_JOB',
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
   ENCODE_FAILED: 'ENCODE_FAILED',
   OUTPUT_INVALID: 'OUTPUT_INVALID',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
@@ -48,6 +50,14 @@ export const errorCatalog: Record<ErrorCode, ErrorCatalogEntry> = {
   },
   INVALID_TEMPLATE: { message: 'The template breaks a rule.', retryable: false },
   INVALID_JOB: { message: 'The job payload breaks the job contract.', retryable: false },
+  BUDGET_EXCEEDED: {
+    message: 'The dynamic image would cost more than the configured budget (pixel-frames or output bytes).',
+    retryable: false,
+  },
+  OUTPUT_TOO_LARGE: {
+    message: 'The encoded file grew past the configured byte cap; ffmpeg was stopped.',
+    retryable: false,
+  },
   ENCODE_FAILED: { message: 'ffmpeg failed to encode the dynamic image.', retryable: true },
   OUTPUT_INVALID: {
     message: 'The encoded dynamic image failed verification.',

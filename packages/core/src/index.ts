@@ -1,3 +1,4 @@
+export * from './budget.js';
 export * from './contract/index.js';
 export * from './errors.js';
 export * from './file-name.js';

@@ -50,3 +50,10 @@ export function resolveCaptureWindow(
   }
   return { start: startMs / 1000, end: endMs / 1000, duration: (endMs - startMs) / 1000 };
 }
+
+/** The window cut to at most `maxSeconds` from its start, on whole milliseconds like the window itself. */
+export function capWindow(window: CaptureWindow, maxSeconds?: number): CaptureWindow {
+  if (maxSeconds === undefined || !(maxSeconds > 0) || window.duration <= maxSeconds) return window;
+  const endMs = ms(window.start) + Math.max(1, ms(maxSeconds));
+  return { start: window.start, end: endMs / 1000, duration: (endMs - ms(window.start)) / 1000 };
+}

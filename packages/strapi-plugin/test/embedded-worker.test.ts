@@ -1,11 +1,13 @@
 // The embedded-worker service against a stand-in for Strapi (its config and log):
 // which hosts the worker may read, and the warning when no worker was started.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import pluginConfig, { limitsOf } from '../server/src/config';
 import embeddedWorker, { providerUrls } from '../server/src/services/embedded-worker';
 
 function fakeStrapi(
   worker: Record<string, unknown>,
   upload: Record<string, unknown> = { provider: 'local' },
+  limits?: Record<string, unknown>,
 ) {
   const lines: Array<{ level: string; message: string }> = [];
   const config: Record<string, unknown> = {
@@ -14,6 +16,7 @@ function fakeStrapi(
       workerSecret: 'a-secret-of-sixteen+',
       jobTimeoutSeconds: 600,
       worker: { mode: 'embedded', ...worker },
+      ...(limits ? { limits } : {}),
     },
     'plugin::dynamic-image.publicUrl': 'http://cms.example.org:1337',
     'plugin::upload': upload,
@@ -70,15 +73,23 @@ describe('the embedded worker', () => {
     expect(fakeStrapi({ allowedHosts: '*' }).service.options()).not.toHaveProperty('allowedHosts');
   });
 
-  it('gives startWorker the CMS database, queue schema, secret, time limit and hosts', () => {
+  it('gives startWorker the CMS database, queue schema, secret, time limit, budget and hosts', () => {
     expect(fakeStrapi({ concurrency: 3 }).service.options()).toEqual({
       databaseUrl: 'postgres://u@db:5432/cms',
       schema: 'pgboss',
       workerSecret: 'a-secret-of-sixteen+',
       jobTimeoutSeconds: 600,
+      maxPixelFrames: 2_000_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
       pollingIntervalSeconds: 1,
       allowedHosts: ['cms.example.org'],
       concurrency: 3,
+    });
+    // The plugin's limits, where set, are the embedded worker's.
+    const limited = fakeStrapi({}, undefined, { maxPixelFrames: 5_000_000, maxActiveJobsPerCaller: 2 });
+    expect(limited.service.options()).toMatchObject({
+      maxPixelFrames: 5_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
     });
   });
 
@@ -124,6 +135,33 @@ describe('the embedded worker', () => {
       standalone.service.watch(15);
       vi.advanceTimersByTime(20_000);
       expect(standalone.lines).toEqual([]);
+    });
+  });
+});
+
+describe('the limits in config/plugins.ts', () => {
+  const base = {
+    workerSecret: 'a-secret-of-sixteen+',
+    queueSchema: 'pgboss',
+    defaultWorkflow: null,
+    jobTimeoutSeconds: 600,
+    worker: { mode: 'off' },
+  };
+  it('are optional, checked at start-up, and default each on its own', () => {
+    expect(() => pluginConfig.validator(base)).not.toThrow();
+    expect(() => pluginConfig.validator({ ...base, limits: { maxActiveJobsPerCaller: 5 } })).not.toThrow();
+    for (const limits of [
+      { maxPixelFrames: 0 },
+      { maxOutputBytes: 10 },
+      { maxActiveJobsPerCaller: 0 },
+      { other: 1 },
+    ]) {
+      expect(() => pluginConfig.validator({ ...base, limits })).toThrow(/limits/);
+    }
+    expect(limitsOf({ limits: { maxActiveJobsPerCaller: 5 } })).toEqual({
+      maxPixelFrames: 2_000_000_000,
+      maxOutputBytes: 256 * 1024 * 1024,
+      maxActiveJobsPerCaller: 5,
     });
   });
 });

@@ -1,7 +1,13 @@
 // Every worker option is validated here, once, like pg-boss's attorney: a wrong value stops
 // start-up with a message that names the option.
 import { availableParallelism, tmpdir } from 'node:os';
-import { jobExpireInSeconds, MAX_JOB_TIMEOUT_SECONDS, QUEUE_DEFAULTS } from '@dynamic-image/core';
+import {
+  DEFAULT_PLAN_BUDGET,
+  jobExpireInSeconds,
+  MAX_JOB_TIMEOUT_SECONDS,
+  PLAN_BUDGET_LIMITS,
+  QUEUE_DEFAULTS,
+} from '@dynamic-image/core';
 import { z } from 'zod';
 
 export const workerOptionsSchema = z
@@ -68,6 +74,20 @@ export const workerOptionsSchema = z
       .default(4 * 1024 ** 3),
     /** An http(s) source that sends nothing for this long fails (the job's own limit still applies). */
     sourceReadTimeoutSeconds: z.number().min(1).max(600).default(20),
+    /** The cost ceiling (docs/limits.md): a plan over it fails BUDGET_EXCEEDED before ffmpeg starts. */
+    maxPixelFrames: z
+      .number()
+      .int()
+      .min(PLAN_BUDGET_LIMITS.maxPixelFrames.min)
+      .max(PLAN_BUDGET_LIMITS.maxPixelFrames.max)
+      .default(DEFAULT_PLAN_BUDGET.maxPixelFrames),
+    /** Refused at planning on the estimate; an output file growing past it while encoding fails OUTPUT_TOO_LARGE. */
+    maxOutputBytes: z
+      .number()
+      .int()
+      .min(PLAN_BUDGET_LIMITS.maxOutputBytes.min)
+      .max(PLAN_BUDGET_LIMITS.maxOutputBytes.max)
+      .default(DEFAULT_PLAN_BUDGET.maxOutputBytes),
     /** Shared with the CMS: signs results, progress and failures sent over HTTP. */
     workerSecret: z.string().min(16).optional(),
   })
@@ -129,6 +149,8 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
         ? undefined
         : env.DYNAMIC_IMAGE_ALLOW_LINK_LOCAL_SOURCES === 'true',
     maxSourceBytes: number(env.DYNAMIC_IMAGE_MAX_SOURCE_BYTES),
+    maxPixelFrames: number(env.DYNAMIC_IMAGE_MAX_PIXEL_FRAMES),
+    maxOutputBytes: number(env.DYNAMIC_IMAGE_MAX_OUTPUT_BYTES),
     sourceReadTimeoutSeconds: number(env.DYNAMIC_IMAGE_SOURCE_READ_TIMEOUT_SECONDS),
     allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
       .map((h) => h.trim())

@@ -3,12 +3,15 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
+  DEFAULT_PLAN_BUDGET,
   DynamicImageError,
   type DynamicImageJobData,
   type DynamicImagePlan,
   type DynamicImageResult,
+  effectiveBudget,
   JOB_CONTRACT_VERSION,
   type JobProgress,
+  type PlanBudget,
   pathInFolder,
   planDynamicImage,
 } from '@dynamic-image/core';
@@ -16,6 +19,7 @@ import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './an
 import type { FfmpegBinaries } from './binaries.js';
 import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings, type SeekMode } from './encode.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
+import { watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
@@ -27,6 +31,8 @@ export interface PipelineOptions {
   /** Used when the job doesn't carry its own timeoutSeconds. */
   timeoutSeconds: number;
   encodeSettings?: EncodeSettings;
+  /** This worker's cost ceiling (default DEFAULT_PLAN_BUDGET); a job's own budget can only lower it. */
+  budget?: PlanBudget;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: JobProgress) => void) | undefined;
 }
@@ -190,7 +196,8 @@ export async function runPipeline<T>(
         throw err;
       },
     );
-    const plan = planDynamicImage(job.template, probe);
+    const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
+    const plan = planDynamicImage(job.template, probe, budget, job.maxWindowSeconds);
     const probeMs = performance.now() - probeStarted;
 
     // Fixed names inside the job's own folder: nothing a job carries becomes part of a path.
@@ -202,20 +209,32 @@ export async function runPipeline<T>(
       const encodeStarted = performance.now();
       const { runs } = buildEncodeRuns(source, plan, file, pathInFolder(dir, 'palette.png'), settings, seek);
       let stderr = '';
-      for (const [index, run] of runs.entries()) {
-        try {
-          ({ stderr } = await runFfmpeg(options.binaries, {
-            ...run,
-            timeoutMs: remaining(),
-            signal,
-            onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
-          }));
-        } catch (err) {
-          if (err instanceof FfmpegError) throw encodeFailure(err, deadlineController.signal.aborted);
-          throw err;
-        } finally {
-          encodeMs += performance.now() - encodeStarted;
+      const output = watchOutputSize(file, budget.maxOutputBytes);
+      const tooLarge = () =>
+        new DynamicImageError(
+          'OUTPUT_TOO_LARGE',
+          `The output passed ${budget.maxOutputBytes} bytes (maxOutputBytes; ${output.largest()} bytes written); ffmpeg was stopped`,
+          { bytes: output.largest(), maxOutputBytes: budget.maxOutputBytes },
+        );
+      try {
+        for (const [index, run] of runs.entries()) {
+          try {
+            ({ stderr } = await runFfmpeg(options.binaries, {
+              ...run,
+              timeoutMs: remaining(),
+              signal: AbortSignal.any([signal, output.signal]),
+              onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
+            }));
+          } catch (err) {
+            if (output.signal.aborted) throw tooLarge();
+            if (err instanceof FfmpegError) throw encodeFailure(err, deadlineController.signal.aborted);
+            throw err;
+          }
         }
+        if (await output.check()) throw tooLarge();
+      } finally {
+        output.stop();
+        encodeMs += performance.now() - encodeStarted;
       }
 
       report('verify', 0);

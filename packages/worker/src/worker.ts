@@ -131,6 +131,7 @@ export async function startWorker(
             readTimeoutSeconds: options.sourceReadTimeoutSeconds,
           },
           timeoutSeconds: options.jobTimeoutSeconds,
+          budget: { maxPixelFrames: options.maxPixelFrames, maxOutputBytes: options.maxOutputBytes },
           signal: job.signal,
           onProgress: progressReporter(job_, attempt),
         },

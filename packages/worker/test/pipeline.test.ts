@@ -275,7 +275,12 @@ describe('bad sources fail with their code', () => {
   it('a job past its time limit is TIMEOUT, with ffmpeg killed and nothing left behind', async () => {
     const tmpDir = await emptyDir('tmp-');
     const err = await failure(
-      make(samples.landscape, { width: 4096, fps: 60, start: 0, duration: 6 }, { timeoutSeconds: 1, tmpDir }),
+      // Slow but within the default budget (566 M pixel-frames, ~198 MB estimated): a GIF this size is refused.
+      make(
+        samples.landscape,
+        { format: 'webp', width: 4096, fps: 10, start: 0, duration: 6 },
+        { timeoutSeconds: 1, tmpDir },
+      ),
     );
     expect(err.code).toBe('TIMEOUT');
     expect(await ffmpegChildren()).toEqual([]);

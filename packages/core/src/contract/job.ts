@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PlanBudget } from '../budget.js';
 import { DynamicImageError } from '../errors.js';
 import { type Template, templateInputSchema, toValidationIssues } from '../template.js';
 
@@ -35,6 +36,15 @@ export const jobDataSchema = z.looseObject({
   timeoutSeconds: z.number().positive().max(MAX_JOB_TIMEOUT_SECONDS).optional(),
   requestedAt: z.string().optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
+  /** The longest window to capture (previews); an older worker ignores it. */
+  maxWindowSeconds: z.number().positive().optional(),
+  /** The CMS's cost ceiling; an older worker ignores it (it still has its own). */
+  budget: z
+    .looseObject({
+      maxPixelFrames: z.number().positive().optional(),
+      maxOutputBytes: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 export type JobDelivery = { kind: 'file'; path: string } | { kind: 'http'; url: string };
@@ -50,6 +60,10 @@ export interface DynamicImageJobData {
   timeoutSeconds?: number;
   requestedAt?: string;
   meta?: Record<string, unknown>;
+  /** The window is cut to this many seconds from its start (previews, in either capture method). */
+  maxWindowSeconds?: number;
+  /** The CMS's cost ceiling: the worker applies the lower of it and its own. */
+  budget?: Partial<PlanBudget>;
   /** Fields from a newer contract are kept. */
   [field: string]: unknown;
 }

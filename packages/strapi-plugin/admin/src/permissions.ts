@@ -13,6 +13,9 @@ export const PERMISSIONS = {
   upload: action('upload'),
   settingsRead: action('settings.read'),
   settingsUpdate: action('settings.update'),
+  /** Strapi's own: the webhooks section reads and edits webhooks, whose URLs carry receivers' tokens. */
+  webhooksRead: [{ action: 'admin::webhooks.read', subject: null }],
+  webhooksUpdate: [{ action: 'admin::webhooks.update', subject: null }],
 };
 
 /** Any one of these shows the menu entry. */

@@ -1,9 +1,9 @@
-import type { TemplateValidationError, ValidationIssue } from '@dynamic-image/core';
+import type { DynamicImageError, TemplateValidationError, ValidationIssue } from '@dynamic-image/core';
 
 /** An API error in VOD's style: `InvalidTemplate.NotFound`, `InvalidParameter.Fps`… */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429,
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
@@ -84,4 +84,20 @@ export function tooLarge(limit: number): ApiError {
 export function endedMeanwhile(err: unknown): void {
   if (err instanceof ApiError && err.code === 'Conflict.JobState') return;
   throw err;
+}
+
+/** A core refusal (BUDGET_EXCEEDED…) on the API: core's code, its catalogue's HTTP status, its details. */
+export function fromCore(err: DynamicImageError): ApiError {
+  // An output past its byte cap is too large; every other refusal of core's is a bad request.
+  return new ApiError(err.code === 'OUTPUT_TOO_LARGE' ? 413 : 400, err.code, err.message, err.details);
+}
+
+/** A caller with too many jobs queued or running (content API only). */
+export function tooManyActiveJobs(active: number, limit: number): ApiError {
+  return new ApiError(
+    429,
+    'LimitExceeded.ActiveJobs',
+    `This caller already has ${active} jobs queued or running, the limit is ${limit} (limits.maxActiveJobsPerCaller): wait for some to finish`,
+    { active, limit },
+  );
 }

@@ -330,8 +330,13 @@ export function SettingsPage() {
             )}
 
             <AutoThumbnails templates={templates.data ?? []} canWrite={canUpdate} />
-            <Webhooks canWrite={canUpdate} />
-            <EventDeliveries canWrite={canUpdate} />
+            {/* The server also requires Strapi's webhooks permissions on these routes. */}
+            {can(PERMISSIONS.webhooksRead) && (
+              <>
+                <Webhooks canWrite={canUpdate && can(PERMISSIONS.webhooksUpdate)} />
+                <EventDeliveries canWrite={canUpdate && can(PERMISSIONS.webhooksUpdate)} />
+              </>
+            )}
           </Flex>
         )}
       </Layouts.Content>

@@ -1,4 +1,9 @@
-import { MAX_JOB_TIMEOUT_SECONDS, validateTemplate } from '@dynamic-image/core';
+import {
+  DEFAULT_PLAN_BUDGET,
+  MAX_JOB_TIMEOUT_SECONDS,
+  PLAN_BUDGET_LIMITS,
+  validateTemplate,
+} from '@dynamic-image/core';
 import { z } from 'zod';
 
 /** `api::article.article`-like content-type uid; existence and field kinds are checked at bootstrap. */
@@ -83,12 +88,46 @@ export const pluginConfigSchema = z
         signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
       })
       .optional(),
+    /**
+     * The cost ceiling (docs/limits.md): a job over maxPixelFrames or over maxOutputBytes (estimated at
+     * planning, watched while encoding) is refused; a content-API caller (API token or user) may have
+     * at most maxActiveJobsPerCaller jobs queued or running.
+     */
+    limits: z
+      .strictObject({
+        maxPixelFrames: z
+          .number()
+          .int()
+          .min(PLAN_BUDGET_LIMITS.maxPixelFrames.min)
+          .max(PLAN_BUDGET_LIMITS.maxPixelFrames.max)
+          .optional(),
+        maxOutputBytes: z
+          .number()
+          .int()
+          .min(PLAN_BUDGET_LIMITS.maxOutputBytes.min)
+          .max(PLAN_BUDGET_LIMITS.maxOutputBytes.max)
+          .optional(),
+        maxActiveJobsPerCaller: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .optional(),
     /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */
     autoThumbnail: z.array(autoThumbnailRuleSchema).default([]),
   })
   .strict();
 
 export type PluginConfig = z.output<typeof pluginConfigSchema>;
+
+export const DEFAULT_LIMITS = { ...DEFAULT_PLAN_BUDGET, maxActiveJobsPerCaller: 100 } as const;
+
+/** The limits in force: each one configured, or its default. */
+export function limitsOf(config: Pick<PluginConfig, 'limits'> | undefined) {
+  const set = Object.entries(config?.limits ?? {}).filter(([, value]) => value !== undefined);
+  return { ...DEFAULT_LIMITS, ...Object.fromEntries(set) } as {
+    maxPixelFrames: number;
+    maxOutputBytes: number;
+    maxActiveJobsPerCaller: number;
+  };
+}
 
 export default {
   default: {
@@ -98,6 +137,7 @@ export default {
     jobTimeoutSeconds: 600,
     worker: { mode: 'embedded' },
     events: { resendIntervalSeconds: 30, resendAfterSeconds: 10 },
+    limits: {},
     autoThumbnail: [],
   },
   validator(config: unknown) {

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
+import { callerOf } from '../services/callers';
 import { refusal, sniffFile } from '../upload-type';
 import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
@@ -54,6 +55,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         f.mimetype = detected;
         f.detectedMimeType = detected;
       }
+      // The caller's room for every job this makes, before anything is stored.
+      const caller = callerOf(ctx.state);
+      await getService(strapi, 'callers').ensureRoom(caller, workflow.nodes.length * list.length);
       const uploads = getService(strapi, 'uploads');
       const stored = await uploads
         .withoutHook(() =>
@@ -71,7 +75,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       const results = [];
       for (const file of stored as Array<{ id: number; url: string; name: string }>) {
-        const run = await getService(strapi, 'jobs').submitWorkflow(file.id, workflow.workflowId, 'upload');
+        const run = await getService(strapi, 'jobs').submitWorkflow(
+          file.id,
+          workflow.workflowId,
+          'upload',
+          false,
+          caller,
+        );
         results.push({ video: { videoId: file.id, name: file.name, url: file.url }, jobs: run.jobs });
       }
       return results;

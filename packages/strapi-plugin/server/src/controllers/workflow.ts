@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { callerOf } from '../services/callers';
 import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
@@ -16,7 +17,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** VOD's SubmitWorkflowJob: run a workflow on a video already in the Media Library. */
     run: respond(async (ctx) => {
       const { videoId, force } = body(ctx);
-      return jobs().submitWorkflow(videoId, ctx.params.workflowId, 'workflow', force === true);
+      return jobs().submitWorkflow(
+        videoId,
+        ctx.params.workflowId,
+        'workflow',
+        force === true,
+        callerOf(ctx.state),
+      );
     }, 201),
   };
 };

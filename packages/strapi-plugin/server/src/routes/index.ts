@@ -93,26 +93,32 @@ export const SETTINGS_ACTIONS = [
   { uid: 'settings.update', displayName: 'Edit settings (default workflow, auto-thumbnail, webhooks)' },
 ] as const;
 
-const SETTINGS_ROUTES = [
-  {
-    method: 'GET' as const,
-    path: '/auto-thumbnails',
-    handler: 'auto-thumbnail.find',
-    action: 'settings.read',
-  },
-  {
-    method: 'PUT' as const,
-    path: '/auto-thumbnails',
-    handler: 'auto-thumbnail.replace',
-    action: 'settings.update',
-  },
+/**
+ * Admin routes beyond the plugin's own action. The webhooks routes read and edit Strapi's webhooks, whose
+ * URLs and headers carry receivers' tokens: they also need Strapi's own webhooks permission, so the plugin's
+ * settings actions don't open a way around Settings → Webhooks.
+ */
+interface SettingsRoute extends Operation {
+  alsoRequires?: string[];
+}
+
+const SETTINGS_ROUTES: SettingsRoute[] = [
+  { method: 'GET', path: '/auto-thumbnails', handler: 'auto-thumbnail.find', action: 'settings.read' },
+  { method: 'PUT', path: '/auto-thumbnails', handler: 'auto-thumbnail.replace', action: 'settings.update' },
   // Which webhooks receive DynamicImageComplete (Strapi's Webhooks page can't show the event).
-  { method: 'GET' as const, path: '/settings/webhooks', handler: 'webhook.find', action: 'settings.read' },
   {
-    method: 'PUT' as const,
+    method: 'GET',
+    path: '/settings/webhooks',
+    handler: 'webhook.find',
+    action: 'settings.read',
+    alsoRequires: ['admin::webhooks.read'],
+  },
+  {
+    method: 'PUT',
     path: '/settings/webhooks',
     handler: 'webhook.replace',
     action: 'settings.update',
+    alsoRequires: ['admin::webhooks.read', 'admin::webhooks.update'],
   },
   {
     method: 'GET' as const,
@@ -141,13 +147,17 @@ const WORKER_ROUTES: Array<[string, string]> = [
 export default {
   admin: {
     type: 'admin',
-    routes: [...OPERATIONS, ...ADMIN_OPERATIONS, ...SETTINGS_ROUTES].map((op) => ({
+    routes: [...OPERATIONS, ...ADMIN_OPERATIONS, ...SETTINGS_ROUTES].map((op: SettingsRoute) => ({
       method: op.method,
       path: op.path,
       handler: op.handler,
       config: {
+        // admin::hasPermissions requires every action listed.
         policies: [
-          { name: 'admin::hasPermissions', config: { actions: [`plugin::dynamic-image.${op.action}`] } },
+          {
+            name: 'admin::hasPermissions',
+            config: { actions: [`plugin::dynamic-image.${op.action}`, ...(op.alsoRequires ?? [])] },
+          },
         ],
       },
     })),

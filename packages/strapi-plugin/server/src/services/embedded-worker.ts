@@ -3,7 +3,7 @@
 // app the worker's options, keeps the worker it started, stops it with Strapi, and warns when no
 // worker came, so jobs don't wait in the queue unnoticed.
 import type { Core } from '@strapi/strapi';
-import type { PluginConfig } from '../config';
+import { limitsOf, type PluginConfig } from '../config';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
 import { connectionOptions } from './queue';
 
@@ -84,6 +84,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         schema: c.queueSchema,
         workerSecret: c.workerSecret,
         jobTimeoutSeconds: c.jobTimeoutSeconds,
+        maxPixelFrames: limitsOf(c).maxPixelFrames,
+        maxOutputBytes: limitsOf(c).maxOutputBytes,
         pollingIntervalSeconds: 1,
         ...(allowedHosts ? { allowedHosts } : {}),
         ...(c.worker.concurrency ? { concurrency: c.worker.concurrency } : {}),

@@ -1,11 +1,13 @@
 // GraphQL for the same operations, rules and permissions as REST: each resolver calls the same
 // service, and each is guarded by the content-API action of its REST twin. Shadow CRUD is off for
-// the plugin's types, so nothing reaches them without the plugin's validation.
+// every content type the plugin registers (taken from its content-type table, so a new internal type
+// such as the event outbox can't be left exposed): nothing reaches them without the plugin's rules.
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import contentTypes from '../content-types';
 import { ApiError } from '../errors';
 import { OPERATIONS } from '../routes';
+import { callerOf } from './callers';
 
 // Every content type of the plugin, so a new one can't be left with shadow CRUD on.
 const UIDS = Object.keys(contentTypes).map((name) => `plugin::dynamic-image.${name}`);
@@ -32,10 +34,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     for (const uid of UIDS) extension.shadowCRUD(uid).disable();
     const svc = (name: string) => strapi.plugin('dynamic-image').service(name);
     const run =
-      <A>(fn: (args: A) => Promise<unknown>) =>
-      async (_parent: unknown, args: A) => {
+      <A>(fn: (args: A, caller: string | null) => Promise<unknown>) =>
+      async (_parent: unknown, args: A, context: { state?: unknown }) => {
         try {
-          return await fn(args);
+          return await fn(args, callerOf(context?.state));
         } catch (err) {
           toGraphqlError(err);
         }
@@ -138,12 +140,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.list.field('dynamicImageJobs', {
             type: 'DynamicImageJob',
             args: { videoId: idArg(), state: stringArg(), limit: intArg() },
+            // Passed as given: the service checks them as it does REST's query.
             resolve: run((a: { videoId?: string | null; state?: string | null; limit?: number | null }) =>
-              svc('jobs').list({
-                videoId: a.videoId ? Number(a.videoId) : undefined,
-                state: a.state ?? undefined,
-                limit: a.limit ?? undefined,
-              }),
+              svc('jobs').list(a),
             ),
           });
           t.field('dynamicImageJob', {
@@ -217,25 +216,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
               force: booleanArg(),
             },
             resolve: run(
-              (a: {
-                videoId: string;
-                templateId: string;
-                overrideParams?: unknown;
-                force?: boolean | null;
-              }) =>
+              (
+                a: {
+                  videoId: string;
+                  templateId: string;
+                  overrideParams?: unknown;
+                  force?: boolean | null;
+                },
+                caller,
+              ) =>
                 svc('jobs').submit({
                   videoId: a.videoId,
                   templateId: a.templateId,
                   overrideParams: a.overrideParams ?? undefined,
                   origin: 'api',
                   force: a.force === true,
+                  caller,
                 }),
             ),
           });
           t.field('retryDynamicImageJob', {
             type: 'DynamicImageJob',
             args: { jobId: nonNull(stringArg()) },
-            resolve: run((a: { jobId: string }) => svc('jobs').retry(a.jobId)),
+            resolve: run((a: { jobId: string }, caller) => svc('jobs').retry(a.jobId, caller)),
           });
           t.field('setDynamicImageCover', {
             type: 'Boolean',
@@ -249,8 +252,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             type: 'DynamicImageJob',
             args: { workflowId: nonNull(stringArg()), videoId: nonNull(idArg()) },
             resolve: run(
-              async (a: { workflowId: string; videoId: string }) =>
-                (await svc('jobs').submitWorkflow(a.videoId, a.workflowId, 'workflow')).jobs,
+              async (a: { workflowId: string; videoId: string }, caller) =>
+                (await svc('jobs').submitWorkflow(a.videoId, a.workflowId, 'workflow', false, caller)).jobs,
             ),
           });
           t.field('deleteDynamicImage', {

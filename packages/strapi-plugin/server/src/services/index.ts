@@ -1,4 +1,5 @@
 import autoThumbnails from './auto-thumbnails';
+import callers from './callers';
 import embeddedWorker from './embedded-worker';
 import eventDeliveries from './event-deliveries';
 import events from './events';
@@ -18,6 +19,7 @@ import workflows from './workflows';
 
 export default {
   autoThumbnails,
+  callers,
   embeddedWorker,
   eventDeliveries,
   events,

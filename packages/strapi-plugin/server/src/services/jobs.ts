@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   applyOverrides,
+  checkBudget,
+  DynamicImageError,
   type DynamicImageJobData,
   deliveryUrl,
   type ErrorCode,
@@ -9,17 +11,20 @@ import {
   JOB_CONTRACT_VERSION,
   parseFailureBody,
   parseProgressBody,
+  submitCost,
   type Template,
   TemplateValidationError,
   workerEndpoints,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { limitsOf, type PluginConfig } from '../config';
 import { checked } from '../contract';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { getTemplate } from '../data/templates';
 import {
   endedMeanwhile,
+  fromCore,
   fromValidation,
   illegalStatus,
   invalidParameter,
@@ -29,6 +34,7 @@ import {
 
 import { getService } from '../utils/get-service';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
+import { parseJobFilters } from './job-filters';
 
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
@@ -51,6 +57,8 @@ export interface SubmitRequest {
   /** Make it again even if the same video and template already have a job. */
   force?: boolean;
   entry?: JobEntry | null;
+  /** The content-API caller (callers.ts), held to limits.maxActiveJobsPerCaller; absent for the admin and the CMS itself. */
+  caller?: string | null;
 }
 
 function stable(value: unknown): string {
@@ -98,6 +106,7 @@ export function entryEventFields(entry: unknown) {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const publicUrl = () => publicUrlOf(strapi);
   const absolute = (url: string) => (/^https?:\/\//.test(url) ? url : new URL(url, publicUrl()).toString());
+  const limits = () => limitsOf(strapi.config.get('plugin::dynamic-image') as PluginConfig);
 
   return {
     publicUrl,
@@ -131,6 +140,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (err instanceof TemplateValidationError) throw fromValidation(err);
         throw err;
       }
+      // What the template alone tells of its cost (a byDuration window at a declared size); the
+      // worker checks the whole plan once it has probed the source.
+      const { maxPixelFrames, maxOutputBytes } = limits();
+      const cost = submitCost(template);
+      try {
+        if (cost) checkBudget(cost, { maxPixelFrames, maxOutputBytes });
+      } catch (err) {
+        if (err instanceof DynamicImageError) throw fromCore(err);
+        throw err;
+      }
       // The same file content and the same resolved template make the same dynamic image. A file
       // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
       const content =
@@ -149,6 +168,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .findOne({ where: { dedupeKey, state: { $ne: 'failed' } } });
           if (existing) return { ...presentJob(existing), created: false };
         }
+        await getService(strapi, 'callers').ensureRoom(request.caller, 1, trx);
         const jobId = randomUUID();
         const row = await strapi.db.query(JOB).create({
           data: {
@@ -162,6 +182,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             overrideParams: request.overrideParams ?? null,
             origin: request.origin,
             entry: request.entry ?? null,
+            caller: request.caller ?? null,
             state: 'queued',
             progress: 0,
             attempts: 0,
@@ -182,6 +203,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           delivery: { kind: 'http', url: deliveryUrl(publicUrl(), workerEndpoints.jobResult(jobId)) },
           timeoutSeconds: strapi.config.get('plugin::dynamic-image.jobTimeoutSeconds') as number,
           requestedAt: new Date().toISOString(),
+          budget: { maxPixelFrames, maxOutputBytes },
         };
         await getService(strapi, 'queue').send(payload, trx);
         return { ...presentJob(row), created: true };
@@ -189,9 +211,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** `force` makes every job again even where the same file and template already have one. */
-    async submitWorkflow(videoId: unknown, workflowId: string, origin: JobOrigin, force = false) {
+    async submitWorkflow(
+      videoId: unknown,
+      workflowId: string,
+      origin: JobOrigin,
+      force = false,
+      caller: string | null = null,
+    ) {
       const workflow = await getService(strapi, 'workflows').getRunnable(workflowId);
       await this.video(videoId);
+      // Room for the whole workflow first, so a refused run doesn't leave half its jobs behind.
+      await getService(strapi, 'callers').ensureRoom(caller, workflow.nodes.length);
       const jobs = [];
       for (const node of workflow.nodes) {
         jobs.push(
@@ -201,6 +231,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             workflowId: workflow.workflowId,
             origin,
             force,
+            caller,
           }),
         );
       }
@@ -213,17 +244,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return presentJob(row);
     },
 
-    async list(filters: { videoId?: number; state?: string; limit?: number } = {}) {
+    /** Checked here, not in a controller, so REST and GraphQL refuse the same values the same way. */
+    async list(raw: { videoId?: unknown; state?: unknown; limit?: unknown } = {}) {
+      const filters = parseJobFilters(raw);
       const where: Record<string, unknown> = {};
-      if (filters.videoId) where.videoId = filters.videoId;
-      if (filters.state) where.state = filters.state;
+      if (filters.videoId !== undefined) where.videoId = filters.videoId;
+      if (filters.state !== undefined) where.state = filters.state;
       const rows = await strapi.db
         .query(JOB)
-        .findMany({ where, orderBy: { queuedAt: 'desc' }, limit: filters.limit ?? 100 });
+        .findMany({ where, orderBy: { queuedAt: 'desc' }, limit: filters.limit });
       return rows.map(presentJob);
     },
 
-    async retry(jobId: string) {
+    async retry(jobId: string, caller: string | null = null) {
       const job = await this.get(jobId);
       if (job.state !== 'failed') {
         throw illegalStatus(`Job ${jobId} is ${job.state}; only failed jobs can be retried`);
@@ -236,6 +269,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         origin: 'retry',
         force: true,
         entry: job.entry,
+        caller,
       });
     },
 

@@ -32,7 +32,11 @@ const KEEP_MS = 60 * 60 * 1000;
 /** Small and short: a preview shows the look, not the final file. */
 export const PREVIEW_LIMITS = { maxSide: 320, maxFps: 12, maxSeconds: 3 } as const;
 
-/** The template shrunk to preview size: long side at most 320 px, 12 fps, a 3 s window at most. */
+/**
+ * The template shrunk to preview size: long side at most 320 px, 12 fps, a 3 s window at most. A
+ * trimBeginEnd window depends on the source's length, unknown here: the job also carries
+ * `maxWindowSeconds`, which the worker applies to the window it resolves, in either method.
+ */
 export function previewTemplate(template: Template): Template {
   const t: Template = { ...template, fps: Math.min(template.fps, PREVIEW_LIMITS.maxFps) };
   const side = Math.max(t.width ?? 0, t.height ?? 0);
@@ -112,6 +116,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           delivery: { kind: 'http', url: deliveryUrl(publicUrl, workerEndpoints.previewResult(previewId)) },
           timeoutSeconds: 120,
           requestedAt: new Date().toISOString(),
+          maxWindowSeconds: PREVIEW_LIMITS.maxSeconds,
           meta: { ...PREVIEW_META },
         };
         await getService(strapi, 'queue').send(payload, trx);
