@@ -120,17 +120,20 @@ const SETTINGS_ROUTES: SettingsRoute[] = [
     action: 'settings.update',
     alsoRequires: ['admin::webhooks.read', 'admin::webhooks.update'],
   },
+  // The delivery log names webhooks and re-posts to them: Strapi's webhooks permissions as well.
   {
-    method: 'GET' as const,
+    method: 'GET',
     path: '/event-deliveries',
     handler: 'webhook.deliveries',
     action: 'settings.read',
+    alsoRequires: ['admin::webhooks.read'],
   },
   {
-    method: 'POST' as const,
+    method: 'POST',
     path: '/event-deliveries/:deliveryId/resend',
     handler: 'webhook.resend',
     action: 'settings.update',
+    alsoRequires: ['admin::webhooks.read', 'admin::webhooks.update'],
   },
 ];
 
