@@ -16,7 +16,9 @@ import type { FfmpegBinaries } from './binaries.js';
 import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from './encode.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { probeSource } from './probe.js';
+import type { ProcessLimits } from './sandbox.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
+import type { SourceBudget } from './source-budget.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
 
 export interface PipelineOptions {
@@ -26,6 +28,10 @@ export interface PipelineOptions {
   /** Used when the job doesn't carry its own timeoutSeconds. */
   timeoutSeconds: number;
   encodeSettings?: EncodeSettings;
+  /** Memory and CPU limits of each ffmpeg/ffprobe process (sandbox.ts). */
+  limits?: ProcessLimits | undefined;
+  /** What a source may declare at probe (source-budget.ts). */
+  sourceBudget?: SourceBudget | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: JobProgress) => void) | undefined;
 }
@@ -177,18 +183,17 @@ export async function runPipeline<T>(
 
     report('probe', 0);
     const probeStarted = performance.now();
-    const probe = await probeSource(options.binaries, source, { timeoutMs: remaining(), signal }).catch(
-      (err) => {
-        if (
-          err instanceof DynamicImageError &&
-          err.code === 'CANCELLED' &&
-          deadlineController.signal.aborted
-        ) {
-          throw new DynamicImageError('TIMEOUT', 'Probing ran past the time limit');
-        }
-        throw err;
-      },
-    );
+    const probe = await probeSource(options.binaries, source, {
+      timeoutMs: remaining(),
+      signal,
+      limits: options.limits,
+      budget: options.sourceBudget,
+    }).catch((err) => {
+      if (err instanceof DynamicImageError && err.code === 'CANCELLED' && deadlineController.signal.aborted) {
+        throw new DynamicImageError('TIMEOUT', 'Probing ran past the time limit');
+      }
+      throw err;
+    });
     const plan = planDynamicImage(job.template, probe);
     const probeMs = performance.now() - probeStarted;
 
@@ -203,6 +208,7 @@ export async function runPipeline<T>(
           ...run,
           timeoutMs: remaining(),
           signal,
+          limits: options.limits,
           onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
         }));
       } catch (err) {

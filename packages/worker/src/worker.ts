@@ -12,12 +12,15 @@ import {
   toDynamicImageError,
 } from '@dynamic-image/core';
 import type { Job, JobResult, PgBoss } from 'pg-boss';
-import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
+import { describeBinaries, type FfmpegBinaries, ffmpegVersion, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { httpDelivery } from './http-delivery.js';
+import { checkDelivery, type DeliveryPolicy, deliversToCms } from './job-trust.js';
 import { type PipelineOutput, removeStaleJobDirs, runPipeline } from './pipeline.js';
+import { publicFailure } from './public-error.js';
 import { createBoss, ensureQueues } from './queue.js';
+import type { SourcePolicy } from './source.js';
 
 export type JobOutcome =
   | { status: 'success'; jobId: string; attempt: number; result: DynamicImageResult }
@@ -45,6 +48,19 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * The database session name the CMS's status page reads (application_name, 63 bytes at most):
+ * "dynamic-image-worker <host> <pid> ff=<version>/<source>", so the admin sees each worker's ffmpeg.
+ */
+export function workerSessionName(binaries: FfmpegBinaries, version: string): string {
+  const source = binaries.source === 'npm-package' ? 'npm' : binaries.source;
+  const ff = `ff=${version.replace(/[^\w.+~-]/g, '').slice(0, 16)}/${source}`;
+  return `dynamic-image-worker ${hostname().slice(0, 63 - 21 - 9 - ff.length)} ${process.pid} ${ff}`.slice(
+    0,
+    63,
+  );
+}
+
 // Progress goes to the CMS at most this often per job, plus at every stage change.
 const PROGRESS_INTERVAL_MS = 1000;
 
@@ -55,7 +71,31 @@ export async function startWorker(
   const options = parseWorkerOptions(input);
   const log = hooks.log ?? ((message: string) => console.log(`[dynamic-image worker] ${message}`));
   const binaries = resolveFfmpegBinaries();
-  log(describeBinaries(binaries));
+  const version = await ffmpegVersion(binaries);
+  log(describeBinaries(binaries, version));
+  const deliveryPolicy: DeliveryPolicy = { cmsUrl: options.cmsUrl, fileDeliveryDir: options.fileDeliveryDir };
+  const sourcePolicy: SourcePolicy = {
+    allowFile: options.allowFileSources,
+    // Default: the CMS's origin only; '*' for any host with a public address.
+    allowedHosts:
+      options.allowedHosts === '*'
+        ? undefined
+        : (options.allowedHosts ?? (options.cmsUrl ? [new URL(options.cmsUrl).host] : [])),
+    allowedNetworks: options.allowedNetworks,
+    allowLinkLocal: options.allowLinkLocalSources,
+    maxBytes: options.maxSourceBytes,
+    readTimeoutSeconds: options.sourceReadTimeoutSeconds,
+  };
+  log(
+    `sources from ${sourcePolicy.allowedHosts ? sourcePolicy.allowedHosts.join(', ') || 'no host' : 'any public host'}${options.allowFileSources ? ' and local files' : ''}`,
+  );
+  const limits = { memoryBytes: options.ffmpegMemoryMb * 1024 ** 2, cpuSeconds: options.ffmpegCpuSeconds };
+  const sourceBudget = {
+    maxWidth: options.maxSourceWidth,
+    maxHeight: options.maxSourceHeight,
+    maxPixels: options.maxSourcePixels,
+    maxFrames: options.maxSourceFrames,
+  };
   const http = options.workerSecret
     ? httpDelivery({
         secret: options.workerSecret,
@@ -80,7 +120,7 @@ export async function startWorker(
     let lastStage = '';
     return (progress: JobProgress) => {
       hooks.onProgress?.(progress);
-      if (!http || job.delivery.kind !== 'http') return;
+      if (!http || !deliversToCms(job, deliveryPolicy)) return;
       const now = Date.now();
       if (progress.stage === lastStage && now - last < PROGRESS_INTERVAL_MS) return;
       last = now;
@@ -101,7 +141,7 @@ export async function startWorker(
   sweeper.unref();
 
   // The CMS's status page counts workers by these session names (application_name, 63 bytes at most).
-  const boss = createBoss(options, `dynamic-image-worker ${hostname().slice(0, 32)} ${process.pid}`);
+  const boss = createBoss(options, workerSessionName(binaries, version));
   boss.on('error', (err) => log(`queue error: ${err.message}`));
   await boss.start();
   await ensureQueues(boss, options);
@@ -113,18 +153,15 @@ export async function startWorker(
     try {
       data = parseJobData(raw);
       const job_ = data;
+      checkDelivery(job_, deliveryPolicy);
       const result = await runPipeline(
         job_,
         {
           binaries,
           tmpDir: options.tmpDir,
-          sourcePolicy: {
-            allowFile: options.allowFileSources,
-            allowedHosts: options.allowedHosts,
-            allowLinkLocal: options.allowLinkLocalSources,
-            maxBytes: options.maxSourceBytes,
-            readTimeoutSeconds: options.sourceReadTimeoutSeconds,
-          },
+          sourcePolicy,
+          limits,
+          sourceBudget,
           timeoutSeconds: options.jobTimeoutSeconds,
           signal: job.signal,
           onProgress: progressReporter(job_, attempt),
@@ -140,12 +177,13 @@ export async function startWorker(
     } catch (err) {
       const error = toDynamicImageError(err);
       const final = !error.retryable || job.retryCount >= options.retryLimit;
-      const failure: JobFailure = error.toJSON();
+      // The log keeps the whole message; what leaves the worker is scrubbed (public-error.ts).
+      const failure: JobFailure = publicFailure(error.toJSON());
       const jobId = data?.jobId ?? (raw as { jobId?: string })?.jobId ?? job.id;
       log(
         `job ${jobId} attempt ${attempt} failed: ${error.code}: ${error.message}${final ? '' : ' (will retry)'}`,
       );
-      if (http && data?.delivery.kind === 'http') {
+      if (http && data && deliversToCms(data, deliveryPolicy)) {
         await http
           .failure(data, { ...failure, attempt, final })
           .catch((err) => log(`failure of ${jobId} not reported: ${err.message}`));

@@ -195,17 +195,21 @@ describe('the same corpus through pg-boss, to a standalone worker process', () =
     sender.on('error', () => {});
     await sender.start();
     await ensureQueues(sender, options);
-    child = spawn(process.execPath, [cli, 'work', '--allow-file-sources', '--concurrency', '4'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: options.databaseUrl,
-        DYNAMIC_IMAGE_QUEUE_SCHEMA: options.schema,
-        DYNAMIC_IMAGE_RETRY_LIMIT: '0',
-        DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
-        DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS: '0.5',
+    child = spawn(
+      process.execPath,
+      [cli, 'work', '--allow-file-sources', '--file-delivery-dir', workDir, '--concurrency', '4'],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: options.databaseUrl,
+          DYNAMIC_IMAGE_QUEUE_SCHEMA: options.schema,
+          DYNAMIC_IMAGE_RETRY_LIMIT: '0',
+          DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
+          DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS: '0.5',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     child.stdout?.on('data', (d) => {
       log += d;
     });

@@ -4,10 +4,34 @@ import type { Core } from '@strapi/strapi';
 // so a worker counts as connected while it holds a session to this database, embedded or standalone.
 const WORKER_SESSION_PREFIX = 'dynamic-image-worker';
 
+export interface WorkerFfmpeg {
+  version: string;
+  /** env (FFMPEG_PATH), system, or npm: the static build from 2018, which gets no security fixes. */
+  source: string;
+  outdated: boolean;
+}
+
 export interface WorkerStatus {
-  workers: Array<{ name: string; address: string | null; sessions: number; connectedSince: string }>;
+  workers: Array<{
+    name: string;
+    address: string | null;
+    sessions: number;
+    connectedSince: string;
+    ffmpeg: WorkerFfmpeg | null;
+  }>;
   queue: { queued: number; active: number; deferred: number } | null;
   mode: string;
+}
+
+/** Splits "dynamic-image-worker <host> <pid> ff=<version>/<source>" (older workers have no ff= part). */
+export function parseWorkerSession(applicationName: string): { name: string; ffmpeg: WorkerFfmpeg | null } {
+  const match = / ff=([^/\s]*)\/(\w+)$/.exec(applicationName);
+  if (!match) return { name: applicationName, ffmpeg: null };
+  const [, version = '', source = ''] = match;
+  return {
+    name: applicationName.slice(0, match.index),
+    ffmpeg: { version, source, outdated: source === 'npm' },
+  };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
@@ -26,7 +50,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       workers: (
         sessions.rows as Array<{ name: string; address: string | null; sessions: number; since: Date }>
       ).map((r) => ({
-        name: r.name,
+        ...parseWorkerSession(r.name),
         address: r.address,
         sessions: r.sessions,
         connectedSince: new Date(r.since).toISOString(),
