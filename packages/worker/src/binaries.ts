@@ -62,6 +62,17 @@ function packagePath(name: string): string | null {
   }
 }
 
+/** Where the npm build's two binaries are (null when the package is missing). */
+export interface NpmBuild {
+  ffmpeg: () => string | null;
+  ffprobe: () => string | null;
+}
+
+export const NPM_BUILD: NpmBuild = {
+  ffmpeg: () => packagePath('@ffmpeg-installer/ffmpeg'),
+  ffprobe: () => packagePath('@ffprobe-installer/ffprobe'),
+};
+
 function fromEnv(env: NodeJS.ProcessEnv): FfmpegBinaries | null {
   const ffmpeg = env.FFMPEG_PATH || undefined;
   // FFPROBE_PATH alone, or FFMPEG_PATH with an ffprobe beside it.
@@ -92,7 +103,10 @@ function fromEnv(env: NodeJS.ProcessEnv): FfmpegBinaries | null {
  * FFMPEG_PATH/FFPROBE_PATH, then both on PATH, then both npm packages. Throws (with what was found)
  * when none of them gives a pair; a missing execute bit on the npm build is said, not repaired.
  */
-export function resolveFfmpegBinaries(env: NodeJS.ProcessEnv = process.env): FfmpegBinaries {
+export function resolveFfmpegBinaries(
+  env: NodeJS.ProcessEnv = process.env,
+  npm: NpmBuild = NPM_BUILD,
+): FfmpegBinaries {
   const explicit = fromEnv(env);
   if (explicit) return explicit;
   const warnings: string[] = [];
@@ -113,8 +127,8 @@ export function resolveFfmpegBinaries(env: NodeJS.ProcessEnv = process.env): Ffm
     );
   }
 
-  const npmFfmpeg = packagePath('@ffmpeg-installer/ffmpeg');
-  const npmFfprobe = packagePath('@ffprobe-installer/ffprobe');
+  const npmFfmpeg = npm.ffmpeg();
+  const npmFfprobe = npm.ffprobe();
   if (npmFfmpeg && npmFfprobe) {
     const notExecutable = [npmFfmpeg, npmFfprobe].filter((p) => !isExecutable(p));
     if (notExecutable.length > 0) {

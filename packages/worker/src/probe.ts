@@ -10,7 +10,7 @@ import type { FfmpegBinaries } from './binaries.js';
 import { FfmpegError, runFfprobe } from './ffmpeg.js';
 import type { ProcessLimits } from './sandbox.js';
 import type { ResolvedSource } from './source.js';
-import { checkSourceBudget, type SourceBudget } from './source-budget.js';
+import { checkPictureBudget, checkSourceBudget, type SourceBudget } from './source-budget.js';
 
 interface FfprobeStream {
   codec_type?: string;
@@ -158,7 +158,7 @@ export function classifyProbeFailure(
   return new DynamicImageError('DAMAGED_SOURCE', `The source can't be read: ${text || 'ffprobe failed'}`);
 }
 
-export function toSourceProbe(output: FfprobeOutput): SourceProbe {
+export function toSourceProbe(output: FfprobeOutput, budget?: SourceBudget): SourceProbe {
   const streams = output.streams ?? [];
   // Cover art in audio files is a "video" stream with attached_pic; it is not a video.
   const videoStream = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
@@ -175,6 +175,8 @@ export function toSourceProbe(output: FfprobeOutput): SourceProbe {
       { formatName, streams: kinds },
     );
   }
+  // A header promising a huge picture is refused before anything else is read from it.
+  checkPictureBudget(videoStream.width ?? 0, videoStream.height ?? 0, budget);
   const duration = finite(output.format?.duration) ?? finite(videoStream.duration);
   if (duration === null || duration <= 0 || duration > ABSURD_DURATION_SECONDS) {
     throw new DynamicImageError(
@@ -235,7 +237,7 @@ export async function probeSource(
     }
     throw err;
   }
-  const probe = toSourceProbe(JSON.parse(stdout) as FfprobeOutput);
+  const probe = toSourceProbe(JSON.parse(stdout) as FfprobeOutput, options.budget);
   checkSourceBudget(probe, options.budget);
   return probe;
 }

@@ -30,15 +30,27 @@ export function declaredFrames(probe: SourceProbe): number | null {
   return null;
 }
 
-export function checkSourceBudget(probe: SourceProbe, budget: SourceBudget = DEFAULT_SOURCE_BUDGET): void {
-  if (!probe.video) return;
-  const { width, height } = probe.video;
-  const frames = declaredFrames(probe);
+/** The picture's part, checked as soon as the stream is found (before its duration is looked at). */
+export function checkPictureBudget(
+  width: number,
+  height: number,
+  budget: SourceBudget = DEFAULT_SOURCE_BUDGET,
+): void {
   const over: Array<[string, number, number]> = [];
   if (width > budget.maxWidth) over.push(['width', width, budget.maxWidth]);
   if (height > budget.maxHeight) over.push(['height', height, budget.maxHeight]);
   if (width * height > budget.maxPixels) over.push(['pixels', width * height, budget.maxPixels]);
-  if (frames !== null && frames > budget.maxFrames) over.push(['frames', frames, budget.maxFrames]);
+  refuse(over);
+}
+
+export function checkSourceBudget(probe: SourceProbe, budget: SourceBudget = DEFAULT_SOURCE_BUDGET): void {
+  if (!probe.video) return;
+  checkPictureBudget(probe.video.width, probe.video.height, budget);
+  const frames = declaredFrames(probe);
+  if (frames !== null && frames > budget.maxFrames) refuse([['frames', frames, budget.maxFrames]]);
+}
+
+function refuse(over: Array<[string, number, number]>): void {
   if (over.length === 0) return;
   throw new DynamicImageError(
     'UNSUPPORTED_SOURCE',

@@ -64,6 +64,8 @@ describe('jobs through pg-boss on a real Postgres', () => {
         concurrency: 2,
         allowFileSources: true,
         fileDeliveryDir: workDir,
+        // The one http source here: a port on loopback where nothing listens.
+        allowedHosts: ['127.0.0.1:9'],
         pollingIntervalSeconds: 0.5,
         jobTimeoutSeconds: 60,
       },
