@@ -38,6 +38,21 @@ fi
 export STRAPI_TELEMETRY_DISABLED=true
 echo "› node $(node -v), pnpm $(pnpm --version)"
 
+# The worker decodes untrusted media: it prefers the system's ffmpeg, which gets security updates,
+# to the 2018 static build from npm (docs/running-ffmpeg-safely.md).
+case "${1:-start}" in
+  start | test | demo | bench | reliability)
+    if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "› installing Debian's ffmpeg (the worker's default; the npm build is from 2018)"
+        apt-get update -qq && apt-get install -y -qq ffmpeg
+      else
+        echo "› ffmpeg is not on PATH: the worker falls back to the 2018 npm build (sudo apt-get install -y ffmpeg)" >&2
+      fi
+    fi
+    ;;
+esac
+
 pnpm install --frozen-lockfile --prefer-offline
 pnpm turbo run build --output-logs=errors-only
 

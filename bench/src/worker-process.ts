@@ -2,6 +2,7 @@
 // each stage (on stdout, one JSON line per event, wall-clock ms) so the bench can split a job's time
 // into queue, probe, encode and delivery. Its own peak RSS is read by the bench from /proc.
 //   node src/worker-process.ts <databaseUrl> <concurrency>
+import { tmpdir } from 'node:os';
 import { startWorker } from '@dynamic-image/worker';
 
 const [databaseUrl, concurrency] = process.argv.slice(2);
@@ -11,7 +12,13 @@ const emit = (event: Record<string, unknown>) =>
 const seen = new Set<string>();
 
 const worker = await startWorker(
-  { databaseUrl: databaseUrl as string, concurrency: Number(concurrency ?? 1), allowFileSources: true },
+  {
+    databaseUrl: databaseUrl as string,
+    concurrency: Number(concurrency ?? 1),
+    allowFileSources: true,
+    // The bench's jobs write their results into its folders under the system's temporary folder.
+    fileDeliveryDir: tmpdir(),
+  },
   {
     log: () => {},
     onProgress: (p) => {

@@ -60,6 +60,7 @@ async function startWorker(name: string, env: Record<string, string> = {}, tmpDi
     name,
     databaseUrl: database.url,
     secret: cms.secret,
+    cmsUrl: cms.url,
     env,
     ...(tmpDir ? { tmpDir } : {}),
   });

@@ -244,6 +244,7 @@ describe('two CMS instances behind one database', () => {
       name: 'instances',
       databaseUrl: database.url,
       secret: a.secret,
+      cmsUrl: a.url,
     });
     try {
       // Another clip (another hash), uploaded through the second instance; both instances send

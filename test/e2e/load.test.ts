@@ -59,6 +59,7 @@ beforeAll(async () => {
         name: `l${i}`,
         databaseUrl: database.url,
         secret: cms.secret,
+        cmsUrl: cms.url,
         concurrency: 1,
       }),
     );

@@ -126,8 +126,9 @@ beforeAll(async () => {
   cms = await startCms(database.url, {
     DYNAMIC_IMAGE_DEFAULT_WORKFLOW: 'social',
     DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]',
-    // A Media Library whose files have absolute URLs on another host (a CDN; here another loopback address).
-    DYNAMIC_IMAGE_ALLOWED_HOSTS: '127.0.0.1,127.0.0.2',
+    // A Media Library whose files have absolute URLs on another host (a CDN; here another loopback
+    // address). Entries name ports too; both servers pick theirs when they start.
+    DYNAMIC_IMAGE_ALLOWED_HOSTS: '127.0.0.1:*,127.0.0.2:*',
     TMPDIR: cmsTmp,
     UPLOAD_DENIED_TYPES: 'video/quicktime',
   });

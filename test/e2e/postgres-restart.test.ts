@@ -68,7 +68,7 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'pg', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
   for (const name of ['p1', 'p2']) {
-    workers.push(await startWorkerProcess({ name, databaseUrl, secret: cms.secret }));
+    workers.push(await startWorkerProcess({ name, databaseUrl, secret: cms.secret, cmsUrl: cms.url }));
   }
 }, 300_000);
 

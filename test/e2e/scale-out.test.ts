@@ -50,6 +50,7 @@ async function addWorkers(count: number) {
       netns: host.name,
       databaseUrl: workerDatabaseUrl,
       secret: cms.secret,
+      cmsUrl: cms.url,
       concurrency: 1,
     });
     running.push({ host, worker });

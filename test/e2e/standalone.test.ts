@@ -43,7 +43,12 @@ describe('a standalone worker process, sharing only Postgres and HTTP with the C
       process.execPath,
       [join(repoRoot, 'packages', 'worker', 'dist', 'cli.js'), 'work', '--concurrency', '1'],
       {
-        env: { ...process.env, DATABASE_URL: database.url, DYNAMIC_IMAGE_WORKER_SECRET: cms.secret },
+        env: {
+          ...process.env,
+          DATABASE_URL: database.url,
+          DYNAMIC_IMAGE_WORKER_SECRET: cms.secret,
+          DYNAMIC_IMAGE_CMS_URL: cms.url,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -38,6 +38,8 @@ export interface WorkerProcessOptions {
   name: string;
   databaseUrl: string;
   secret: string;
+  /** The CMS's public URL: the worker delivers results only there, and reads sources from it. */
+  cmsUrl: string;
   concurrency?: number;
   tmpDir?: string;
   env?: Record<string, string>;
@@ -70,6 +72,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       ...FAST_RECOVERY,
       DATABASE_URL: options.databaseUrl,
       DYNAMIC_IMAGE_WORKER_SECRET: options.secret,
+      DYNAMIC_IMAGE_CMS_URL: options.cmsUrl,
       DYNAMIC_IMAGE_TMP_DIR: tmpDir,
       ...options.env,
     },

@@ -116,7 +116,8 @@ export default ({
         ...(env('DYNAMIC_IMAGE_CONCURRENCY', '')
           ? { concurrency: env.int('DYNAMIC_IMAGE_CONCURRENCY') }
           : {}),
-        // `*` for any host; a comma-separated list; unset: the public URL's host and the upload provider's.
+        // `*` for any host with a public address; a comma-separated list of host, host:port or host:*;
+        // unset: the public URL's host and port, and the upload provider's hosts.
         ...(env('DYNAMIC_IMAGE_ALLOWED_HOSTS', '')
           ? { allowedHosts: hostsFromEnv(env('DYNAMIC_IMAGE_ALLOWED_HOSTS')) }
           : {}),

@@ -35,7 +35,7 @@ function fakeStrapi(
 
 describe('the embedded worker', () => {
   it('reads sources from the public URL host, plus the hosts in the upload provider options', () => {
-    expect(fakeStrapi({}).service.sourceHosts()).toEqual(['cms.example.org']);
+    expect(fakeStrapi({}).service.sourceHosts()).toEqual(['cms.example.org:1337']);
     const s3 = fakeStrapi(
       {},
       {
@@ -47,13 +47,13 @@ describe('the embedded worker', () => {
       },
     );
     expect(s3.service.sourceHosts()).toEqual([
-      'cms.example.org',
+      'cms.example.org:1337',
       'cdn.example.org',
       's3.eu-west-1.amazonaws.com',
     ]);
   });
 
-  it('is open (but for link-local hosts) for a provider whose URLs it cannot tell, and says so', () => {
+  it('is open (to public addresses only) for a provider whose URLs it cannot tell, and says so', () => {
     const { service, lines } = fakeStrapi(
       {},
       { provider: 'cloudinary', providerOptions: { cloud_name: 'x' } },
@@ -70,19 +70,20 @@ describe('the embedded worker', () => {
       'b.example',
     ]);
     expect(fakeStrapi({ allowedHosts: '*' }).service.sourceHosts()).toBeUndefined();
-    expect(fakeStrapi({ allowedHosts: '*' }).service.options()).not.toHaveProperty('allowedHosts');
+    expect(fakeStrapi({ allowedHosts: '*' }).service.options()).toHaveProperty('allowedHosts', '*');
   });
 
-  it('gives startWorker the CMS database, queue schema, secret, time limit, budget and hosts', () => {
+  it('gives startWorker the CMS database, queue schema, secret, CMS URL, time limit, budget and hosts', () => {
     expect(fakeStrapi({ concurrency: 3 }).service.options()).toEqual({
       databaseUrl: 'postgres://u@db:5432/cms',
       schema: 'pgboss',
       workerSecret: 'a-secret-of-sixteen+',
+      cmsUrl: 'http://cms.example.org:1337',
       jobTimeoutSeconds: 600,
       maxPixelFrames: 2_000_000_000,
       maxOutputBytes: 256 * 1024 * 1024,
       pollingIntervalSeconds: 1,
-      allowedHosts: ['cms.example.org'],
+      allowedHosts: ['cms.example.org:1337'],
       concurrency: 3,
     });
     // The plugin's limits, where set, are the embedded worker's.

@@ -1,10 +1,17 @@
+// Which ffmpeg and ffprobe the worker runs. They decode untrusted media, so a maintained build comes
+// first: FFMPEG_PATH/FFPROBE_PATH, then the system's (a distribution's ffmpeg gets security updates),
+// and the static npm build from 2018 (@ffmpeg-installer, ffmpeg 4.1) only when nothing else is there,
+// with a warning wherever the binaries are shown. The two always come from the same place: an npm
+// ffmpeg next to a system ffprobe would probe with one demuxer set and decode with another.
+import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
 
-export type BinarySource = 'env' | 'ffmpeg-static' | 'npm-package' | 'system';
+export type BinarySource = 'env' | 'system' | 'npm-package';
 
 export interface ResolvedBinary {
   path: string;
@@ -14,7 +21,19 @@ export interface ResolvedBinary {
 export interface FfmpegBinaries {
   ffmpeg: ResolvedBinary;
   ffprobe: ResolvedBinary;
+  /** Where both come from (they always share one). */
+  source: BinarySource;
+  /** Said wherever the binaries are shown: the log, `dynamic-image binaries`, the admin's status. */
+  warnings: string[];
 }
+
+export class FfmpegBinariesError extends Error {
+  override name = 'FfmpegBinariesError';
+}
+
+/** The npm build's warning: also recognised by the admin's status page. */
+export const OUTDATED_NPM_FFMPEG =
+  "ffmpeg comes from @ffmpeg-installer (ffmpeg 4.1, built in 2018, no security fixes since): install your system's ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH";
 
 function isExecutable(path: string): boolean {
   try {
@@ -25,18 +44,7 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function fromPackage(load: () => unknown): string | null {
-  try {
-    const found = load();
-    const path = typeof found === 'string' ? found : (found as { path?: unknown })?.path;
-    return typeof path === 'string' && existsSync(path) && isExecutable(path) ? path : null;
-  } catch {
-    // An optional package that failed to install (ffmpeg-static offline) is simply skipped.
-    return null;
-  }
-}
-
-function fromSystemPath(name: string, env: NodeJS.ProcessEnv): string | null {
+function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
@@ -45,55 +53,121 @@ function fromSystemPath(name: string, env: NodeJS.ProcessEnv): string | null {
   return null;
 }
 
-function resolveOne(
-  name: 'ffmpeg' | 'ffprobe',
-  envVar: string,
-  packages: Array<[BinarySource, () => unknown]>,
-  env: NodeJS.ProcessEnv,
-): ResolvedBinary {
-  const explicit = env[envVar];
-  if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`${envVar}=${explicit} is not an executable file`);
-    return { path: explicit, source: 'env' };
+function packagePath(name: string): string | null {
+  try {
+    const found = require(name) as { path?: unknown };
+    return typeof found?.path === 'string' && existsSync(found.path) ? found.path : null;
+  } catch {
+    return null;
   }
-  for (const [source, load] of packages) {
-    const path = fromPackage(load);
-    if (path) return { path, source };
-  }
-  const system = fromSystemPath(name, env);
-  if (system) return { path: system, source: 'system' };
-  throw new Error(
-    `${name} not found: set ${envVar}, or install ffmpeg-static / @ffmpeg-installer/ffmpeg, or put ${name} on PATH`,
-  );
 }
 
-/**
- * Order: FFMPEG_PATH / FFPROBE_PATH, then ffmpeg-static (when its download worked),
- * then the binaries shipped inside npm packages, then the system PATH.
- */
-export function resolveFfmpegBinaries(env: NodeJS.ProcessEnv = process.env): FfmpegBinaries {
+/** Where the npm build's two binaries are (null when the package is missing). */
+export interface NpmBuild {
+  ffmpeg: () => string | null;
+  ffprobe: () => string | null;
+}
+
+export const NPM_BUILD: NpmBuild = {
+  ffmpeg: () => packagePath('@ffmpeg-installer/ffmpeg'),
+  ffprobe: () => packagePath('@ffprobe-installer/ffprobe'),
+};
+
+function fromEnv(env: NodeJS.ProcessEnv): FfmpegBinaries | null {
+  const ffmpeg = env.FFMPEG_PATH || undefined;
+  // FFPROBE_PATH alone, or FFMPEG_PATH with an ffprobe beside it.
+  const ffprobe = env.FFPROBE_PATH || (ffmpeg ? join(dirname(ffmpeg), 'ffprobe') : undefined);
+  if (!ffmpeg && !ffprobe) return null;
+  if (!ffmpeg) throw new FfmpegBinariesError('FFPROBE_PATH is set but FFMPEG_PATH is not: set both');
+  for (const [name, path] of [
+    ['FFMPEG_PATH', ffmpeg],
+    ['FFPROBE_PATH', ffprobe],
+  ] as const) {
+    if (!path || !isExecutable(path)) {
+      throw new FfmpegBinariesError(
+        env[name]
+          ? `${name}=${path} is not an executable file`
+          : `${name} is not set and ${path} is not there`,
+      );
+    }
+  }
   return {
-    ffmpeg: resolveOne(
-      'ffmpeg',
-      'FFMPEG_PATH',
-      [
-        ['ffmpeg-static', () => require('ffmpeg-static')],
-        ['npm-package', () => require('@ffmpeg-installer/ffmpeg')],
-      ],
-      env,
-    ),
-    ffprobe: resolveOne(
-      'ffprobe',
-      'FFPROBE_PATH',
-      [
-        ['ffmpeg-static', () => require('ffprobe-static')],
-        ['npm-package', () => require('@ffprobe-installer/ffprobe')],
-      ],
-      env,
-    ),
+    ffmpeg: { path: ffmpeg, source: 'env' },
+    ffprobe: { path: ffprobe as string, source: 'env' },
+    source: 'env',
+    warnings: [],
   };
 }
 
-export function describeBinaries(binaries: FfmpegBinaries): string {
-  return `ffmpeg: ${binaries.ffmpeg.path} (${binaries.ffmpeg.source}); ffprobe: ${binaries.ffprobe.path} (${binaries.ffprobe.source})`;
+/**
+ * FFMPEG_PATH/FFPROBE_PATH, then both on PATH, then both npm packages. Throws (with what was found)
+ * when none of them gives a pair; a missing execute bit on the npm build is said, not repaired.
+ */
+export function resolveFfmpegBinaries(
+  env: NodeJS.ProcessEnv = process.env,
+  npm: NpmBuild = NPM_BUILD,
+): FfmpegBinaries {
+  const explicit = fromEnv(env);
+  if (explicit) return explicit;
+  const warnings: string[] = [];
+
+  const systemFfmpeg = onPath('ffmpeg', env);
+  const systemFfprobe = onPath('ffprobe', env);
+  if (systemFfmpeg && systemFfprobe) {
+    return {
+      ffmpeg: { path: systemFfmpeg, source: 'system' },
+      ffprobe: { path: systemFfprobe, source: 'system' },
+      source: 'system',
+      warnings,
+    };
+  }
+  if (systemFfmpeg || systemFfprobe) {
+    warnings.push(
+      `only ${systemFfmpeg ? `ffmpeg (${systemFfmpeg})` : `ffprobe (${systemFfprobe})`} is on PATH; the pair is not used`,
+    );
+  }
+
+  const npmFfmpeg = npm.ffmpeg();
+  const npmFfprobe = npm.ffprobe();
+  if (npmFfmpeg && npmFfprobe) {
+    const notExecutable = [npmFfmpeg, npmFfprobe].filter((p) => !isExecutable(p));
+    if (notExecutable.length > 0) {
+      throw new FfmpegBinariesError(
+        `${notExecutable.join(' and ')} ${notExecutable.length > 1 ? 'have' : 'has'} no execute bit (the package's install script did not run). ` +
+          'Install the system ffmpeg (apt-get install ffmpeg), or set FFMPEG_PATH and FFPROBE_PATH',
+      );
+    }
+    return {
+      ffmpeg: { path: npmFfmpeg, source: 'npm-package' },
+      ffprobe: { path: npmFfprobe, source: 'npm-package' },
+      source: 'npm-package',
+      warnings: [...warnings, OUTDATED_NPM_FFMPEG],
+    };
+  }
+  throw new FfmpegBinariesError(
+    `ffmpeg and ffprobe not found${warnings.length ? ` (${warnings.join('; ')})` : ''}: install ffmpeg (apt-get install ffmpeg), or set FFMPEG_PATH and FFPROBE_PATH`,
+  );
+}
+
+const versionCache = new Map<string, Promise<string>>();
+
+/** "5.1.9-0+deb12u1", from `ffmpeg -version`; "unknown" if it can't be read. */
+export function ffmpegVersion(binaries: FfmpegBinaries): Promise<string> {
+  const path = binaries.ffmpeg.path;
+  let version = versionCache.get(path);
+  if (!version) {
+    version = promisify(execFile)(path, ['-hide_banner', '-version'], { timeout: 10_000, env: {} })
+      .then(({ stdout }) => /ffmpeg version (\S+)/.exec(stdout)?.[1] ?? 'unknown')
+      .catch(() => 'unknown');
+    versionCache.set(path, version);
+  }
+  return version;
+}
+
+export function describeBinaries(binaries: FfmpegBinaries, version?: string): string {
+  const lines = [
+    `ffmpeg: ${binaries.ffmpeg.path}; ffprobe: ${binaries.ffprobe.path} (${binaries.source}${version ? `, version ${version}` : ''})`,
+    ...binaries.warnings.map((w) => `WARNING: ${w}`),
+  ];
+  return lines.join('\n');
 }

@@ -11,7 +11,7 @@ import {
   toDynamicImageError,
 } from '@dynamic-image/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { describeBinaries, resolveFfmpegBinaries } from './binaries.js';
+import { describeBinaries, ffmpegVersion, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, workerOptionsFromEnv } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { runPipeline } from './pipeline.js';
@@ -19,6 +19,10 @@ import { probeSource } from './probe.js';
 import { generateSample, SAMPLE_KINDS, type SampleKind } from './samples.js';
 import { resolveSource } from './source.js';
 import { openSource } from './source-gateway.js';
+
+// `make` and `probe` run what the operator typed, so local files and the operator's own network are
+// fine; link-local addresses (cloud metadata) stay refused.
+const CLI_SOURCES = { allowFile: true, allowedNetworks: ['0.0.0.0/0', '::/0'] };
 
 const EXIT_INVALID = 2;
 const EXIT_FAILED = 1;
@@ -100,6 +104,7 @@ async function make(
 ) {
   const binaries = resolveFfmpegBinaries();
   if (!options.json) console.error(describeBinaries(binaries));
+  else for (const warning of binaries.warnings) console.error(`WARNING: ${warning}`);
   // The progress bar is loaded only for a terminal: scripts and the bench don't pay for it.
   const bar =
     process.stderr.isTTY && !options.json
@@ -122,7 +127,7 @@ async function make(
       {
         binaries,
         tmpDir: process.env.DYNAMIC_IMAGE_TMP_DIR ?? (await import('node:os')).tmpdir(),
-        sourcePolicy: { allowFile: true },
+        sourcePolicy: CLI_SOURCES,
         timeoutSeconds: Number(options.timeout),
         onProgress: (p) => bar?.update(p.percent, { stage: p.stage }),
       },
@@ -180,7 +185,7 @@ program
   .action(async (source: string) => {
     try {
       const binaries = resolveFfmpegBinaries();
-      const gateway = await openSource(resolveSource(source, { allowFile: true }), { allowFile: true });
+      const gateway = await openSource(resolveSource(source, CLI_SOURCES), CLI_SOURCES);
       try {
         const probe = await probeSource(binaries, gateway.source, { timeoutMs: 60_000 }).catch((err) => {
           throw gateway.violation() ?? err;
@@ -197,7 +202,15 @@ program
 program
   .command('binaries')
   .description('show which ffmpeg and ffprobe are used')
-  .action(() => console.log(describeBinaries(resolveFfmpegBinaries())));
+  .action(async () => {
+    try {
+      const binaries = resolveFfmpegBinaries();
+      console.log(describeBinaries(binaries, await ffmpegVersion(binaries)));
+    } catch (err) {
+      console.error((err as Error).message);
+      process.exit(EXIT_FAILED);
+    }
+  });
 
 program
   .command('work')
@@ -209,32 +222,47 @@ program
     return n;
   })
   .option('--allow-file-sources', 'accept local paths and file: URLs as sources')
-  .action(async (flags: { databaseUrl?: string; concurrency?: number; allowFileSources?: boolean }) => {
-    const env = workerOptionsFromEnv();
-    const databaseUrl = flags.databaseUrl ?? env.databaseUrl;
-    if (!databaseUrl) {
-      console.error('Set DATABASE_URL or --database-url');
-      process.exit(EXIT_INVALID);
-    }
-    // Loaded only here: pg-boss and its driver add a fifth of a second to every `make`.
-    const { startWorker } = await import('./worker.js');
-    const worker = await startWorker({
-      ...env,
-      databaseUrl,
-      ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-      ...(flags.allowFileSources ? { allowFileSources: true } : {}),
-    });
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`[dynamic-image worker] ${signal}: finishing the jobs in hand`);
-      await worker.stop();
-      process.exit(0);
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-  });
+  .option('--cms-url <url>', "the CMS's public URL: results go only there (default: DYNAMIC_IMAGE_CMS_URL)")
+  .option('--file-delivery-dir <dir>', 'accept jobs that write their result into this folder (for `send`)')
+  .action(
+    async (flags: {
+      databaseUrl?: string;
+      concurrency?: number;
+      allowFileSources?: boolean;
+      cmsUrl?: string;
+      fileDeliveryDir?: string;
+    }) => {
+      const env = workerOptionsFromEnv();
+      const databaseUrl = flags.databaseUrl ?? env.databaseUrl;
+      if (!databaseUrl) {
+        console.error('Set DATABASE_URL or --database-url');
+        process.exit(EXIT_INVALID);
+      }
+      // Loaded only here: pg-boss and its driver add a fifth of a second to every `make`.
+      const { startWorker } = await import('./worker.js');
+      const worker = await startWorker({
+        ...env,
+        databaseUrl,
+        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        ...(flags.allowFileSources ? { allowFileSources: true } : {}),
+        ...(flags.cmsUrl ? { cmsUrl: flags.cmsUrl } : {}),
+        ...(flags.fileDeliveryDir ? { fileDeliveryDir: resolve(flags.fileDeliveryDir) } : {}),
+      }).catch((err: Error) => {
+        console.error(err.message);
+        process.exit(EXIT_INVALID);
+      });
+      let stopping = false;
+      const shutdown = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`[dynamic-image worker] ${signal}: finishing the jobs in hand`);
+        await worker.stop();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+    },
+  );
 
 addTemplateFlags(
   program

@@ -9,6 +9,7 @@ import {
   QUEUE_DEFAULTS,
 } from '@dynamic-image/core';
 import { z } from 'zod';
+import { DEFAULT_SOURCE_BUDGET } from './source-budget.js';
 
 export const workerOptionsSchema = z
   .object({
@@ -63,7 +64,36 @@ export const workerOptionsSchema = z
       .min(1)
       .default(() => tmpdir()),
     allowFileSources: z.boolean().default(false),
-    allowedHosts: z.array(z.string().min(1)).optional(),
+    /**
+     * The CMS's public URL (its PUBLIC_URL). A worker with a workerSecret needs it: results go only to
+     * this origin, whatever a job in the queue says, and sources are read from it unless allowedHosts
+     * says otherwise.
+     */
+    cmsUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Where sources may be read from: `host` (the scheme's default port) or `host:port` entries, or
+     * '*' for any public host. Default: the CMS's origin only (none without cmsUrl).
+     */
+    allowedHosts: z.union([z.literal('*'), z.array(z.string().min(1))]).optional(),
+    /**
+     * Loopback and private networks (CIDR, e.g. 10.0.0.0/8) sources may resolve to. A host named in
+     * allowedHosts may resolve to any of them anyway; for other hosts they are refused.
+     */
+    allowedNetworks: z.array(z.string().regex(/^[0-9a-f.:]+\/\d{1,3}$/i)).default([]),
+    /**
+     * Jobs delivered to a file may only write inside this folder. Unset: such jobs are refused, since
+     * anyone who can queue a job could otherwise make the worker write anywhere.
+     */
+    fileDeliveryDir: z.string().min(1).optional(),
+    /** The address space of one ffmpeg/ffprobe process, in MiB. */
+    ffmpegMemoryMb: z.number().int().min(64).default(4096),
+    /** CPU seconds of one ffmpeg/ffprobe process; default: the time limit × cores, plus 5. */
+    ffmpegCpuSeconds: z.number().int().min(1).optional(),
+    /** What a source may declare before anything decodes it (probe). */
+    maxSourceWidth: z.number().int().min(16).default(DEFAULT_SOURCE_BUDGET.maxWidth),
+    maxSourceHeight: z.number().int().min(16).default(DEFAULT_SOURCE_BUDGET.maxHeight),
+    maxSourcePixels: z.number().int().min(256).default(DEFAULT_SOURCE_BUDGET.maxPixels),
+    maxSourceFrames: z.number().int().min(1).default(DEFAULT_SOURCE_BUDGET.maxFrames),
     /** Link-local sources (cloud metadata lives there) are refused unless this is set. */
     allowLinkLocalSources: z.boolean().default(false),
     /** The largest http(s) source: a larger declared size is refused, and no body is read past it. */
@@ -92,6 +122,11 @@ export const workerOptionsSchema = z
     workerSecret: z.string().min(16).optional(),
   })
   .strict()
+  .refine((o) => !o.workerSecret || o.cmsUrl, {
+    message:
+      'a worker that delivers over HTTP (workerSecret) needs the CMS public URL (DYNAMIC_IMAGE_CMS_URL, --cms-url): results only go there',
+    path: ['cmsUrl'],
+  })
   .refine((o) => o.expireInSeconds === undefined || o.jobTimeoutSeconds < o.expireInSeconds, {
     message: 'jobTimeoutSeconds must be below expireInSeconds, so a job times out before pg-boss expires it',
     path: ['jobTimeoutSeconds'],
@@ -152,9 +187,23 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     maxPixelFrames: number(env.DYNAMIC_IMAGE_MAX_PIXEL_FRAMES),
     maxOutputBytes: number(env.DYNAMIC_IMAGE_MAX_OUTPUT_BYTES),
     sourceReadTimeoutSeconds: number(env.DYNAMIC_IMAGE_SOURCE_READ_TIMEOUT_SECONDS),
-    allowedHosts: env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
+    cmsUrl: env.DYNAMIC_IMAGE_CMS_URL || undefined,
+    allowedHosts:
+      env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.trim() === '*'
+        ? '*'
+        : env.DYNAMIC_IMAGE_ALLOWED_HOSTS?.split(',')
+            .map((h) => h.trim())
+            .filter(Boolean),
+    allowedNetworks: env.DYNAMIC_IMAGE_ALLOWED_NETWORKS?.split(',')
       .map((h) => h.trim())
       .filter(Boolean),
+    fileDeliveryDir: env.DYNAMIC_IMAGE_FILE_DELIVERY_DIR || undefined,
+    ffmpegMemoryMb: number(env.DYNAMIC_IMAGE_FFMPEG_MEMORY_MB),
+    ffmpegCpuSeconds: number(env.DYNAMIC_IMAGE_FFMPEG_CPU_SECONDS),
+    maxSourceWidth: number(env.DYNAMIC_IMAGE_MAX_SOURCE_WIDTH),
+    maxSourceHeight: number(env.DYNAMIC_IMAGE_MAX_SOURCE_HEIGHT),
+    maxSourcePixels: number(env.DYNAMIC_IMAGE_MAX_SOURCE_PIXELS),
+    maxSourceFrames: number(env.DYNAMIC_IMAGE_MAX_SOURCE_FRAMES),
   };
   return Object.fromEntries(
     Object.entries(entries).filter(([, v]) => v !== undefined),

@@ -1,8 +1,10 @@
-// The only module that knows about fluent-ffmpeg (unmaintained since 2025): the rest of the
-// worker sees runFfmpeg/runFfprobe, so the library can be replaced in one place.
-import { execFile } from 'node:child_process';
-import ffmpeg from 'fluent-ffmpeg';
+// The only module that starts ffmpeg and ffprobe. Both run through the sandbox (sandbox.ts): a
+// minimal environment, -nostdin, memory and CPU limits, and a kill at the wall-clock time limit.
+// fluent-ffmpeg (unmaintained since 2025) used to sit here; it could not be given an environment,
+// and the worker passes raw options that ffmpeg checks itself, so plain spawn does the job.
+import { execFile, spawn } from 'node:child_process';
 import type { FfmpegBinaries } from './binaries.js';
+import { childEnvironment, DEFAULT_LIMITS, limitedCommand, type ProcessLimits } from './sandbox.js';
 
 export interface FfmpegInput {
   source: string;
@@ -16,6 +18,7 @@ export interface FfmpegRun {
   output: string;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  limits?: ProcessLimits | undefined;
   /** Seconds of output written so far, parsed from ffmpeg's `time=` status lines. */
   onTime?: ((seconds: number) => void) | undefined;
 }
@@ -44,71 +47,81 @@ export function parseStatusTime(line: string): number | null {
   return Number(h) * 3600 + Number(m) * 60 + Number(s);
 }
 
-/**
- * fluent-ffmpeg runs `ffmpeg -formats` and `ffmpeg -encoders` in each new process before its first
- * command, to vet options given through its own setters (and mark experimental -vcodec/-acodec).
- * We pass raw options that ffmpeg checks itself, so the two extra runs only cost each CLI call
- * about 50 ms (bench: CLI overhead). fluent-ffmpeg is frozen, so these internals won't move.
- */
-function skipCapabilityChecks(command: ffmpeg.FfmpegCommand): void {
-  const internals = command as unknown as {
-    _checkCapabilities: (cb: (err?: Error) => void) => void;
-    availableEncoders: (cb: (err: Error | null, encoders: Record<string, unknown>) => void) => void;
-  };
-  internals._checkCapabilities = (cb) => cb();
-  internals.availableEncoders = (cb) => cb(null, {});
+/** The argument list: inputs with their options, the filter graph, output options, output. */
+export function ffmpegArguments(
+  run: Pick<FfmpegRun, 'inputs' | 'complexFilter' | 'outputOptions' | 'output'>,
+) {
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-y',
+    ...run.inputs.flatMap((input) => [...input.options, '-i', input.source]),
+    ...(run.complexFilter ? ['-filter_complex', run.complexFilter] : []),
+    ...run.outputOptions,
+    run.output,
+  ];
+}
+
+function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === 'SIGKILL') return 'ffmpeg was killed (SIGKILL: its CPU time limit, or the system)';
+  if (signal) return `ffmpeg was killed by ${signal}`;
+  return `ffmpeg exited with code ${code}`;
 }
 
 export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
-    const command = ffmpeg({ stdoutLines: 0 }).setFfmpegPath(binaries.ffmpeg.path);
-    skipCapabilityChecks(command);
-    for (const input of run.inputs) command.input(input.source).inputOptions(input.options);
-    if (run.complexFilter) command.complexFilter(run.complexFilter);
-    command.outputOptions(run.outputOptions).output(run.output);
-
+    const { command, args } = limitedCommand(
+      binaries.ffmpeg.path,
+      ffmpegArguments(run),
+      run.limits ?? DEFAULT_LIMITS,
+      run.timeoutMs,
+    );
+    const child = spawn(command, args, {
+      env: childEnvironment(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      windowsHide: true,
+    });
     let stderr = '';
+    let partial = '';
     let ending: FfmpegFailureKind | null = null;
-    let spawned = false;
     const stop = (kind: FfmpegFailureKind) => {
       if (ending) return;
       ending = kind;
-      if (spawned) return void command.kill('SIGKILL');
-      // Before 'start', fluent-ffmpeg is still preparing the command (its capability checks are
-      // skipped above, but the spawn comes a few ticks after run()): there is no process to kill yet.
-      // Settle now, and kill the encode if it ever starts.
-      settle();
-      reject(new FfmpegError(kind, `ffmpeg ${kind} before it started`, stderr));
-    };
-    const settle = () => {
-      clearTimeout(timer);
-      run.signal?.removeEventListener('abort', onAbort);
+      child.kill('SIGKILL');
     };
     const timer = setTimeout(() => stop('timeout'), run.timeoutMs);
     const onAbort = () => stop('aborted');
     if (run.signal?.aborted) onAbort();
     else run.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
+    };
 
-    command.on('start', () => {
-      spawned = true;
-      if (ending) command.kill('SIGKILL');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      // Status lines end in \r, messages in \n.
+      const lines = (partial + chunk).split(/\r\n|\r|\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line) continue;
+        stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
+        const seconds = run.onTime ? parseStatusTime(line) : null;
+        if (seconds !== null) run.onTime?.(seconds);
+      }
     });
-    command.on('stderr', (line: string) => {
-      stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
-      const seconds = run.onTime ? parseStatusTime(line) : null;
-      if (seconds !== null) run.onTime?.(seconds);
-    });
-    command.on('end', () => {
+    child.on('error', (err) => {
       settle();
-      if (ending) reject(new FfmpegError(ending, `ffmpeg ${ending}`, stderr));
-      else resolve({ stderr });
+      reject(new FfmpegError(ending ?? 'failed', err.message, stderr));
     });
-    command.on('error', (err: Error) => {
+    child.on('close', (code, signal) => {
       settle();
-      const kind = ending ?? 'failed';
-      reject(new FfmpegError(kind, kind === 'failed' ? err.message : `ffmpeg ${kind}`, stderr));
+      if (partial) stderr = `${stderr + partial}\n`.slice(-STDERR_KEEP);
+      if (ending) return reject(new FfmpegError(ending, `ffmpeg ${ending}`, stderr));
+      if (code === 0) return resolve({ stderr });
+      const tail = stderr.trim().split('\n').slice(-3).join(' ');
+      reject(new FfmpegError('failed', `${exitText(code, signal)}: ${tail}`, stderr));
     });
-    command.run();
   });
 }
 
@@ -116,31 +129,30 @@ export interface FfprobeRun {
   args: string[];
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  limits?: ProcessLimits | undefined;
 }
 
-// A statically linked glibc still loads iconv modules from the system's gconv folder, and the
-// static ffprobe of @ffprobe-installer segfaults doing so when an MPEG-TS names its service in a DVB
-// charset. Without a gconv path the conversion fails cleanly and only that name is lost.
-const PROBE_ENV = { ...process.env, GCONV_PATH: '/nonexistent-gconv' };
-
-/**
- * ffprobe through execFile rather than fluent-ffmpeg: fluent's ffprobe has no timeout and no
- * way to kill it, and a hostile source must not be able to hang the worker.
- */
+/** ffprobe, with a timeout and a kill: a hostile source must not be able to hang the worker. */
 export function runFfprobe(
   binaries: FfmpegBinaries,
   run: FfprobeRun,
 ): Promise<{ stdout: string; stderr: string }> {
+  const { command, args } = limitedCommand(
+    binaries.ffprobe.path,
+    ['-hide_banner', '-v', 'error', ...run.args],
+    run.limits ?? DEFAULT_LIMITS,
+    run.timeoutMs,
+  );
   return new Promise((resolve, reject) => {
-    execFile(
-      binaries.ffprobe.path,
-      ['-hide_banner', '-v', 'error', ...run.args],
+    const child = execFile(
+      command,
+      args,
       {
         timeout: run.timeoutMs,
         killSignal: 'SIGKILL',
         maxBuffer: 32 * 1024 * 1024,
         signal: run.signal,
-        env: PROBE_ENV,
+        env: childEnvironment(),
         windowsHide: true,
       },
       (error, stdout, stderr) => {
@@ -157,5 +169,6 @@ export function runFfprobe(
         );
       },
     );
+    child.stdin?.end();
   });
 }

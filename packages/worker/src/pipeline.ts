@@ -21,7 +21,9 @@ import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings, type See
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
+import type { ProcessLimits } from './sandbox.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
+import type { SourceBudget } from './source-budget.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
 
 export interface PipelineOptions {
@@ -33,6 +35,10 @@ export interface PipelineOptions {
   encodeSettings?: EncodeSettings;
   /** This worker's cost ceiling (default DEFAULT_PLAN_BUDGET); a job's own budget can only lower it. */
   budget?: PlanBudget;
+  /** Memory and CPU limits of each ffmpeg/ffprobe process (sandbox.ts). */
+  limits?: ProcessLimits | undefined;
+  /** What a source may declare at probe (source-budget.ts). */
+  sourceBudget?: SourceBudget | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: JobProgress) => void) | undefined;
 }
@@ -184,18 +190,17 @@ export async function runPipeline<T>(
 
     report('probe', 0);
     const probeStarted = performance.now();
-    const probe = await probeSource(options.binaries, source, { timeoutMs: remaining(), signal }).catch(
-      (err) => {
-        if (
-          err instanceof DynamicImageError &&
-          err.code === 'CANCELLED' &&
-          deadlineController.signal.aborted
-        ) {
-          throw new DynamicImageError('TIMEOUT', 'Probing ran past the time limit');
-        }
-        throw err;
-      },
-    );
+    const probe = await probeSource(options.binaries, source, {
+      timeoutMs: remaining(),
+      signal,
+      limits: options.limits,
+      budget: options.sourceBudget,
+    }).catch((err) => {
+      if (err instanceof DynamicImageError && err.code === 'CANCELLED' && deadlineController.signal.aborted) {
+        throw new DynamicImageError('TIMEOUT', 'Probing ran past the time limit');
+      }
+      throw err;
+    });
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
     const plan = planDynamicImage(job.template, probe, budget, job.maxWindowSeconds);
     const probeMs = performance.now() - probeStarted;
@@ -223,6 +228,7 @@ export async function runPipeline<T>(
               ...run,
               timeoutMs: remaining(),
               signal: AbortSignal.any([signal, output.signal]),
+              limits: options.limits,
               onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
             }));
           } catch (err) {

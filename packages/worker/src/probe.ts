@@ -8,7 +8,9 @@ import {
 } from '@dynamic-image/core';
 import type { FfmpegBinaries } from './binaries.js';
 import { FfmpegError, runFfprobe } from './ffmpeg.js';
+import type { ProcessLimits } from './sandbox.js';
 import type { ResolvedSource } from './source.js';
+import { checkPictureBudget, checkSourceBudget, type SourceBudget } from './source-budget.js';
 
 interface FfprobeStream {
   codec_type?: string;
@@ -56,11 +58,6 @@ function rotationOf(stream: FfprobeStream): Rotation {
 // rather than bytes that were never a video.
 const ISO_BMFF_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'styp']);
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
-
-// ffmpeg accepts pictures up to about 16k a side; a header promising more than 8K video (or more
-// than 16384 on one side) is refused before a decoder allocates for it.
-export const MAX_PICTURE_SIDE = 16_384;
-export const MAX_PICTURE_PIXELS = 8_192 * 8_192;
 
 async function readHead(source: ResolvedSource, signal?: AbortSignal): Promise<Uint8Array | null> {
   try {
@@ -161,7 +158,7 @@ export function classifyProbeFailure(
   return new DynamicImageError('DAMAGED_SOURCE', `The source can't be read: ${text || 'ffprobe failed'}`);
 }
 
-export function toSourceProbe(output: FfprobeOutput): SourceProbe {
+export function toSourceProbe(output: FfprobeOutput, budget?: SourceBudget): SourceProbe {
   const streams = output.streams ?? [];
   // Cover art in audio files is a "video" stream with attached_pic; it is not a video.
   const videoStream = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
@@ -178,14 +175,8 @@ export function toSourceProbe(output: FfprobeOutput): SourceProbe {
       { formatName, streams: kinds },
     );
   }
-  const { width = 0, height = 0 } = videoStream;
-  if (width > MAX_PICTURE_SIDE || height > MAX_PICTURE_SIDE || width * height > MAX_PICTURE_PIXELS) {
-    throw new DynamicImageError(
-      'UNSUPPORTED_SOURCE',
-      `The source's picture is ${width}x${height}; the worker decodes at most ${MAX_PICTURE_SIDE} a side and ${MAX_PICTURE_PIXELS} pixels`,
-      { width, height },
-    );
-  }
+  // A header promising a huge picture is refused before anything else is read from it.
+  checkPictureBudget(videoStream.width ?? 0, videoStream.height ?? 0, budget);
   const duration = finite(output.format?.duration) ?? finite(videoStream.duration);
   if (duration === null || duration <= 0 || duration > ABSURD_DURATION_SECONDS) {
     throw new DynamicImageError(
@@ -215,6 +206,9 @@ export function toSourceProbe(output: FfprobeOutput): SourceProbe {
 export interface ProbeOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  limits?: ProcessLimits | undefined;
+  /** Checked on what the source declares, before anything decodes it. */
+  budget?: SourceBudget | undefined;
 }
 
 export async function probeSource(
@@ -228,6 +222,7 @@ export async function probeSource(
       args: [...source.inputOptions, '-show_format', '-show_streams', '-of', 'json', source.input],
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+      limits: options.limits,
     }));
   } catch (err) {
     if (err instanceof FfmpegError) {
@@ -242,5 +237,7 @@ export async function probeSource(
     }
     throw err;
   }
-  return toSourceProbe(JSON.parse(stdout) as FfprobeOutput);
+  const probe = toSourceProbe(JSON.parse(stdout) as FfprobeOutput, options.budget);
+  checkSourceBudget(probe, options.budget);
+  return probe;
 }

@@ -6,13 +6,14 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { DynamicImageError } from '@dynamic-image/core';
 import {
+  addressRefusal,
   DEFAULT_MAX_SOURCE_BYTES,
   DEFAULT_SOURCE_READ_TIMEOUT_SECONDS,
+  hostAllowed,
   inputOptions,
-  isLinkLocal,
   type ResolvedSource,
   type SourcePolicy,
 } from './source.js';
@@ -32,24 +33,26 @@ export function checkSourceUrl(url: URL, policy: SourcePolicy, what = 'The sourc
     );
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (policy.allowedHosts && !policy.allowedHosts.includes(host)) {
+  if (!hostAllowed(url, policy)) {
     throw new DynamicImageError(
       'UNSUPPORTED_SOURCE',
-      `${what} leads to host ${host}, which is not in the allowed hosts`,
+      `${what} leads to host ${url.host}, which is not in the allowed hosts`,
       {
-        host,
+        host: url.host,
       },
     );
   }
-  if (!policy.allowLinkLocal && isLinkLocal(host)) {
-    throw new DynamicImageError('UNSUPPORTED_SOURCE', `${what} leads to ${host}, a link-local address`, {
+  // An address written in the URL is never looked up, so it is checked here.
+  const why = isIP(host) ? addressRefusal(host, host, policy) : null;
+  if (why) {
+    throw new DynamicImageError('UNSUPPORTED_SOURCE', `${what} leads to ${host}, ${why}`, {
       host,
       address: host,
     });
   }
 }
 
-/** A DNS lookup that refuses link-local answers, used for the connection itself. */
+/** A DNS lookup that refuses answers the policy refuses (addressRefusal), used for the connection itself. */
 export function policyLookup(
   policy: SourcePolicy,
   onRefused: (err: DynamicImageError) => void,
@@ -58,11 +61,13 @@ export function policyLookup(
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as LookupAddress[];
-      const blocked = policy.allowLinkLocal ? undefined : list.find((a) => isLinkLocal(a.address));
+      const blocked = list
+        .map((a) => ({ address: a.address, why: addressRefusal(a.address, hostname, policy) }))
+        .find((a) => a.why);
       if (blocked) {
         const refused = new DynamicImageError(
           'UNSUPPORTED_SOURCE',
-          `The source host ${hostname} resolves to a link-local address (${blocked.address})`,
+          `The source host ${hostname} resolves to ${blocked.why} (${blocked.address})`,
           { host: hostname, address: blocked.address },
         );
         onRefused(refused);

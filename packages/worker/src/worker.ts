@@ -15,12 +15,15 @@ import {
   workerSessionName,
 } from '@dynamic-image/core';
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
-import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
+import { describeBinaries, type FfmpegBinaries, ffmpegVersion, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { httpDelivery } from './http-delivery.js';
+import { checkDelivery, type DeliveryPolicy, deliversToCms } from './job-trust.js';
 import { type PipelineOutput, removeStaleJobDirs, runPipeline } from './pipeline.js';
+import { publicFailure } from './public-error.js';
 import { createBoss, ensureQueues } from './queue.js';
+import type { SourcePolicy } from './source.js';
 
 export type JobOutcome =
   | { status: 'success'; jobId: string; attempt: number; result: DynamicImageResult }
@@ -58,7 +61,31 @@ export async function startWorker(
   const options = parseWorkerOptions(input);
   const log = hooks.log ?? ((message: string) => console.log(`[dynamic-image worker] ${message}`));
   const binaries = resolveFfmpegBinaries();
-  log(describeBinaries(binaries));
+  const version = await ffmpegVersion(binaries);
+  log(describeBinaries(binaries, version));
+  const deliveryPolicy: DeliveryPolicy = { cmsUrl: options.cmsUrl, fileDeliveryDir: options.fileDeliveryDir };
+  const sourcePolicy: SourcePolicy = {
+    allowFile: options.allowFileSources,
+    // Default: the CMS's origin only; '*' for any host with a public address.
+    allowedHosts:
+      options.allowedHosts === '*'
+        ? undefined
+        : (options.allowedHosts ?? (options.cmsUrl ? [new URL(options.cmsUrl).host] : [])),
+    allowedNetworks: options.allowedNetworks,
+    allowLinkLocal: options.allowLinkLocalSources,
+    maxBytes: options.maxSourceBytes,
+    readTimeoutSeconds: options.sourceReadTimeoutSeconds,
+  };
+  log(
+    `sources from ${sourcePolicy.allowedHosts ? sourcePolicy.allowedHosts.join(', ') || 'no host' : 'any public host'}${options.allowFileSources ? ' and local files' : ''}`,
+  );
+  const limits = { memoryBytes: options.ffmpegMemoryMb * 1024 ** 2, cpuSeconds: options.ffmpegCpuSeconds };
+  const sourceBudget = {
+    maxWidth: options.maxSourceWidth,
+    maxHeight: options.maxSourceHeight,
+    maxPixels: options.maxSourcePixels,
+    maxFrames: options.maxSourceFrames,
+  };
   const http = options.workerSecret
     ? httpDelivery({
         secret: options.workerSecret,
@@ -83,7 +110,7 @@ export async function startWorker(
     let lastStage = '';
     return (progress: JobProgress) => {
       hooks.onProgress?.(progress);
-      if (!http || job.delivery.kind !== 'http') return;
+      if (!http || !deliversToCms(job, deliveryPolicy)) return;
       const now = Date.now();
       if (progress.stage === lastStage && now - last < PROGRESS_INTERVAL_MS) return;
       last = now;
@@ -103,8 +130,14 @@ export async function startWorker(
   const sweeper = setInterval(() => void sweep(), 60_000);
   sweeper.unref();
 
-  // The CMS's status page counts workers by these session names (application_name).
-  const boss = createBoss(options, workerSessionName(hostname(), process.pid));
+  // The CMS's status page counts workers by these session names and shows the ffmpeg each one runs.
+  const boss = createBoss(
+    options,
+    workerSessionName(hostname(), process.pid, {
+      version,
+      source: binaries.source === 'npm-package' ? 'npm' : binaries.source,
+    }),
+  );
   boss.on('error', (err) => log(`queue error: ${err.message}`));
   await boss.start();
   const kept = await ensureQueues(boss, options);
@@ -118,18 +151,15 @@ export async function startWorker(
     try {
       data = parseJobData(raw);
       const job_ = data;
+      checkDelivery(job_, deliveryPolicy);
       const result = await runPipeline(
         job_,
         {
           binaries,
           tmpDir: options.tmpDir,
-          sourcePolicy: {
-            allowFile: options.allowFileSources,
-            allowedHosts: options.allowedHosts,
-            allowLinkLocal: options.allowLinkLocalSources,
-            maxBytes: options.maxSourceBytes,
-            readTimeoutSeconds: options.sourceReadTimeoutSeconds,
-          },
+          sourcePolicy,
+          limits,
+          sourceBudget,
           timeoutSeconds: options.jobTimeoutSeconds,
           budget: { maxPixelFrames: options.maxPixelFrames, maxOutputBytes: options.maxOutputBytes },
           signal: job.signal,
@@ -148,12 +178,13 @@ export async function startWorker(
       // The job's own retry limit (the queue's when it was sent), not this worker's option: another
       // side may have made the queue.
       const final = !error.retryable || job.retryCount >= job.retryLimit;
-      const failure: JobFailure = error.toJSON();
+      // The log keeps the whole message; what leaves the worker is scrubbed (public-error.ts).
+      const failure: JobFailure = publicFailure(error.toJSON());
       const jobId = data?.jobId ?? (raw as { jobId?: string })?.jobId ?? job.id;
       log(
         `job ${jobId} attempt ${attempt} failed: ${error.code}: ${error.message}${final ? '' : ' (will retry)'}`,
       );
-      if (http && data?.delivery.kind === 'http') {
+      if (http && data && deliversToCms(data, deliveryPolicy)) {
         const job_ = data;
         await Promise.resolve()
           .then(() => http.failure(job_, failureBody(failure, attempt, final)))

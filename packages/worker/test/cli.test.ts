@@ -9,9 +9,12 @@ import { emptyDir, samples } from './support/helpers.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args]);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { env });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -20,6 +23,17 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('dynamic-image CLI', () => {
+  it('names the ffmpeg it runs, its version, and warns about the 2018 npm build', async () => {
+    const system = await run(['binaries']);
+    expect(system.code).toBe(0);
+    expect(system.stdout).toMatch(/^ffmpeg: \S+\/ffmpeg; ffprobe: \S+\/ffprobe \(system, version \S+\)\n$/);
+    // With nothing on PATH, only the npm build is left.
+    const npm = await run(['binaries'], { PATH: await emptyDir('no-ffmpeg-') });
+    expect(npm.code).toBe(0);
+    expect(npm.stdout).toContain('(npm-package, version');
+    expect(npm.stdout).toContain('WARNING: ffmpeg comes from @ffmpeg-installer (ffmpeg 4.1, built in 2018');
+  });
+
   it('makes a WebP with the flags from the README', async () => {
     const out = join(await emptyDir('cli-'), 'out.webp');
     const r = await run([

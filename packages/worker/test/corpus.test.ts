@@ -121,7 +121,13 @@ describe('a corpus of bad and unusual sources, through the pipeline', () => {
       const t0 = performance.now();
       const outcome = await runPipeline(
         job,
-        { binaries, tmpDir, sourcePolicy: { allowFile: true }, timeoutSeconds: JOB_TIMEOUT_SECONDS },
+        {
+          binaries,
+          tmpDir,
+          // The entries served over HTTP come from this test's server on loopback.
+          sourcePolicy: { allowFile: true, allowedNetworks: ['127.0.0.0/8'] },
+          timeoutSeconds: JOB_TIMEOUT_SECONDS,
+        },
         async (output) => {
           await deliverToFile(job, output);
           return { got: 'success' as const, message: '', output: join(outDir, `${index}.gif`) };
@@ -195,17 +201,23 @@ describe('the same corpus through pg-boss, to a standalone worker process', () =
     sender.on('error', () => {});
     await sender.start();
     await ensureQueues(sender, options);
-    child = spawn(process.execPath, [cli, 'work', '--allow-file-sources', '--concurrency', '4'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: options.databaseUrl,
-        DYNAMIC_IMAGE_QUEUE_SCHEMA: options.schema,
-        DYNAMIC_IMAGE_RETRY_LIMIT: '0',
-        DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
-        DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS: '0.5',
+    child = spawn(
+      process.execPath,
+      [cli, 'work', '--allow-file-sources', '--file-delivery-dir', workDir, '--concurrency', '4'],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: options.databaseUrl,
+          DYNAMIC_IMAGE_QUEUE_SCHEMA: options.schema,
+          DYNAMIC_IMAGE_RETRY_LIMIT: '0',
+          DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
+          DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS: '0.5',
+          // The entries served over HTTP come from this test's server, named with its port.
+          DYNAMIC_IMAGE_ALLOWED_HOSTS: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     child.stdout?.on('data', (d) => {
       log += d;
     });

@@ -23,7 +23,7 @@ describe('runFfmpeg', () => {
     const dir = await tempDir();
     const pids = join(dir, 'pids');
     const script = join(dir, 'ffmpeg');
-    // Hangs on every call, including the `-formats` check fluent-ffmpeg makes before encoding.
+    // Hangs on every call, as an ffmpeg stuck before its first output would.
     await writeFile(script, `#!/bin/sh\necho $$ >> "${pids}"\nexec sleep 30\n`);
     await chmod(script, 0o755);
     const started = Date.now();

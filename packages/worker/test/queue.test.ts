@@ -9,7 +9,7 @@ import { inspectAnimation } from '../src/animation.js';
 import { createBoss, ensureQueues, sendJob } from '../src/queue.js';
 import type { SampleKind } from '../src/samples.js';
 import { type JobOutcome, type RunningWorker, startWorker } from '../src/worker.js';
-import { emptyDir, jobFor, samples } from './support/helpers.js';
+import { emptyDir, jobFor, samples, workDir } from './support/helpers.js';
 
 const databaseUrl = inject('databaseUrl');
 const queueOptions = {
@@ -63,6 +63,9 @@ describe('jobs through pg-boss on a real Postgres', () => {
         ...queueOptions,
         concurrency: 2,
         allowFileSources: true,
+        fileDeliveryDir: workDir,
+        // The one http source here: a port on loopback where nothing listens.
+        allowedHosts: ['127.0.0.1:9'],
         pollingIntervalSeconds: 0.5,
         jobTimeoutSeconds: 60,
       },
@@ -234,10 +237,14 @@ describe('a standalone worker process', () => {
     sender.on('error', () => {});
     await sender.start();
     await ensureQueues(sender, options);
-    const child = spawn(process.execPath, [cli, 'work', '--allow-file-sources', '--concurrency', '1'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, DYNAMIC_IMAGE_QUEUE_SCHEMA: options.schema },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [cli, 'work', '--allow-file-sources', '--file-delivery-dir', workDir, '--concurrency', '1'],
+      {
+        env: { ...process.env, DATABASE_URL: databaseUrl, DYNAMIC_IMAGE_QUEUE_SCHEMA: options.schema },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     child.stdout.on('data', (d) => {
       log += d;

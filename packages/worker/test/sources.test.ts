@@ -13,6 +13,8 @@ import { binaries, emptyDir, ffmpegChildren, jobFor, listDir, samples } from './
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
 interface TestServer {
   base: string;
   port: number;
@@ -83,7 +85,13 @@ async function run(
   const started = performance.now();
   const outcome = await runPipeline(
     job,
-    { binaries, tmpDir, sourcePolicy: { allowFile: false, ...policy }, timeoutSeconds },
+    // The test servers live on loopback, which a policy refuses unless it lists it.
+    {
+      binaries,
+      tmpDir,
+      sourcePolicy: { allowFile: false, allowedNetworks: LOOPBACK, ...policy },
+      timeoutSeconds,
+    },
     async (output) => output.result,
   ).then(
     (result) => ({ result, error: null }),
@@ -167,7 +175,9 @@ describe('sources given by URL', () => {
   });
 
   it('follows a redirect to an allowed place', async () => {
-    const { result, error } = await run(`${origin.base}/moved.mp4`, { allowedHosts: ['127.0.0.1'] });
+    const { result, error } = await run(`${origin.base}/moved.mp4`, {
+      allowedHosts: [`127.0.0.1:${origin.port}`],
+    });
     expect(error).toBeNull();
     expect(result).toMatchObject({ width: 160 });
   });
@@ -204,7 +214,9 @@ describe('sources given by URL', () => {
 
   it('a redirect to a host off the allow-list is UNSUPPORTED_SOURCE, and that host is never asked', async () => {
     const before = other.requests.length;
-    const { error } = await run(`${origin.base}/to-other-host`, { allowedHosts: ['127.0.0.1'] });
+    const { error } = await run(`${origin.base}/to-other-host`, {
+      allowedHosts: [`127.0.0.1:${origin.port}`],
+    });
     expect(error?.code).toBe('UNSUPPORTED_SOURCE');
     expect(error?.message).toContain('localhost');
     expect(other.requests.length).toBe(before);
@@ -217,7 +229,7 @@ describe('sources given by URL', () => {
   it('a source host off the allow-list is refused before any request', async () => {
     const before = other.requests.length;
     const { error } = await run(`http://localhost:${other.port}/landscape.mp4`, {
-      allowedHosts: ['127.0.0.1'],
+      allowedHosts: [`127.0.0.1:${origin.port}`],
     });
     expect(error?.code).toBe('UNSUPPORTED_SOURCE');
     expect(other.requests.length).toBe(before);
@@ -292,18 +304,70 @@ describe('sources given by URL', () => {
     expect(error?.message).toContain('link-local');
   });
 
-  it('the connection-time lookup refuses link-local answers and passes others', async () => {
-    const resolve = (host: string, allowLinkLocal = false) =>
+  describe('internal addresses, refused unless listed', () => {
+    // Each of these reaches the origin server on this machine (or would, through a NAT64 gateway).
+    it.each([
+      ['loopback', (port: number) => `http://127.0.0.1:${port}/landscape.mp4`, 'loopback'],
+      ['a name for loopback', (port: number) => `http://localhost:${port}/landscape.mp4`, 'loopback'],
+      [
+        'IPv4-mapped loopback',
+        (port: number) => `http://[::ffff:127.0.0.1]:${port}/landscape.mp4`,
+        'address',
+      ],
+      ['unspecified', (port: number) => `http://0.0.0.0:${port}/landscape.mp4`, 'unspecified'],
+      ['NAT64 of loopback', (port: number) => `http://[64:ff9b::7f00:1]:${port}/landscape.mp4`, 'NAT64'],
+      ['private', (port: number) => `http://10.255.255.1:${port}/landscape.mp4`, 'private'],
+    ])('%s is UNSUPPORTED_SOURCE and the server is never asked', async (_, url, kind) => {
+      const before = origin.requests.length;
+      const { error, ms } = await run(url(origin.port), { allowedNetworks: [] });
+      expect(error?.code).toBe('UNSUPPORTED_SOURCE');
+      expect(error?.message).toContain(kind);
+      expect(origin.requests.length).toBe(before);
+      expect(ms).toBeLessThan(2000);
+    });
+
+    it('a host listed with its port may be on loopback; the same host on another port may not', async () => {
+      const allowedHosts = [`127.0.0.1:${origin.port}`];
+      const ok = await run(`${origin.base}/landscape.mp4`, { allowedNetworks: [], allowedHosts });
+      expect(ok.error).toBeNull();
+      const before = other.requests.length;
+      const refused = await run(`http://127.0.0.1:${other.port}/landscape.mp4`, {
+        allowedNetworks: [],
+        allowedHosts,
+      });
+      expect(refused.error?.code).toBe('UNSUPPORTED_SOURCE');
+      expect(refused.error?.message).toContain('not in the allowed hosts');
+      expect(other.requests.length).toBe(before);
+      // An entry without a port means the scheme's default (80), not any port.
+      const noPort = await run(`${origin.base}/landscape.mp4`, {
+        allowedNetworks: [],
+        allowedHosts: ['127.0.0.1'],
+      });
+      expect(noPort.error?.code).toBe('UNSUPPORTED_SOURCE');
+    });
+  });
+
+  it('the connection-time lookup refuses link-local and internal answers and passes listed ones', async () => {
+    const resolve = (host: string, policy: Partial<SourcePolicy> = {}) =>
       new Promise<{ err: Error | null; address: unknown }>((done) => {
         const refused: Error[] = [];
-        policyLookup({ allowFile: false, allowLinkLocal }, (e) => refused.push(e))(host, {}, (err, address) =>
+        policyLookup({ allowFile: false, ...policy }, (e) => refused.push(e))(host, {}, (err, address) =>
           done({ err: err ?? refused[0] ?? null, address }),
         );
       });
     expect((await resolve('169.254.169.254')).err).toMatchObject({ code: 'UNSUPPORTED_SOURCE' });
     expect((await resolve('::ffff:169.254.169.254')).err).toMatchObject({ code: 'UNSUPPORTED_SOURCE' });
-    expect(await resolve('169.254.169.254', true)).toMatchObject({ err: null, address: '169.254.169.254' });
-    expect(await resolve('127.0.0.1')).toMatchObject({ err: null, address: '127.0.0.1' });
+    expect(await resolve('169.254.169.254', { allowLinkLocal: true })).toMatchObject({
+      err: null,
+      address: '169.254.169.254',
+    });
+    // localhost is looked up at connect time: loopback, refused unless listed.
+    expect((await resolve('localhost')).err?.message).toContain('loopback');
+    expect((await resolve('localhost', { allowedHosts: ['localhost:8080'] })).err).toBeNull();
+    expect(await resolve('127.0.0.1', { allowedNetworks: LOOPBACK })).toMatchObject({
+      err: null,
+      address: '127.0.0.1',
+    });
   });
 
   it('reads the declared size from Content-Range, or from Content-Length of a whole body', () => {

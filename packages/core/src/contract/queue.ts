@@ -86,7 +86,29 @@ export const SESSION_NAMES = {
 /** A LIKE pattern matching every worker's session name and nothing else. */
 export const WORKER_SESSION_PATTERN = `${SESSION_NAMES.workerPrefix} %`;
 
-/** A worker's session name: prefix, host and process, within Postgres's 63-byte limit. */
-export function workerSessionName(host: string, pid: number): string {
-  return `${SESSION_NAMES.workerPrefix} ${host.slice(0, 32)} ${pid}`;
+/** The ffmpeg a worker runs, as its session name carries it (the admin's status shows an outdated one). */
+export interface SessionFfmpeg {
+  version: string;
+  /** env (FFMPEG_PATH), system, or npm: the static build from 2018, which gets no security fixes. */
+  source: string;
+}
+
+/**
+ * A worker's session name: prefix, host and process, and its ffmpeg as ` ff=<version>/<source>`, within
+ * Postgres's 63-byte limit (the host is cut to fit).
+ */
+export function workerSessionName(host: string, pid: number, ffmpeg?: SessionFfmpeg): string {
+  const ff = ffmpeg
+    ? ` ff=${ffmpeg.version.replace(/[^\w.+~-]/g, '').slice(0, 16)}/${ffmpeg.source.replace(/\W/g, '').slice(0, 8)}`
+    : '';
+  const room = 63 - `${SESSION_NAMES.workerPrefix}  ${pid}${ff}`.length;
+  return `${SESSION_NAMES.workerPrefix} ${host.slice(0, Math.max(1, Math.min(32, room)))} ${pid}${ff}`;
+}
+
+/** A worker session name split back: the name without its ffmpeg part, and that part (older workers lack it). */
+export function parseWorkerSession(applicationName: string): { name: string; ffmpeg: SessionFfmpeg | null } {
+  const match = / ff=([^/\s]*)\/(\w+)$/.exec(applicationName);
+  if (!match) return { name: applicationName, ffmpeg: null };
+  const [, version = '', source = ''] = match;
+  return { name: applicationName.slice(0, match.index), ffmpeg: { version, source } };
 }

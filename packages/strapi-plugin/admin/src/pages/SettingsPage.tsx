@@ -33,7 +33,13 @@ interface Settings {
   configDefaultWorkflow: string | null;
 }
 interface Status {
-  workers: Array<{ name: string; address: string | null; sessions: number; connectedSince: string }>;
+  workers: Array<{
+    name: string;
+    address: string | null;
+    sessions: number;
+    connectedSince: string;
+    ffmpeg: { version: string; source: string; outdated: boolean } | null;
+  }>;
   queue: { queued: number; active: number; deferred: number } | null;
   mode: string;
 }
@@ -322,6 +328,22 @@ export function SettingsPage() {
                         {t('settings.status.since', 'connected since {time}', {
                           time: new Date(w.connectedSince).toLocaleTimeString(),
                         })}
+                        {w.ffmpeg && (
+                          <Typography
+                            variant="pi"
+                            textColor={w.ffmpeg.outdated ? 'warning600' : 'neutral700'}
+                            data-testid="worker-ffmpeg"
+                          >
+                            {' · '}
+                            {w.ffmpeg.outdated
+                              ? t(
+                                  'settings.status.ffmpegOutdated',
+                                  'ffmpeg {version} from npm (2018, no security fixes): install the system ffmpeg or set FFMPEG_PATH',
+                                  { version: w.ffmpeg.version },
+                                )
+                              : t('settings.status.ffmpeg', 'ffmpeg {version} ({source})', w.ffmpeg)}
+                          </Typography>
+                        )}
                       </Typography>
                     ))}
                   </Box>

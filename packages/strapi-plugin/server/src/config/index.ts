@@ -53,8 +53,9 @@ export const pluginConfigSchema = z
       mode: z.enum(['embedded', 'standalone', 'off']),
       concurrency: z.number().int().min(1).max(64).optional(),
       /**
-       * Hosts the embedded worker may read sources from; '*' for any (link-local ones stay refused).
-       * Default: the public URL's host and the hosts in the upload provider's options.
+       * Hosts the embedded worker may read sources from: `host` (the scheme's default port), `host:port`
+       * or `host:*`; '*' for any host with a public address. Default: the public URL's host and port,
+       * and the hosts in the upload provider's options.
        */
       allowedHosts: z
         .union([
@@ -63,7 +64,10 @@ export const pluginConfigSchema = z
             .array(
               z
                 .string()
-                .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address, without scheme or port'),
+                .regex(
+                  /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)(:(\d{1,5}|\*))?$/,
+                  'must be host, host:port or host:* (a name or address, without scheme)',
+                ),
             )
             .min(1),
         ])

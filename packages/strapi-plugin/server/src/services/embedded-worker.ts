@@ -44,9 +44,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Hosts the embedded worker may read sources from (undefined: any host but link-local ones):
-     * `worker.allowedHosts` when set (`'*'` for any), else the public URL's host and the hosts named
-     * in the upload provider's options. A provider whose URLs can't be told from its options (S3
+     * Hosts (`host:port`, or `host` for the scheme's default port) the embedded worker may read
+     * sources from (undefined: any host with a public address): `worker.allowedHosts` when set (`'*'`
+     * for any), else the public URL's host and the hosts named in the upload provider's options. A provider whose URLs can't be told from its options (S3
      * without a baseUrl…) leaves the default open, with a line in the log saying how to narrow it.
      */
     sourceHosts(): string[] | undefined {
@@ -54,17 +54,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (configured === '*') return undefined;
       if (configured) return configured;
       const publicUrl = publicUrlOf(strapi);
-      const hosts = new Set([new URL(publicUrl).hostname]);
+      const hosts = new Set([new URL(publicUrl).host]);
       const upload = (strapi.config.get('plugin::upload') ?? {}) as {
         provider?: string;
         providerOptions?: unknown;
       };
-      const named = providerUrls(upload.providerOptions).map((url) => new URL(url).hostname);
+      const named = providerUrls(upload.providerOptions).map((url) => new URL(url).host);
       for (const host of named) hosts.add(host);
       const provider = upload.provider ?? 'local';
       if (provider !== 'local' && named.length === 0) {
         strapi.log.info(
-          `[dynamic-image] the upload provider "${provider}" names no base URL: the embedded worker reads sources from any host but link-local ones (set worker.allowedHosts, DYNAMIC_IMAGE_ALLOWED_HOSTS in apps/cms, to narrow it)`,
+          `[dynamic-image] the upload provider "${provider}" names no base URL: the embedded worker reads sources from any host with a public address (set worker.allowedHosts, DYNAMIC_IMAGE_ALLOWED_HOSTS in apps/cms, to narrow it)`,
         );
         return undefined;
       }
@@ -78,16 +78,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const databaseUrl =
         (db.connectionString as string | undefined) ??
         `postgres://${encodeURIComponent(String(db.user ?? ''))}${db.password ? `:${encodeURIComponent(String(db.password))}` : ''}@${db.host ?? '127.0.0.1'}:${db.port ?? 5432}/${encodeURIComponent(String(db.database ?? ''))}`;
-      const allowedHosts = this.sourceHosts();
       return {
         databaseUrl,
         schema: c.queueSchema,
         workerSecret: c.workerSecret,
+        // Results go back to this CMS only, whatever a job in the queue says.
+        cmsUrl: publicUrlOf(strapi),
         jobTimeoutSeconds: c.jobTimeoutSeconds,
         maxPixelFrames: limitsOf(c).maxPixelFrames,
         maxOutputBytes: limitsOf(c).maxOutputBytes,
         pollingIntervalSeconds: 1,
-        ...(allowedHosts ? { allowedHosts } : {}),
+        allowedHosts: this.sourceHosts() ?? '*',
         ...(c.worker.concurrency ? { concurrency: c.worker.concurrency } : {}),
       };
     },
