@@ -300,6 +300,26 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     });
     // The same file and the same resolved template are not processed twice.
     expect(again.json.data).toMatchObject({ jobId: job.jobId, created: false });
+    // The template sets its image as the cover; a job can say otherwise, and the cover stays where it was.
+    const coverBefore = (await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data.coverUrl;
+    expect(coverBefore).toBeTruthy();
+    const noCover = await call('POST', '/api/dynamic-image/jobs', {
+      body: {
+        videoId,
+        templateId: gifTemplate.templateId,
+        overrideParams: { width: 192, setAsDefaultThumbnail: false },
+      },
+    });
+    expect(noCover.status, JSON.stringify(noCover.json)).toBe(201);
+    expect(noCover.json.data.template).toMatchObject({ width: 192, setAsDefaultThumbnail: false });
+    const notCover = await waitForJob(noCover.json.data.jobId);
+    expect(notCover).toMatchObject({ state: 'success', result: { width: 192 } });
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    expect(images.find((i) => i.dynamicImageId === notCover.dynamicImageId)).toMatchObject({
+      isCover: false,
+    });
+    expect((await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data.coverUrl).toBe(coverBefore);
     const bad = await call('POST', '/api/dynamic-image/jobs', {
       body: { videoId, templateId: gifTemplate.templateId, overrideParams: { fps: 0 } },
     });

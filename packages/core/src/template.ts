@@ -314,6 +314,7 @@ export const overrideParamsSchema = z.strictObject({
   start: timeSchema.optional(),
   duration: timeSchema.optional(),
   trimEnd: timeSchema.optional(),
+  setAsDefaultThumbnail: z.boolean().optional(),
 });
 export type OverrideParams = z.input<typeof overrideParamsSchema>;
 
