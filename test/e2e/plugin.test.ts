@@ -191,6 +191,48 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       body: { name: 'bad', nodes: [{ templateId: 'missing' }] },
     });
     expect(missing).toMatchObject({ status: 404, json: { error: { code: 'InvalidTemplate.NotFound' } } });
+    // A workflow's refusal names its fields the way a template's does: field, rule, value, message id and params.
+    const empty = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'empty', nodes: [], enabled: 'yes' },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.code).toBe('InvalidParameter.Nodes');
+    expect(empty.json.error.message).toBe(
+      'nodes must be a list of 1 to 20 template nodes; got []; enabled must be a boolean; got "yes"',
+    );
+    expect(empty.json.error.details.issues).toEqual([
+      {
+        field: 'nodes',
+        rule: 'range',
+        value: [],
+        messageId: 'nodeList',
+        params: { min: 1, max: 20 },
+        message: 'nodes must be a list of 1 to 20 template nodes; got []',
+      },
+      {
+        field: 'enabled',
+        rule: 'type',
+        value: 'yes',
+        messageId: 'boolean',
+        params: {},
+        message: 'enabled must be a boolean; got "yes"',
+      },
+    ]);
+    const unbound = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'nowhere', nodes: [{ templateId: gifTemplate.templateId }], folders: [999] },
+    });
+    expect(unbound).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: 'InvalidParameter.Folders',
+          message: 'folders names folder 999, which does not exist; got [999]',
+          details: {
+            issues: [{ field: 'folders', rule: 'exists', messageId: 'folderNotFound', params: { id: 999 } }],
+          },
+        },
+      },
+    });
     const del = await call('DELETE', `/api/dynamic-image/templates/${gifTemplate.templateId}`);
     expect(del).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
   });
@@ -479,9 +521,19 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     });
     expect(folder.status, JSON.stringify(folder.json)).toBe(201);
     const folderId = folder.json.data.id;
-    await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
+    const bound = await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
       body: { folders: [folderId] },
     });
+    expect(bound.json.data?.folders, JSON.stringify(bound.json)).toEqual([folderId]);
+    // A folder that doesn't exist is named, and the binding stays as it was.
+    const unknown = await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
+      body: { folders: [folderId, folderId + 1000] },
+    });
+    expect(unknown).toMatchObject({ status: 400, json: { error: { code: 'InvalidParameter.Folders' } } });
+    expect(unknown.json.error.details.issues[0].params).toEqual({ id: folderId + 1000 });
+    expect(
+      (await call('GET', `/api/dynamic-image/workflows/${workflow.workflowId}`)).json.data.folders,
+    ).toEqual([folderId]);
     const form = await videoForm(media.portrait as string, 'portrait.mp4', {
       fileInfo: JSON.stringify({ folder: folderId }),
     });

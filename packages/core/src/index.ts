@@ -7,3 +7,4 @@ export * from './template.js';
 export * from './time.js';
 export * from './timing.js';
 export * from './window.js';
+export * from './workflow.js';
