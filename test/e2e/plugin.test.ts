@@ -921,6 +921,60 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(succeeded.every((j) => j.state === 'success' && j.progress === 100)).toBe(true);
   });
 
+  it('retries a failed job as it was asked for, whatever became of its template since', async () => {
+    const template = async (name: string) => {
+      const created = await call('POST', '/api/dynamic-image/templates', {
+        body: { name, format: 'gif', fps: 5, width: 160, captureMethod: 'byDuration', duration: 1 },
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      return created.json.data.templateId as string;
+    };
+    const editedId = await template('retry-edited');
+    const deletedId = await template('retry-deleted');
+    // A file without a video stream: its jobs fail, until a video replaces it.
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
+    const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 2);
+    const upload = await call('POST', '/api/upload', { form: await videoForm(audio, 'late-video.mp4', {}) });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const fileId = upload.json[0].id as number;
+    const failed = await Promise.all(
+      [editedId, deletedId].map(async (templateId) => {
+        const submitted = await call('POST', '/api/dynamic-image/jobs', {
+          body: { videoId: fileId, templateId },
+        });
+        expect(submitted.status, JSON.stringify(submitted.json)).toBe(201);
+        return waitForJob(submitted.json.data.jobId);
+      }),
+    );
+    expect(failed.map((j) => [j.state, j.errorCode])).toEqual([
+      ['failed', 'AUDIO_ONLY'],
+      ['failed', 'AUDIO_ONLY'],
+    ]);
+
+    expect(
+      (await call('PUT', `/api/dynamic-image/templates/${editedId}`, { body: { width: 256 } })).status,
+    ).toBe(200);
+    expect((await call('DELETE', `/api/dynamic-image/templates/${deletedId}`)).status).toBe(204);
+    const replaced = await call('POST', `/api/upload?id=${fileId}`, {
+      form: await videoForm(media.landscape as string, 'late-video.mp4', {}),
+    });
+    expect(replaced.status, JSON.stringify(replaced.json)).toBe(200);
+
+    for (const job of failed) {
+      const retry = await call('POST', `/api/dynamic-image/jobs/${job.jobId}/retry`);
+      expect(retry.status, JSON.stringify(retry.json)).toBe(201);
+      expect(retry.json.data.template).toEqual(job.template);
+      const done = await waitForJob(retry.json.data.jobId);
+      expect(done).toMatchObject({ state: 'success', origin: 'retry', templateId: job.templateId });
+      const images = (await call('GET', `/api/dynamic-image/videos/${fileId}/dynamic-images`)).json
+        .data as Json[];
+      const image = images.find((i) => i.dynamicImageId === done.dynamicImageId) as Json;
+      const bytes = new Uint8Array(await (await fetch(`${cms.url}${image.url}`)).arrayBuffer());
+      // The template's width when the job was asked for, not the edited one.
+      expect(inspectAnimation(bytes)).toMatchObject({ format: 'gif', width: 160, height: 90 });
+    }
+  });
+
   let editorToken: string;
 
   it('refuses an admin whose role lacks the plugin actions', async () => {

@@ -34,6 +34,17 @@ export interface SubmitRequest {
   entry?: JobEntry | null;
 }
 
+/** The Media Library file of a video, as the jobs read it. */
+interface VideoFile {
+  id: number;
+  url: string;
+  name: string;
+  mime: string;
+  size: number | string;
+  hash: string;
+  updatedAt: unknown;
+}
+
 const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
 
 function stable(value: unknown): string {
@@ -88,7 +99,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     publicUrl,
 
-    async video(videoId: unknown) {
+    async video(videoId: unknown): Promise<VideoFile> {
       const id = Number(videoId);
       if (!Number.isInteger(id) || id <= 0)
         throw invalidParameter('videoId', `videoId must be a file id; got ${JSON.stringify(videoId)}`);
@@ -117,6 +128,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (err instanceof TemplateValidationError) throw fromValidation(err);
         throw err;
       }
+      return this.enqueue(video, templateId, template, request);
+    },
+
+    /** Queues a job making `template` (overrides applied) from a video, unless the same job exists. */
+    async enqueue(
+      video: VideoFile,
+      templateId: string,
+      template: Template,
+      request: Omit<SubmitRequest, 'videoId' | 'templateId'>,
+    ) {
       // The same file content and the same resolved template make the same dynamic image. A file
       // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
       const content =
@@ -214,9 +235,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (job.state !== 'failed') {
         throw illegalStatus(`Job ${jobId} is ${job.state}; only failed jobs can be retried`);
       }
-      return this.submit({
-        videoId: job.videoId,
-        templateId: job.templateId,
+      // The job again as it was asked for: its template snapshot (overrides applied), not the template as it
+      // is now, which may have been edited or deleted since.
+      return this.enqueue(await this.video(job.videoId), job.templateId as string, job.template as Template, {
         overrideParams: (job.overrideParams as Record<string, unknown> | null) ?? undefined,
         workflowId: (job.workflowId as string | null) ?? undefined,
         origin: 'retry',
