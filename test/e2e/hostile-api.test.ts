@@ -362,6 +362,38 @@ describe('fuzzed template, workflow and job fields through the API', () => {
     );
   });
 
+  it('GET /videos and /dynamic-images (admin): only plain, bounded parameters reach the query', async () => {
+    const admin = (query: string) => call('GET', `/dynamic-image/videos?${query}`, { token: adminToken });
+    const refused: Array<[string, string]> = [
+      ['search[$ne]=x', 'InvalidParameter.Search'],
+      ['search[$containsi]=clip', 'InvalidParameter.Search'],
+      ['search=a&search=b', 'InvalidParameter.Search'],
+      [`search=${'a'.repeat(201)}`, 'InvalidParameter.Search'],
+      ['pageSize=101', 'InvalidParameter.PageSize'],
+      ['pageSize=0', 'InvalidParameter.PageSize'],
+      ['pageSize[$gt]=1', 'InvalidParameter.PageSize'],
+      ['page=-1', 'InvalidParameter.Page'],
+      ['page=1.5', 'InvalidParameter.Page'],
+      ['sort=id:asc', 'InvalidParameter.Sort'],
+      ['sort[name]=asc', 'InvalidParameter.Sort'],
+      ['filters[mime][$eq]=image/png', 'InvalidParameter.Filters'],
+    ];
+    for (const [query, code] of refused) {
+      const res = await admin(query);
+      expect(res, query).toMatchObject({ status: 400, json: { error: { code } } });
+    }
+    const images = await call('GET', '/dynamic-image/dynamic-images?videoId[$ne]=0', { token: adminToken });
+    expect(images).toMatchObject({ status: 400, json: { error: { code: 'InvalidParameter.VideoId' } } });
+
+    // Plain values still list: the clip uploaded for these tests, found by name and in each order.
+    const found = await admin(`search=${encodeURIComponent('clip')}&pageSize=100&page=1&sort=name:asc`);
+    expect(found.status, JSON.stringify(found.json)).toBe(200);
+    expect(found.json.data.videos.map((v: Json) => v.videoId)).toContain(videoId);
+    expect((await admin('search=no-such-name')).json.data.videos).toEqual([]);
+    for (const sort of ['createdAt:desc', 'createdAt:asc', 'name:asc', 'name:desc', 'size:asc', 'size:desc'])
+      expect((await admin(`sort=${sort}`)).status, sort).toBe(200);
+  });
+
   it('POST and PUT /workflows: 201/200 or a coded refusal; never a 500', async () => {
     const node = fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom(...templateIds).map((templateId) => ({ templateId })) },

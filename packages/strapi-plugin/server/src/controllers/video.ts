@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { invalidParameter } from '../errors';
+import { imageListParams, videoListParams } from './list-query';
 import { body, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -8,17 +9,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** VOD's GetVideoInfo: the video, its cover and its dynamic images. */
     info: respond(async (ctx) => plugin().service('results').videoInfo(ctx.params.videoId)),
     /** The Media Library's videos, each with its dynamic images and cover. */
-    list: respond(async (ctx) =>
-      plugin()
-        .service('videos')
-        .list(ctx.query as Record<string, never>),
-    ),
+    list: respond(async (ctx) => plugin().service('videos').list(videoListParams(ctx.query))),
     /** Every dynamic image, for the admin's gallery. */
-    images: respond(async (ctx) =>
-      plugin()
-        .service('videos')
-        .images(ctx.query as Record<string, never>),
-    ),
+    images: respond(async (ctx) => plugin().service('videos').images(imageListParams(ctx.query))),
     /** VOD's ListDynamicImage. */
     dynamicImages: respond(async (ctx) => {
       const video = await plugin().service('jobs').video(ctx.params.videoId);
