@@ -6,6 +6,7 @@ import embeddedWorker, { providerUrls } from '../server/src/services/embedded-wo
 function fakeStrapi(
   worker: Record<string, unknown>,
   upload: Record<string, unknown> = { provider: 'local' },
+  connection: Record<string, unknown> | string = { connectionString: 'postgres://u@db:5432/cms' },
 ) {
   const lines: Array<{ level: string; message: string }> = [];
   const config: Record<string, unknown> = {
@@ -16,7 +17,7 @@ function fakeStrapi(
       worker: { mode: 'embedded', ...worker },
     },
     'plugin::upload': upload,
-    'database.connection.connection': { connectionString: 'postgres://u@db:5432/cms' },
+    'database.connection.connection': connection,
   };
   const strapi = {
     config: { get: (key: string) => config[key] },
@@ -80,6 +81,29 @@ describe('the embedded worker', () => {
       allowedHosts: ['cms.example.org'],
       concurrency: 3,
     });
+  });
+
+  it("keeps the connection's TLS settings, whether it is given as a URL or by its parts", () => {
+    const ssl = { rejectUnauthorized: true, ca: '-----BEGIN CERTIFICATE-----\nMIIB…' };
+    const byParts = {
+      host: 'db.example.org',
+      port: 5433,
+      database: 'cms',
+      user: 'strapi',
+      password: 'p@ss',
+      ssl,
+    };
+    expect(fakeStrapi({}, undefined, byParts).service.options()).toMatchObject({
+      databaseUrl: 'postgres://strapi:p%40ss@db.example.org:5433/cms',
+      ssl,
+    });
+    const byUrl = { connectionString: 'postgres://u@db:5432/cms', ssl: true };
+    expect(fakeStrapi({}, undefined, byUrl).service.options()).toMatchObject({ ssl: true });
+    // A URL alone (sslmode in it, if any) and a connection without ssl give the worker none.
+    expect(
+      fakeStrapi({}, undefined, 'postgres://u@db/cms?sslmode=require').service.options(),
+    ).not.toHaveProperty('ssl');
+    expect(fakeStrapi({}).service.options()).not.toHaveProperty('ssl');
   });
 
   it('finds URLs at any depth of the provider options, and nothing else', () => {

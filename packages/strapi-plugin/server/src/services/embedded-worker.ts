@@ -80,6 +80,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const allowedHosts = this.sourceHosts();
       return {
         databaseUrl,
+        // A connection given as an object keeps its TLS settings (a CA, rejectUnauthorized) beside the URL.
+        ...(db.ssl !== undefined && db.ssl !== null ? { ssl: db.ssl } : {}),
         schema: c.queueSchema,
         workerSecret: c.workerSecret,
         jobTimeoutSeconds: c.jobTimeoutSeconds,
