@@ -201,6 +201,21 @@ describe('jobs through pg-boss on a real Postgres', () => {
     expect(seen.all(job.jobId).map((o) => o.attempt)).toEqual([1, 2]);
   });
 
+  it('a payload that is not JSON is dead-lettered as INVALID_JOB on its first attempt', async () => {
+    // Stored as a JSON string, as a sender that serialised its payload twice (or by hand) leaves it.
+    const id = (await sender.send(QUEUE_NAMES.jobs, '{"version":1,"jobId":' as unknown as object)) as string;
+    const stored = await settled(sender, id);
+    expect(stored?.state).toBe('failed');
+    expect(stored?.retryCount).toBe(0);
+    expect(stored?.output).toMatchObject({ status: 'failed', error: { code: 'INVALID_JOB' } });
+    expect(seen.all(id)).toMatchObject([
+      { status: 'failed', final: true, attempt: 1, error: { code: 'INVALID_JOB' } },
+    ]);
+    expect(
+      (await sender.fetch(QUEUE_NAMES.deadLetter, { batchSize: 100 }))?.map((j) => j.data),
+    ).toContainEqual('{"version":1,"jobId":');
+  });
+
   it('sending the same job twice queues it once', async () => {
     const job = jobFor(samples.landscape, { width: 160 });
     const first = await sendJob(sender, job);
