@@ -11,7 +11,7 @@ import {
   QUEUE_NAMES,
   toDynamicImageError,
 } from '@dynamic-image/core';
-import type { Job, JobResult, PgBoss } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { describeBinaries, type FfmpegBinaries, resolveFfmpegBinaries } from './binaries.js';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './config.js';
 import { deliverToFile } from './delivery.js';
@@ -115,7 +115,7 @@ export async function startWorker(
   await boss.start();
   await ensureQueues(boss, options);
 
-  const handle = async (job: Job<unknown>): Promise<JobResult<JobOutput>> => {
+  const handle = async (job: JobWithMetadata<unknown>): Promise<JobResult<JobOutput>> => {
     const attempt = job.retryCount + 1;
     let raw: unknown = job.data;
     let data: DynamicImageJobData | null = null;
@@ -150,7 +150,9 @@ export async function startWorker(
       return { id: job.id, status: 'completed', output: { status: 'success', result } };
     } catch (err) {
       const error = toDynamicImageError(err);
-      const final = !error.retryable || job.retryCount >= options.retryLimit;
+      // The job's own retry limit, as pg-boss applies it: the job may have been sent with another limit
+      // than this worker's, and the CMS must be told "final" exactly when pg-boss won't try again.
+      const final = !error.retryable || job.retryCount >= job.retryLimit;
       const failure: JobFailure = error.toJSON();
       const jobId = data?.jobId ?? (raw as { jobId?: string })?.jobId ?? job.id;
       log(
@@ -172,12 +174,14 @@ export async function startWorker(
     }
   };
 
-  await boss.work<unknown>(
+  await boss.work(
     QUEUE_NAMES.jobs,
     {
       localConcurrency: options.concurrency,
       batchSize: 1,
       perJobResults: true,
+      // For each job's own retryLimit.
+      includeMetadata: true,
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       // Retries and expired jobs don't NOTIFY, so the backstop poll must not fall back to 30 s.
       notifyPollingIntervalSeconds: options.pollingIntervalSeconds,
