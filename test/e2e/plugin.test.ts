@@ -219,6 +219,48 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       body: { name: 'bad', nodes: [{ templateId: 'missing' }] },
     });
     expect(missing).toMatchObject({ status: 404, json: { error: { code: 'InvalidTemplate.NotFound' } } });
+    // A workflow's refusal names its fields the way a template's does: field, rule, value, message id and params.
+    const empty = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'empty', nodes: [], enabled: 'yes' },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.code).toBe('InvalidParameter.Nodes');
+    expect(empty.json.error.message).toBe(
+      'nodes must be a list of 1 to 20 template nodes; got []; enabled must be a boolean; got "yes"',
+    );
+    expect(empty.json.error.details.issues).toEqual([
+      {
+        field: 'nodes',
+        rule: 'range',
+        value: [],
+        messageId: 'nodeList',
+        params: { min: 1, max: 20 },
+        message: 'nodes must be a list of 1 to 20 template nodes; got []',
+      },
+      {
+        field: 'enabled',
+        rule: 'type',
+        value: 'yes',
+        messageId: 'boolean',
+        params: {},
+        message: 'enabled must be a boolean; got "yes"',
+      },
+    ]);
+    const unbound = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'nowhere', nodes: [{ templateId: gifTemplate.templateId }], folders: [999] },
+    });
+    expect(unbound).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: 'InvalidParameter.Folders',
+          message: 'folders names folder 999, which does not exist; got [999]',
+          details: {
+            issues: [{ field: 'folders', rule: 'exists', messageId: 'folderNotFound', params: { id: 999 } }],
+          },
+        },
+      },
+    });
     const del = await call('DELETE', `/api/dynamic-image/templates/${gifTemplate.templateId}`);
     expect(del).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
   });
@@ -348,6 +390,26 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     });
     // The same file and the same resolved template are not processed twice.
     expect(again.json.data).toMatchObject({ jobId: job.jobId, created: false });
+    // The template sets its image as the cover; a job can say otherwise, and the cover stays where it was.
+    const coverBefore = (await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data.coverUrl;
+    expect(coverBefore).toBeTruthy();
+    const noCover = await call('POST', '/api/dynamic-image/jobs', {
+      body: {
+        videoId,
+        templateId: gifTemplate.templateId,
+        overrideParams: { width: 192, setAsDefaultThumbnail: false },
+      },
+    });
+    expect(noCover.status, JSON.stringify(noCover.json)).toBe(201);
+    expect(noCover.json.data.template).toMatchObject({ width: 192, setAsDefaultThumbnail: false });
+    const notCover = await waitForJob(noCover.json.data.jobId);
+    expect(notCover).toMatchObject({ state: 'success', result: { width: 192 } });
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    expect(images.find((i) => i.dynamicImageId === notCover.dynamicImageId)).toMatchObject({
+      isCover: false,
+    });
+    expect((await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data.coverUrl).toBe(coverBefore);
     const bad = await call('POST', '/api/dynamic-image/jobs', {
       body: { videoId, templateId: gifTemplate.templateId, overrideParams: { fps: 0 } },
     });
@@ -527,9 +589,19 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     });
     expect(folder.status, JSON.stringify(folder.json)).toBe(201);
     const folderId = folder.json.data.id;
-    await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
+    const bound = await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
       body: { folders: [folderId] },
     });
+    expect(bound.json.data?.folders, JSON.stringify(bound.json)).toEqual([folderId]);
+    // A folder that doesn't exist is named, and the binding stays as it was.
+    const unknown = await call('PUT', `/api/dynamic-image/workflows/${workflow.workflowId}`, {
+      body: { folders: [folderId, folderId + 1000] },
+    });
+    expect(unknown).toMatchObject({ status: 400, json: { error: { code: 'InvalidParameter.Folders' } } });
+    expect(unknown.json.error.details.issues[0].params).toEqual({ id: folderId + 1000 });
+    expect(
+      (await call('GET', `/api/dynamic-image/workflows/${workflow.workflowId}`)).json.data.folders,
+    ).toEqual([folderId]);
     const form = await videoForm(media.portrait as string, 'portrait.mp4', {
       fileInfo: JSON.stringify({ folder: folderId }),
     });
@@ -1072,6 +1144,60 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     const queue = async () =>
       (await call('GET', '/dynamic-image/status', { token: adminToken })).json.data.queue;
     await expect.poll(queue, { timeout: 10_000 }).toEqual({ queued: 0, active: 0, deferred: 0 });
+  });
+
+  it('retries a failed job as it was asked for, whatever became of its template since', async () => {
+    const template = async (name: string) => {
+      const created = await call('POST', '/api/dynamic-image/templates', {
+        body: { name, format: 'gif', fps: 5, width: 160, captureMethod: 'byDuration', duration: 1 },
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      return created.json.data.templateId as string;
+    };
+    const editedId = await template('retry-edited');
+    const deletedId = await template('retry-deleted');
+    // A file without a video stream: its jobs fail, until a video replaces it.
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
+    const audio = await generateSample(resolveFfmpegBinaries(), 'audio-only', dir, 2);
+    const upload = await call('POST', '/api/upload', { form: await videoForm(audio, 'late-video.mp4', {}) });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const fileId = upload.json[0].id as number;
+    const failed = await Promise.all(
+      [editedId, deletedId].map(async (templateId) => {
+        const submitted = await call('POST', '/api/dynamic-image/jobs', {
+          body: { videoId: fileId, templateId },
+        });
+        expect(submitted.status, JSON.stringify(submitted.json)).toBe(201);
+        return waitForJob(submitted.json.data.jobId);
+      }),
+    );
+    expect(failed.map((j) => [j.state, j.errorCode])).toEqual([
+      ['failed', 'AUDIO_ONLY'],
+      ['failed', 'AUDIO_ONLY'],
+    ]);
+
+    expect(
+      (await call('PUT', `/api/dynamic-image/templates/${editedId}`, { body: { width: 256 } })).status,
+    ).toBe(200);
+    expect((await call('DELETE', `/api/dynamic-image/templates/${deletedId}`)).status).toBe(204);
+    const replaced = await call('POST', `/api/upload?id=${fileId}`, {
+      form: await videoForm(media.landscape as string, 'late-video.mp4', {}),
+    });
+    expect(replaced.status, JSON.stringify(replaced.json)).toBe(200);
+
+    for (const job of failed) {
+      const retry = await call('POST', `/api/dynamic-image/jobs/${job.jobId}/retry`);
+      expect(retry.status, JSON.stringify(retry.json)).toBe(201);
+      expect(retry.json.data.template).toEqual(job.template);
+      const done = await waitForJob(retry.json.data.jobId);
+      expect(done).toMatchObject({ state: 'success', origin: 'retry', templateId: job.templateId });
+      const images = (await call('GET', `/api/dynamic-image/videos/${fileId}/dynamic-images`)).json
+        .data as Json[];
+      const image = images.find((i) => i.dynamicImageId === done.dynamicImageId) as Json;
+      const bytes = new Uint8Array(await (await fetch(`${cms.url}${image.url}`)).arrayBuffer());
+      // The template's width when the job was asked for, not the edited one.
+      expect(inspectAnimation(bytes)).toMatchObject({ format: 'gif', width: 160, height: 90 });
+    }
   });
 
   let editorToken: string;

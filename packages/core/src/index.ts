@@ -11,3 +11,4 @@ export * from './time.js';
 export * from './timing.js';
 export * from './upload-type.js';
 export * from './window.js';
+export * from './workflow.js';

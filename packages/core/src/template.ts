@@ -110,6 +110,14 @@ export const VALIDATION_MESSAGES = {
   greaterThanZero: '{field} must be greater than 0; got {value}',
   unknownField: '{field} is not a template field; got {value}',
   object: 'the template must be an object; got {value}',
+  unknownWorkflowField: '{field} is not a workflow field; got {value}',
+  workflowObject: 'the workflow must be an object; got {value}',
+  nodeList: '{field} must be a list of {min} to {max} template nodes; got {value}',
+  templateNode: '{field} must be a template node with a templateId; got {value}',
+  templateId: '{field} must be a template id; got {value}',
+  folderList: '{field} must be a list of up to {max} Media Library folder ids; got {value}',
+  folderId: '{field} must be a Media Library folder id (a positive integer); got {value}',
+  folderNotFound: '{field} names folder {id}, which does not exist; got {value}',
   length: '{field} must be {min} to {max} characters; got {value}',
   namePattern: '{field} may only contain letters, digits, _ and -; got {value}',
   string: '{field} must be a string; got {value}',
@@ -163,7 +171,7 @@ function formatValidationMessage(
 }
 
 /** Builds an issue whose message is its message id's English text. */
-function issueOf(
+export function validationIssue(
   field: string,
   rule: string,
   value: unknown,
@@ -174,7 +182,19 @@ function issueOf(
   return { field, rule, message, value, messageId, params };
 }
 
-type RuleText = [ValidationMessageId, ValidationParams?];
+export type RuleText = [ValidationMessageId, ValidationParams?];
+
+/**
+ * How a schema's issues read: the body's name when the body itself is wrong, its messages for a body that is no
+ * object and for an unknown field, and each field's texts by rule (`*`: any rule). A list's items are `list.*`.
+ */
+export interface IssueWording {
+  body: string;
+  object: ValidationMessageId;
+  unknownField: ValidationMessageId;
+  fields: Record<string, Record<string, RuleText>>;
+}
+
 const L = TEMPLATE_LIMITS;
 const integerUpTo: RuleText = ['integerUpTo', { max: L.fpsMax }];
 const sizeText: RuleText = ['integerBetween', { min: L.sizeMin, max: L.sizeMax }];
@@ -200,8 +220,14 @@ const TIME_TEXT: Record<string, RuleText> = {
   range: ['timeRange', { max: MAX_TIME_SECONDS }],
   precision: ['timePrecision'],
   timeFormat: ['timeFormat'],
+  '*': ['timeType'],
 };
-const TIME_FIELDS = new Set(['start', 'duration', 'trimEnd']);
+const TEMPLATE_WORDING: IssueWording = {
+  body: '(template)',
+  object: 'object',
+  unknownField: 'unknownField',
+  fields: { ...RULE_TEXT, start: TIME_TEXT, duration: TIME_TEXT, trimEnd: TIME_TEXT },
+};
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let current: unknown = input;
@@ -244,19 +270,26 @@ function ruleOf(issue: z.core.$ZodIssue, value: unknown): string {
 }
 
 /** Turns zod's issues into ours: one per field and rule, each message naming the field, the rule and the value. */
-export function toValidationIssues(error: z.ZodError, input: unknown, prefix = ''): ValidationIssue[] {
+export function toValidationIssues(
+  error: z.ZodError,
+  input: unknown,
+  prefix = '',
+  wording: IssueWording = TEMPLATE_WORDING,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const field = `${prefix}${[...issue.path, key].join('.')}`;
-        issues.push(issueOf(field, 'unknownField', valueAt(input, [...issue.path, key]), 'unknownField'));
+        const value = valueAt(input, [...issue.path, key]);
+        issues.push(validationIssue(field, 'unknownField', value, wording.unknownField));
       }
       continue;
     }
     const path = issue.path;
-    const name = String(path[path.length - 1] ?? '');
-    const field = `${prefix}${path.join('.')}` || prefix.replace(/\.$/, '') || '(template)';
+    // A list's items share their texts: `nodes.*.templateId`.
+    const name = path.map((key) => (typeof key === 'number' ? '*' : String(key))).join('.');
+    const field = `${prefix}${path.join('.')}` || prefix.replace(/\.$/, '') || wording.body;
     const value = valueAt(input, path);
     const rule = ruleOf(issue, value);
     const written = (issue as { params?: { messageId?: ValidationMessageId; params?: ValidationParams } })
@@ -267,14 +300,13 @@ export function toValidationIssues(error: z.ZodError, input: unknown, prefix = '
       text = [written.messageId, written.params];
     } else if (rule === 'required') {
       text = ['required'];
-    } else if (TIME_FIELDS.has(name)) {
-      text = TIME_TEXT[rule] ?? TIME_TEXT.type ?? ['timeType'];
     } else if (path.length === 0) {
-      text = ['object'];
+      text = [wording.object];
     } else {
-      text = RULE_TEXT[name]?.[rule] ?? ['other', { text: issue.message }];
+      const texts = wording.fields[name];
+      text = texts?.[rule] ?? texts?.['*'] ?? ['other', { text: issue.message }];
     }
-    issues.push(issueOf(field, rule, value, text[0], text[1]));
+    issues.push(validationIssue(field, rule, value, text[0], text[1]));
   }
   return issues;
 }
@@ -314,6 +346,7 @@ export const overrideParamsSchema = z.strictObject({
   start: timeSchema.optional(),
   duration: timeSchema.optional(),
   trimEnd: timeSchema.optional(),
+  setAsDefaultThumbnail: z.boolean().optional(),
 });
 export type OverrideParams = z.input<typeof overrideParamsSchema>;
 
@@ -336,7 +369,7 @@ export function applyOverrides(template: Template, overrides: unknown): Template
   if (!result.success) {
     const issues = toValidationIssues(result.error, merged).map((issue) =>
       Object.hasOwn(o, issue.field)
-        ? issueOf(
+        ? validationIssue(
             `overrideParams.${issue.field}`,
             issue.rule,
             issue.value,

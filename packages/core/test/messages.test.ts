@@ -4,9 +4,11 @@ import {
   applyOverrides,
   parseTemplate,
   type TemplateValidationError,
+  unknownFolderIssue,
   VALIDATION_MESSAGES,
   type ValidationIssue,
   validateTemplate,
+  validateWorkflow,
 } from '../src/index.js';
 
 const v = { name: 'good_name', format: 'gif', fps: 10, captureMethod: 'byDuration', duration: 2 };
@@ -144,6 +146,97 @@ const cases: Array<[unknown, Partial<ValidationIssue>]> = [
   ],
 ];
 
+const workflow = { name: 'social', nodes: [{ templateId: 'a1' }] };
+const workflowCases: Array<[unknown, Partial<ValidationIssue>]> = [
+  [
+    'nope',
+    {
+      field: '(workflow)',
+      messageId: 'workflowObject',
+      message: 'the workflow must be an object; got "nope"',
+    },
+  ],
+  [{ nodes: workflow.nodes }, { field: 'name', rule: 'required', message: 'name is required' }],
+  [
+    { ...workflow, name: ' ' },
+    {
+      field: 'name',
+      rule: 'length',
+      params: { min: 1, max: 128 },
+      message: 'name must be 1 to 128 characters; got " "',
+    },
+  ],
+  [
+    { ...workflow, name: 7 },
+    { field: 'name', rule: 'type', messageId: 'string', message: 'name must be a string; got 7' },
+  ],
+  [
+    { ...workflow, nodes: [] },
+    {
+      field: 'nodes',
+      rule: 'range',
+      messageId: 'nodeList',
+      params: { min: 1, max: 20 },
+      value: [],
+      message: 'nodes must be a list of 1 to 20 template nodes; got []',
+    },
+  ],
+  [
+    { ...workflow, nodes: 'a1' },
+    {
+      field: 'nodes',
+      rule: 'type',
+      messageId: 'nodeList',
+      message: 'nodes must be a list of 1 to 20 template nodes; got "a1"',
+    },
+  ],
+  [
+    { ...workflow, nodes: ['a1'] },
+    {
+      field: 'nodes.0',
+      messageId: 'templateNode',
+      message: 'nodes.0 must be a template node with a templateId; got "a1"',
+    },
+  ],
+  [
+    { ...workflow, nodes: [{ templateId: '' }] },
+    {
+      field: 'nodes.0.templateId',
+      messageId: 'templateId',
+      message: 'nodes.0.templateId must be a template id; got ""',
+    },
+  ],
+  [
+    { ...workflow, nodes: [{ templateId: 'a1', at: 2 }] },
+    { field: 'nodes.0.at', rule: 'unknownField', message: 'nodes.0.at is not a workflow field; got 2' },
+  ],
+  [
+    { ...workflow, enabled: 'yes' },
+    { field: 'enabled', messageId: 'boolean', message: 'enabled must be a boolean; got "yes"' },
+  ],
+  [
+    { ...workflow, folders: { $ne: 1 } },
+    { field: 'folders', messageId: 'folderList', params: { max: 100 }, value: { $ne: 1 } },
+  ],
+  [
+    { ...workflow, folders: [3, -1] },
+    {
+      field: 'folders.1',
+      rule: 'range',
+      messageId: 'folderId',
+      message: 'folders.1 must be a Media Library folder id (a positive integer); got -1',
+    },
+  ],
+  [
+    { ...workflow, colour: 'red' },
+    {
+      field: 'colour',
+      messageId: 'unknownWorkflowField',
+      message: 'colour is not a workflow field; got "red"',
+    },
+  ],
+];
+
 describe('validation messages', () => {
   it.each(cases)('%j gives the message of its id with its params', (input, expected) => {
     const result = validateTemplate(input);
@@ -153,8 +246,18 @@ describe('validation messages', () => {
     expect(result.issues[0]).toMatchObject(expected);
   });
 
+  it.each(workflowCases)("%j, as a workflow, gives its id's message too", (input, expected) => {
+    const result = validateWorkflow(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]).toMatchObject(expected);
+  });
+
   it('covers every message id but the fallback', () => {
-    const seen = new Set(cases.map(([, expected]) => expected.messageId));
+    const seen = new Set(
+      [...cases, ...workflowCases, [null, unknownFolderIssue([9], 9)] as const]
+        .map(([, e]) => e.messageId)
+        .filter(Boolean),
+    );
     expect([...seen].sort()).toEqual(
       Object.keys(VALIDATION_MESSAGES)
         .filter((id) => id !== 'other')

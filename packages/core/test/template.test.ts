@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyOverrides,
+  overrideParamsSchema,
   parseTemplate,
   TemplateValidationError,
+  templateInputSchema,
   templateJsonSchema,
   type ValidationIssue,
   validateTemplate,
@@ -199,6 +201,20 @@ describe('overrides', () => {
     const t = applyOverrides(template, { captureMethod: 'trimBeginEnd', trimEnd: 1 });
     expect(t).toMatchObject({ captureMethod: 'trimBeginEnd', trimEnd: 1 });
     expect(t).not.toHaveProperty('duration');
+  });
+
+  it('overrides setAsDefaultThumbnail either way, and refuses a non-boolean by its rule', () => {
+    const cover = parseTemplate({ ...valid, setAsDefaultThumbnail: true });
+    expect(applyOverrides(cover, { setAsDefaultThumbnail: false }).setAsDefaultThumbnail).toBe(false);
+    expect(applyOverrides(template, { setAsDefaultThumbnail: true }).setAsDefaultThumbnail).toBe(true);
+    expect(() => applyOverrides(template, { setAsDefaultThumbnail: 'no' })).toThrow(
+      'overrideParams.setAsDefaultThumbnail must be a boolean; got "no"',
+    );
+  });
+
+  it('can override every template field but the name and the version', () => {
+    const fields = Object.keys(templateInputSchema.shape).filter((f) => f !== 'name' && f !== 'version');
+    expect(Object.keys(overrideParamsSchema.shape).sort()).toEqual(fields.sort());
   });
 
   it('names override fields with the overrideParams prefix', () => {

@@ -8,6 +8,7 @@ function fakeStrapi(
   worker: Record<string, unknown>,
   upload: Record<string, unknown> = { provider: 'local' },
   limits?: Record<string, unknown>,
+  connection: Record<string, unknown> | string = { connectionString: 'postgres://u@db:5432/cms' },
 ) {
   const lines: Array<{ level: string; message: string }> = [];
   const config: Record<string, unknown> = {
@@ -20,7 +21,7 @@ function fakeStrapi(
     },
     'plugin::dynamic-image.publicUrl': 'http://cms.example.org:1337',
     'plugin::upload': upload,
-    'database.connection.connection': { connectionString: 'postgres://u@db:5432/cms' },
+    'database.connection.connection': connection,
   };
   const strapi = {
     config: { get: (key: string) => config[key] },
@@ -92,6 +93,29 @@ describe('the embedded worker', () => {
       maxPixelFrames: 5_000_000,
       maxOutputBytes: 256 * 1024 * 1024,
     });
+  });
+
+  it("keeps the connection's TLS settings, whether it is given as a URL or by its parts", () => {
+    const ssl = { rejectUnauthorized: true, ca: '-----BEGIN CERTIFICATE-----\nMIIB…' };
+    const byParts = {
+      host: 'db.example.org',
+      port: 5433,
+      database: 'cms',
+      user: 'strapi',
+      password: 'p@ss',
+      ssl,
+    };
+    expect(fakeStrapi({}, undefined, undefined, byParts).service.options()).toMatchObject({
+      databaseUrl: 'postgres://strapi:p%40ss@db.example.org:5433/cms',
+      ssl,
+    });
+    const byUrl = { connectionString: 'postgres://u@db:5432/cms', ssl: true };
+    expect(fakeStrapi({}, undefined, undefined, byUrl).service.options()).toMatchObject({ ssl: true });
+    // A URL alone (sslmode in it, if any) and a connection without ssl give the worker none.
+    expect(
+      fakeStrapi({}, undefined, undefined, 'postgres://u@db/cms?sslmode=require').service.options(),
+    ).not.toHaveProperty('ssl');
+    expect(fakeStrapi({}).service.options()).not.toHaveProperty('ssl');
   });
 
   it('finds URLs at any depth of the provider options, and nothing else', () => {

@@ -4,9 +4,11 @@ import {
   applyOverrides,
   parseTemplate,
   type TemplateValidationError,
+  unknownFolderIssue,
   VALIDATION_MESSAGES,
   type ValidationIssue,
   validateTemplate,
+  validateWorkflow,
 } from '@dynamic-image/core';
 import { createIntl } from 'react-intl';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +46,12 @@ const inputs: unknown[] = [
   { ...v, start: '25:00:00', width: 64.5 },
 ];
 
+const workflowInputs: unknown[] = [
+  'nope',
+  { name: ' ', nodes: [], enabled: 'yes', folders: 'all', colour: 'red' },
+  { name: 'w', nodes: ['a1', { templateId: '' }], folders: [0] },
+];
+
 function issues(): ValidationIssue[] {
   const all = inputs.flatMap((input) => {
     const r = validateTemplate(input);
@@ -54,6 +62,11 @@ function issues(): ValidationIssue[] {
   } catch (err) {
     all.push(...(err as TemplateValidationError).issues);
   }
+  for (const input of workflowInputs) {
+    const r = validateWorkflow(input);
+    if (!r.ok) all.push(...r.issues);
+  }
+  all.push(unknownFolderIssue([7], 7));
   return all;
 }
 
@@ -87,7 +100,8 @@ describe('validation messages in the admin', () => {
       const text = formatIssue(intlZh.formatMessage, issue);
       expect(text).not.toBe(issue.message);
       expect(text).not.toMatch(/\{\w+\}/);
-      expect(text).toContain(issue.field === '(template)' ? '模板' : issue.field);
+      const body: Record<string, string> = { '(template)': '模板', '(workflow)': '工作流' };
+      expect(text).toContain(body[issue.field] ?? issue.field);
     }
   });
 

@@ -14,6 +14,8 @@ import { DEFAULT_SOURCE_BUDGET } from './source-budget.js';
 export const workerOptionsSchema = z
   .object({
     databaseUrl: z.string().min(1),
+    /** pg's `ssl` (true, or tls.connect options such as `ca` and `rejectUnauthorized`), beside the URL. */
+    ssl: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
     /** pg-boss keeps to its own schema, apart from the CMS's tables. */
     schema: z
       .string()

@@ -13,12 +13,13 @@ import type { WorkerOptions } from './config.js';
 
 export function createBoss(
   options: Pick<WorkerOptions, 'databaseUrl' | 'schema'> &
-    Partial<Pick<WorkerOptions, 'superviseIntervalSeconds'>>,
+    Partial<Pick<WorkerOptions, 'superviseIntervalSeconds' | 'ssl'>>,
   applicationName: string,
 ): PgBoss {
   const supervise = options.superviseIntervalSeconds;
   return new PgBoss({
     connectionString: options.databaseUrl,
+    ...(options.ssl !== undefined ? { ssl: options.ssl as boolean | object } : {}),
     schema: options.schema,
     application_name: applicationName,
     // Wakes idle workers the moment a job is sent instead of at the next poll.

@@ -51,6 +51,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** A payload stored as a JSON string; anything else is an invalid job. */
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DynamicImageError('INVALID_JOB', `The job's payload is not JSON: ${(err as Error).message}`);
+  }
+}
+
 // Progress goes to the CMS at most this often per job, plus at every stage change.
 const PROGRESS_INTERVAL_MS = 1000;
 
@@ -146,9 +155,11 @@ export async function startWorker(
 
   const handle = async (job: JobWithMetadata<unknown>): Promise<JobResult<JobOutput>> => {
     const attempt = job.retryCount + 1;
-    const raw = typeof job.data === 'string' ? JSON.parse(job.data) : job.data;
+    let raw: unknown = job.data;
     let data: DynamicImageJobData | null = null;
     try {
+      // Inside the try: a payload that isn't JSON is an invalid job (dead-lettered), not a retryable crash.
+      if (typeof raw === 'string') raw = parsePayload(raw);
       data = parseJobData(raw);
       const job_ = data;
       checkDelivery(job_, deliveryPolicy);
@@ -207,6 +218,7 @@ export async function startWorker(
       localConcurrency: options.concurrency,
       batchSize: 1,
       perJobResults: true,
+      // For each job's own retryLimit.
       includeMetadata: true,
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       // Retries and expired jobs don't NOTIFY, so the backstop poll must not fall back to 30 s.

@@ -205,6 +205,34 @@ describe('jobs through pg-boss on a real Postgres', () => {
     expect(seen.all(job.jobId).map((o) => o.attempt)).toEqual([1, 2]);
   });
 
+  it('a payload that is not JSON is dead-lettered as INVALID_JOB on its first attempt', async () => {
+    // Stored as a JSON string, as a sender that serialised its payload twice (or by hand) leaves it.
+    const id = (await sender.send(QUEUE_NAMES.jobs, '{"version":1,"jobId":' as unknown as object)) as string;
+    const stored = await settled(sender, id);
+    expect(stored?.state).toBe('failed');
+    expect(stored?.retryCount).toBe(0);
+    expect(stored?.output).toMatchObject({ status: 'failed', error: { code: 'INVALID_JOB' } });
+    expect(seen.all(id)).toMatchObject([
+      { status: 'failed', final: true, attempt: 1, error: { code: 'INVALID_JOB' } },
+    ]);
+    expect(
+      (await sender.fetch(QUEUE_NAMES.deadLetter, { batchSize: 100 }))?.map((j) => j.data),
+    ).toContainEqual('{"version":1,"jobId":');
+  });
+
+  // This worker's retryLimit is 1; jobs sent with their own limit must be final when pg-boss says so.
+  it.each([0, 2])(
+    'a job sent with retryLimit %i is final exactly at its own last attempt',
+    async (retryLimit) => {
+      const job = jobFor('http://127.0.0.1:9/nothing-listens-here.mp4');
+      const id = (await sendJob(sender, job, { retryLimit, retryDelay: 0 })) as string;
+      const stored = await settled(sender, id);
+      expect(stored?.state).toBe('failed');
+      const attempts = seen.all(job.jobId).map((o) => [o.attempt, o.status === 'failed' && o.final]);
+      expect(attempts).toEqual(Array.from({ length: retryLimit + 1 }, (_, i) => [i + 1, i === retryLimit]));
+    },
+  );
+
   it('sending the same job twice queues it once', async () => {
     const job = jobFor(samples.landscape, { width: 160 });
     const first = await sendJob(sender, job);

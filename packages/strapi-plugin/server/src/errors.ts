@@ -30,7 +30,8 @@ export function invalidParameter(
   return new ApiError(400, `InvalidParameter.${name}`, message, details);
 }
 
-export function fromValidation(err: TemplateValidationError, prefix = ''): ApiError {
+/** Core's validation issues (a template's, a workflow's) as one 400 named after the first issue's field. */
+export function fromValidation(err: { issues: ValidationIssue[] }, prefix = ''): ApiError {
   const issues: ValidationIssue[] = err.issues.map((i) =>
     prefix ? { ...i, field: `${prefix}${i.field}` } : i,
   );

@@ -52,6 +52,10 @@ export function UploadPage() {
   const t = useT();
   const { get } = useFetchClient();
   const token = useAuth('DynamicImagesUpload', (s) => s.token);
+  // The upload reads the token when it is sent, not the one of the render that made `upload`: the renewal
+  // call before it may replace the token (Strapi's store, then this page, update before that call answers).
+  const latestToken = React.useRef(token);
+  latestToken.current = token;
   const { toggleNotification } = useNotification();
   const workflows = useResource<Workflow[]>('/dynamic-image/workflows');
   const [files, setFiles] = React.useState<File[]>([]);
@@ -83,7 +87,7 @@ export function UploadPage() {
     try {
       const { status, body } = await send(
         `${backend}/dynamic-image/upload`,
-        token ?? null,
+        latestToken.current ?? null,
         form,
         setProgress,
       );

@@ -1,3 +1,4 @@
+import type { ValidationIssue } from '@dynamic-image/core';
 import {
   Box,
   Button,
@@ -20,6 +21,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Folder, type Template, useResource, type Workflow } from '../utils/api';
+import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
@@ -31,6 +33,7 @@ export function WorkflowEditPage() {
   const navigate = useNavigate();
   const { get, post, put } = useFetchClient();
   const { toggleNotification } = useNotification();
+  const issueMessage = useIssueMessage();
   const templates = useResource<Template[]>('/dynamic-image/templates');
   const folders = useResource<Folder[]>('/dynamic-image/folders');
   const [name, setName] = React.useState('');
@@ -95,8 +98,11 @@ export function WorkflowEditPage() {
     } catch (err) {
       const e = errorOf(err);
       const field = e.code?.startsWith('InvalidParameter.') ? e.code.slice(17).toLowerCase() : 'nodes';
-      setFieldError({ field: field.startsWith('nodes') ? 'nodes' : field, message: e.message });
-      toggleNotification({ type: 'danger', message: e.message });
+      // Core's issues, in the admin's language (the same ids as a template's).
+      const issues = (e.details as { issues?: ValidationIssue[] } | undefined)?.issues;
+      const message = issues?.length ? issues.map(issueMessage).join('; ') : e.message;
+      setFieldError({ field: field.startsWith('nodes') ? 'nodes' : field, message });
+      toggleNotification({ type: 'danger', message });
     } finally {
       setSaving(false);
     }

@@ -10,9 +10,11 @@ export function formatDuration(from: string | null, to: string | null, now = Dat
   if (!from) return '—';
   const ms = (to ? Date.parse(to) : now) - Date.parse(from);
   if (!Number.isFinite(ms) || ms < 0) return '—';
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
+  // Round once, then split: rounding the remainder alone turns 119.6 s into "1 min 60 s" (and 59.96 s into "60.0 s").
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
 }
 
 /** Media Library URLs are relative to the CMS; the admin may be served from elsewhere. */

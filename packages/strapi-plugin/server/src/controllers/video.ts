@@ -3,6 +3,7 @@ import { invalidParameter } from '../errors';
 import { callerOf } from '../services/callers';
 import { refusal, sniffFile } from '../upload-type';
 import { getService } from '../utils/get-service';
+import { imageListParams, videoListParams } from './list-query';
 import { body, respond } from './respond';
 
 /** A file as Strapi's multipart parser (formidable) hands it over. */
@@ -19,9 +20,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** VOD's GetVideoInfo: the video, its cover and its dynamic images. */
     info: respond(async (ctx) => getService(strapi, 'results').videoInfo(ctx.params.videoId)),
     /** The Media Library's videos, each with its dynamic images and cover. */
-    list: respond(async (ctx) => getService(strapi, 'videos').list(ctx.query as Record<string, never>)),
+    list: respond(async (ctx) => getService(strapi, 'videos').list(videoListParams(ctx.query))),
     /** Every dynamic image, for the admin's gallery. */
-    images: respond(async (ctx) => getService(strapi, 'videos').images(ctx.query as Record<string, never>)),
+    images: respond(async (ctx) => getService(strapi, 'videos').images(imageListParams(ctx.query))),
     /** VOD's ListDynamicImage. */
     dynamicImages: respond(async (ctx) => {
       const video = await getService(strapi, 'jobs').video(ctx.params.videoId);

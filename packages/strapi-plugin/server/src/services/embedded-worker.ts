@@ -80,6 +80,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         `postgres://${encodeURIComponent(String(db.user ?? ''))}${db.password ? `:${encodeURIComponent(String(db.password))}` : ''}@${db.host ?? '127.0.0.1'}:${db.port ?? 5432}/${encodeURIComponent(String(db.database ?? ''))}`;
       return {
         databaseUrl,
+        // A connection given as an object keeps its TLS settings (a CA, rejectUnauthorized) beside the URL.
+        ...(db.ssl !== undefined && db.ssl !== null ? { ssl: db.ssl } : {}),
         schema: c.queueSchema,
         workerSecret: c.workerSecret,
         // Results go back to this CMS only, whatever a job in the queue says.

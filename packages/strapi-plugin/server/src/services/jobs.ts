@@ -61,6 +61,18 @@ export interface SubmitRequest {
   caller?: string | null;
 }
 
+/** The Media Library file of a video, as the jobs read it. */
+interface VideoFile {
+  id: number;
+  url: string;
+  name: string;
+  mime: string;
+  size: number | string;
+  hash: string;
+  folderPath?: string;
+  updatedAt: unknown;
+}
+
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -111,7 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     publicUrl,
 
-    async video(videoId: unknown) {
+    async video(videoId: unknown): Promise<VideoFile> {
       const id = Number(videoId);
       if (!Number.isInteger(id) || id <= 0)
         throw invalidParameter('videoId', `videoId must be a file id; got ${JSON.stringify(videoId)}`);
@@ -140,6 +152,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (err instanceof TemplateValidationError) throw fromValidation(err);
         throw err;
       }
+      return this.enqueue(video, templateId, template, request);
+    },
+
+    /** Queues a job making `template` (overrides applied) from a video, unless the same job exists. */
+    async enqueue(
+      video: VideoFile,
+      templateId: string,
+      template: Template,
+      request: Omit<SubmitRequest, 'videoId' | 'templateId'>,
+    ) {
       // What the template alone tells of its cost (a byDuration window at a declared size); the
       // worker checks the whole plan once it has probed the source.
       const { maxPixelFrames, maxOutputBytes } = limits();
@@ -261,9 +283,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (job.state !== 'failed') {
         throw illegalStatus(`Job ${jobId} is ${job.state}; only failed jobs can be retried`);
       }
-      return this.submit({
-        videoId: job.videoId,
-        templateId: job.templateId,
+      // The job again as it was asked for: its template snapshot (overrides applied), not the template as it
+      // is now, which may have been edited or deleted since.
+      return this.enqueue(await this.video(job.videoId), job.templateId as string, job.template as Template, {
         overrideParams: (job.overrideParams as Record<string, unknown> | null) ?? undefined,
         workflowId: (job.workflowId as string | null) ?? undefined,
         origin: 'retry',

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { VideoSort } from '../controllers/list-query';
 import { presentImage, RESULTS_FOLDER } from './results';
 
 const FILE = 'plugin::upload.file';
@@ -8,15 +9,18 @@ const FOLDER = 'plugin::upload.folder';
 
 /** The Media Library seen from this plugin: its videos with their dynamic images, and its folders. */
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async list(query: { page?: number; pageSize?: number; search?: string }) {
-    const pageSize = Math.min(Math.max(Number(query.pageSize) || 24, 1), 100);
-    const page = Math.max(Number(query.page) || 1, 1);
+  /** The query's values are checked by the controller (controllers/list-query.ts): plain strings and numbers. */
+  async list(query: { page?: number; pageSize?: number; search?: string; sort?: VideoSort }) {
+    const pageSize = query.pageSize ?? 24;
+    const page = query.page ?? 1;
     const where: Record<string, unknown> = { mime: { $startsWith: 'video/' } };
     if (query.search) where.name = { $containsi: query.search };
+    const [field, direction] = (query.sort ?? 'createdAt:desc').split(':') as [string, 'asc' | 'desc'];
     const [files, total] = await Promise.all([
       strapi.db.query(FILE).findMany({
         where,
-        orderBy: { createdAt: 'desc' },
+        // The id breaks ties, so pages don't overlap.
+        orderBy: [{ [field]: direction }, { id: direction }],
         limit: pageSize,
         offset: (page - 1) * pageSize,
         populate: ['folder'],
@@ -58,9 +62,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** Every dynamic image, newest first, with its video's name: the admin's gallery. */
   async images(query: { page?: number; pageSize?: number; videoId?: number }) {
-    const pageSize = Math.min(Math.max(Number(query.pageSize) || 24, 1), 100);
-    const page = Math.max(Number(query.page) || 1, 1);
-    const where: Record<string, unknown> = query.videoId ? { videoId: Number(query.videoId) } : {};
+    const pageSize = query.pageSize ?? 24;
+    const page = query.page ?? 1;
+    const where: Record<string, unknown> = query.videoId ? { videoId: query.videoId } : {};
     const [rows, total] = await Promise.all([
       strapi.db.query(IMAGE).findMany({
         where,

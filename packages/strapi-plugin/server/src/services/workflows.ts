@@ -1,36 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { unknownFolderIssue, validateWorkflow, type Workflow } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
-import { z } from 'zod';
 import { getTemplate } from '../data/templates';
 import { getWorkflow, toWorkflow, WORKFLOW as UID, type WorkflowRecord } from '../data/workflows';
-import { illegalStatus, invalidParameter } from '../errors';
+import { fromValidation, illegalStatus, invalidParameter } from '../errors';
 import { getService } from '../utils/get-service';
 
 export type { WorkflowRecord } from '../data/workflows';
 
-const workflowInput = z.strictObject({
-  name: z.string().trim().min(1).max(128),
-  nodes: z
-    .array(z.strictObject({ templateId: z.string().min(1) }))
-    .min(1)
-    .max(20),
-  enabled: z.boolean().default(true),
-  /** Media Library folder ids: a video uploaded into one of them runs this workflow. */
-  folders: z.array(z.number().int().positive()).default([]),
-});
+const FOLDER = 'plugin::upload.folder';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  parse(input: unknown): z.output<typeof workflowInput> {
-    const parsed = workflowInput.safeParse(input);
-    if (parsed.success) return parsed.data;
-    const first = parsed.error.issues[0];
-    const field = first?.path.join('.') || 'workflow';
-    const messages = parsed.error.issues.map((i) => `${i.path.join('.') || 'workflow'}: ${i.message}`);
-    throw invalidParameter(field, messages.join('; '), { issues: parsed.error.issues });
+  /** Core's workflow rules; refusals carry core's issues, as a template's do. */
+  parse(input: unknown): Workflow {
+    const result = validateWorkflow(input);
+    if (!result.ok) throw fromValidation(result);
+    return result.workflow;
   },
 
-  async checkTemplates(nodes: Array<{ templateId: string }>) {
-    for (const node of nodes) await getTemplate(strapi, node.templateId);
+  /**
+   * What a workflow names must exist: its templates, and the Media Library folders it is newly bound to (a bound
+   * folder deleted later must not stop the workflow from being edited).
+   */
+  async checkReferences(data: Workflow, bound: readonly number[] = []) {
+    for (const node of data.nodes) await getTemplate(strapi, node.templateId);
+    const added = data.folders.filter((id) => !bound.includes(id));
+    if (added.length === 0) return;
+    const found = await strapi.db.query(FOLDER).findMany({ select: ['id'], where: { id: { $in: added } } });
+    const known = new Set(found.map((folder: { id: number }) => folder.id));
+    const missing = added.find((id) => !known.has(id));
+    if (missing !== undefined) throw fromValidation({ issues: [unknownFolderIssue(data.folders, missing)] });
   },
 
   async list(): Promise<WorkflowRecord[]> {
@@ -54,7 +53,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async create(input: unknown): Promise<WorkflowRecord> {
     const data = this.parse(input);
-    await this.checkTemplates(data.nodes);
+    await this.checkReferences(data);
     if (await strapi.db.query(UID).findOne({ where: { name: data.name } })) {
       throw invalidParameter('name', `name ${JSON.stringify(data.name)} is already used by another workflow`);
     }
@@ -67,8 +66,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async update(workflowId: string, patch: unknown): Promise<WorkflowRecord> {
     const current = await this.get(workflowId);
     const { workflowId: _id, createdAt: _c, updatedAt: _u, ...fields } = current;
-    const data = this.parse({ ...fields, ...(patch as object) });
-    await this.checkTemplates(data.nodes);
+    // A patch that is no object is refused as such, not spread into the stored fields.
+    const isObject = patch !== null && typeof patch === 'object' && !Array.isArray(patch);
+    const data = this.parse(isObject ? { ...fields, ...patch } : patch);
+    await this.checkReferences(data, current.folders);
     const clash = await strapi.db.query(UID).findOne({ where: { name: data.name } });
     if (clash && clash.workflowId !== workflowId) {
       throw invalidParameter('name', `name ${JSON.stringify(data.name)} is already used by another workflow`);
