@@ -19,7 +19,7 @@ import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './an
 import type { FfmpegBinaries } from './binaries.js';
 import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings, type SeekMode } from './encode.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
-import { watchOutputSize } from './output-cap.js';
+import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import type { ProcessLimits } from './sandbox.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
@@ -226,6 +226,11 @@ export async function runPipeline<T>(
           try {
             ({ stderr } = await runFfmpeg(options.binaries, {
               ...run,
+              // The run that writes the output stops itself at the cap (a palette pass writes elsewhere).
+              outputOptions:
+                run.output === file
+                  ? [...run.outputOptions, ...ffmpegSizeLimit(budget.maxOutputBytes)]
+                  : run.outputOptions,
               timeoutMs: remaining(),
               signal: AbortSignal.any([signal, output.signal]),
               limits: options.limits,
