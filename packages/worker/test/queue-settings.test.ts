@@ -10,7 +10,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseWorkerOptions } from '../src/config.js';
 import { createBoss, ensureQueues, queueJobId } from '../src/queue.js';
 import { type JobOutcome, startWorker } from '../src/worker.js';
-import { emptyDir, jobFor, samples } from './support/helpers.js';
+import { emptyDir, jobFor, samples, workDir } from './support/helpers.js';
 
 const databaseUrl = inject('databaseUrl');
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
@@ -124,7 +124,17 @@ describe('queue creation', () => {
       first = resolve;
     });
     const worker = await startWorker(
-      { databaseUrl, schema, retryLimit: 2, concurrency: 1, pollingIntervalSeconds: 0.5 },
+      {
+        databaseUrl,
+        schema,
+        retryLimit: 2,
+        concurrency: 1,
+        pollingIntervalSeconds: 0.5,
+        // The job must pass the worker's trust checks (job-trust.ts, source.ts) to fail where this test
+        // looks: its file delivery lands in this folder, and its source's host is one the worker reads from.
+        fileDeliveryDir: workDir,
+        allowedHosts: ['127.0.0.1:9'],
+      },
       { onOutcome: (o) => first(o), log: () => {} },
     );
     try {
