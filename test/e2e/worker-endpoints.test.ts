@@ -265,7 +265,7 @@ describe('bodies are not read before they can be trusted', () => {
   it('a body Strapi parses itself (JSON) is refused, not waited for', async () => {
     const jobId = await newJob(195);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 5, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 5, stage: 'encode', attempt: 1 });
     const res = await fetch(`${cms.url}${path}`, {
       method: 'POST',
       body,
@@ -284,7 +284,7 @@ describe('signatures are single-use for as long as they could be accepted', () =
   it('refuses a replay of a signature made 290 s ahead, after it has been used', async () => {
     const jobId = await newJob(200);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 10, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 10, stage: 'encode', attempt: 1 });
     const ahead = signature(cms.secret, { path, body, timestamp: nowSeconds() + 290 });
     expect(await signedPost(path, body, ahead)).toEqual({ status: 204, code: undefined });
     // Remembered until t + 300 s, i.e. for up to ten minutes from now, not 300 s from receipt.
@@ -303,7 +303,7 @@ describe('signatures are single-use for as long as they could be accepted', () =
   it('refuses a tampered header: nonce, timestamp, result header, extra fields', async () => {
     const jobId = await newJob(210);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 20, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 20, stage: 'encode', attempt: 1 });
     const good = signature(cms.secret, { path, body });
     const flip = (hex: string) => hex.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     const nonce = /n=([0-9a-f]+)/.exec(good)?.[1] as string;
@@ -338,7 +338,7 @@ describe('signatures are single-use for as long as they could be accepted', () =
   it('two requests with the same bytes in the same second are both accepted', async () => {
     const jobId = await newJob(220);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 30, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 30, stage: 'encode', attempt: 1 });
     const t = nowSeconds();
     const answers = await Promise.all([
       signedPost(path, body, signature(cms.secret, { path, body, timestamp: t })),
@@ -404,7 +404,7 @@ describe('a job that has ended takes no more reports', () => {
     expect(late).toEqual({ status: 409, code: 'Conflict.JobState' });
 
     const progressPath = workerPath(jobId, '/progress');
-    const progress = json({ percent: 50, stage: 'encode', attempt: 2 });
+    const progress = json({ jobId, percent: 50, stage: 'encode', attempt: 2 });
     expect(
       await signedPost(progressPath, progress, signature(cms.secret, { path: progressPath, body: progress })),
     ).toEqual({ status: 409, code: 'Conflict.JobState' });
