@@ -9,6 +9,7 @@ import {
   applyOverrides,
   checkBudget,
   DEFAULT_PLAN_BUDGET,
+  MAX_FAILURE_MESSAGE,
   parseTemplate,
   SIGNATURE_HEADER,
   signingString,
@@ -1279,7 +1280,7 @@ describe('the worker-to-CMS endpoints refuse bad signatures', () => {
       ['code a number', { ...failure, code: 500 }],
       ['a lower-case code', { ...failure, code: 'internal' }],
       ['message an object', { ...failure, message: { text: 'x' } }],
-      ['a 10 kB message', { ...failure, message: 'x'.repeat(10_000) }],
+      ['a message one past the longest kept', { ...failure, message: 'x'.repeat(MAX_FAILURE_MESSAGE + 1) }],
       ['attempt -1', { ...failure, attempt: -1 }],
       ['details a string', { ...failure, details: 'x' }],
     ];
@@ -1302,6 +1303,15 @@ describe('the worker-to-CMS endpoints refuse bad signatures', () => {
     expect(refused).toHaveLength(progressCases.length + failureCases.length);
     figures.contractCases = refused.length;
     figures.contractRefusalMs = Math.round((performance.now() - started) / refused.length);
+    // A body past the report size limit is refused for its size, before anything reads it.
+    const failurePath = `/api/dynamic-image/worker/jobs/${otherJobId}/failure`;
+    const oversize = new TextEncoder().encode(JSON.stringify({ ...failure, message: 'x'.repeat(10_000) }));
+    expect(await post(failurePath, oversize, sign(cms.secret, now(), 'POST', failurePath, oversize))).toEqual(
+      {
+        status: 413,
+        code: 'PayloadTooLarge.Body',
+      },
+    );
     expect((await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data).toEqual(before);
 
     // The same for a preview's endpoints.

@@ -214,7 +214,9 @@ describe('two CMS instances behind one database', () => {
     const jobId = (await call(a, 'POST', '/jobs', { videoId, templateId, overrideParams: { width: 190 } }))
       .json.data.jobId as string;
     const path = `/api/dynamic-image/worker/jobs/${jobId}/progress`;
-    const body = new TextEncoder().encode(JSON.stringify({ jobId, percent: 10, stage: 'encode', attempt: 1 }));
+    const body = new TextEncoder().encode(
+      JSON.stringify({ jobId, percent: 10, stage: 'encode', attempt: 1 }),
+    );
     const header = signature(a.secret, { path, body });
     const post = (cms: RunningCms) =>
       fetch(`${cms.url}${path}`, {
