@@ -557,6 +557,41 @@ describe('fuzzed template, workflow and job fields through the API', () => {
     );
   });
 
+  it('POST /upload with a workflow over the budget is a coded 400 and stores no file', async () => {
+    // A valid template that no job may make under the default budget (4096² × 300 frames).
+    const template = await call('POST', '/api/dynamic-image/templates', {
+      body: {
+        name: 'over-budget',
+        format: 'webp',
+        fps: 30,
+        width: 4096,
+        height: 4096,
+        captureMethod: 'byDuration',
+        duration: 10,
+      },
+    });
+    expect(template.status, JSON.stringify(template.json)).toBe(201);
+    const workflow = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'over-budget', nodes: [{ templateId: template.json.data.templateId }] },
+    });
+    expect(workflow.status, JSON.stringify(workflow.json)).toBe(201);
+    const files = async () => ((await call('GET', '/api/upload/files')).json as unknown as Json[]).length;
+    const before = await files();
+    const form = new FormData();
+    form.append('workflowId', workflow.json.data.workflowId);
+    form.append('files', new Blob([new Uint8Array(clipBytes)], { type: 'video/mp4' }), 'over-budget.mp4');
+    const response = await fetch(`${cms.url}/api/dynamic-image/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+      body: form,
+    });
+    expect({ status: response.status, code: ((await response.json()) as Json).error?.code }).toEqual({
+      status: 400,
+      code: 'BUDGET_EXCEEDED',
+    });
+    expect(await files()).toBe(before);
+  });
+
   it('stores no bad record: every template, workflow and job read back follows the rules', async () => {
     const templates = (await call('GET', '/api/dynamic-image/templates')).json.data as Json[];
     for (const t of templates) expectValidTemplate(t);
