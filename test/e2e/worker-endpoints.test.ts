@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +136,7 @@ async function signedPost(path: string, body: Uint8Array, header: string, result
     code: (text ? (JSON.parse(text) as Json) : {}).error?.code as string | undefined,
   };
 }
+let cmsTmpDir: string;
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const workerPath = (jobId: string, suffix = '') => `/api/dynamic-image/worker/jobs/${jobId}${suffix}`;
 
@@ -143,7 +144,9 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
   const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
   database = await startTestDatabase();
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+  // A temporary folder of this CMS's own: what it leaves behind is told apart from other processes' files.
+  cmsTmpDir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-cms-'));
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off', TMPDIR: cmsTmpDir });
   ({ apiToken } = await bootstrapAccess(cms.url));
   const form = new FormData();
   form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
@@ -169,6 +172,7 @@ afterAll(async () => {
   if (process.env.FUZZ_REPORT) console.log(`worker-endpoints figures: ${JSON.stringify(figures)}`);
   await cms?.stop();
   await database?.stop();
+  if (cmsTmpDir) await rm(cmsTmpDir, { recursive: true, force: true });
 });
 
 describe('bodies are not read before they can be trusted', () => {
@@ -220,7 +224,7 @@ describe('bodies are not read before they can be trusted', () => {
     // Read buffers waiting for the garbage collector: about 52 MiB for 100 MiB and for 250 MiB alike.
     // Held in memory (as before), 250 MiB would be 500 MiB with its copy.
     expect(peak - before).toBeLessThan(100 * 2 ** 20);
-    expect((await readdir(tmpdir())).filter((name) => name.startsWith('dynamic-image-delivery-'))).toEqual(
+    expect((await readdir(cmsTmpDir)).filter((name) => name.startsWith('dynamic-image-delivery-'))).toEqual(
       [],
     );
   });
