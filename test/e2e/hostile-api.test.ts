@@ -9,6 +9,7 @@ import {
   applyOverrides,
   checkBudget,
   DEFAULT_PLAN_BUDGET,
+  MAX_FAILURE_MESSAGE,
   parseTemplate,
   SIGNATURE_HEADER,
   signingString,
@@ -554,6 +555,41 @@ describe('fuzzed template, workflow and job fields through the API', () => {
       }),
       { numRuns: 40, seed: 37, endOnFailure: true },
     );
+  });
+
+  it('POST /upload with a workflow over the budget is a coded 400 and stores no file', async () => {
+    // A valid template that no job may make under the default budget (4096² × 300 frames).
+    const template = await call('POST', '/api/dynamic-image/templates', {
+      body: {
+        name: 'over-budget',
+        format: 'webp',
+        fps: 30,
+        width: 4096,
+        height: 4096,
+        captureMethod: 'byDuration',
+        duration: 10,
+      },
+    });
+    expect(template.status, JSON.stringify(template.json)).toBe(201);
+    const workflow = await call('POST', '/api/dynamic-image/workflows', {
+      body: { name: 'over-budget', nodes: [{ templateId: template.json.data.templateId }] },
+    });
+    expect(workflow.status, JSON.stringify(workflow.json)).toBe(201);
+    const files = async () => ((await call('GET', '/api/upload/files')).json as unknown as Json[]).length;
+    const before = await files();
+    const form = new FormData();
+    form.append('workflowId', workflow.json.data.workflowId);
+    form.append('files', new Blob([new Uint8Array(clipBytes)], { type: 'video/mp4' }), 'over-budget.mp4');
+    const response = await fetch(`${cms.url}/api/dynamic-image/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+      body: form,
+    });
+    expect({ status: response.status, code: ((await response.json()) as Json).error?.code }).toEqual({
+      status: 400,
+      code: 'BUDGET_EXCEEDED',
+    });
+    expect(await files()).toBe(before);
   });
 
   it('stores no bad record: every template, workflow and job read back follows the rules', async () => {
@@ -1279,7 +1315,7 @@ describe('the worker-to-CMS endpoints refuse bad signatures', () => {
       ['code a number', { ...failure, code: 500 }],
       ['a lower-case code', { ...failure, code: 'internal' }],
       ['message an object', { ...failure, message: { text: 'x' } }],
-      ['a 10 kB message', { ...failure, message: 'x'.repeat(10_000) }],
+      ['a message one past the longest kept', { ...failure, message: 'x'.repeat(MAX_FAILURE_MESSAGE + 1) }],
       ['attempt -1', { ...failure, attempt: -1 }],
       ['details a string', { ...failure, details: 'x' }],
     ];
@@ -1302,6 +1338,15 @@ describe('the worker-to-CMS endpoints refuse bad signatures', () => {
     expect(refused).toHaveLength(progressCases.length + failureCases.length);
     figures.contractCases = refused.length;
     figures.contractRefusalMs = Math.round((performance.now() - started) / refused.length);
+    // A body past the report size limit is refused for its size, before anything reads it.
+    const failurePath = `/api/dynamic-image/worker/jobs/${otherJobId}/failure`;
+    const oversize = new TextEncoder().encode(JSON.stringify({ ...failure, message: 'x'.repeat(10_000) }));
+    expect(await post(failurePath, oversize, sign(cms.secret, now(), 'POST', failurePath, oversize))).toEqual(
+      {
+        status: 413,
+        code: 'PayloadTooLarge.Body',
+      },
+    );
     expect((await call('GET', `/api/dynamic-image/jobs/${otherJobId}`)).json.data).toEqual(before);
 
     // The same for a preview's endpoints.

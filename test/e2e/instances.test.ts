@@ -47,8 +47,9 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
     body: JSON.stringify({ name: 'e2e', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
-  // Started after the webhook exists, so both instances send it.
-  b = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+  // Started after the webhook exists, so both instances send it. As behind a load balancer, both give
+  // workers one public URL (a's here): a worker delivers only to the CMS it was set up for.
+  b = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off', PUBLIC_URL: a.url });
 });
 
 afterAll(async () => {
@@ -173,7 +174,8 @@ describe('two CMS instances behind one database', () => {
         {
           binaries: resolveFfmpegBinaries(),
           tmpDir: await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-')),
-          sourcePolicy: { allowFile: false },
+          // What a worker set up for this CMS allows: sources on the CMS's own origin (a loopback one here).
+          sourcePolicy: { allowFile: false, allowedHosts: [new URL(a.url).host] },
           timeoutSeconds: 60,
         },
         async (output) => {
@@ -212,7 +214,9 @@ describe('two CMS instances behind one database', () => {
     const jobId = (await call(a, 'POST', '/jobs', { videoId, templateId, overrideParams: { width: 190 } }))
       .json.data.jobId as string;
     const path = `/api/dynamic-image/worker/jobs/${jobId}/progress`;
-    const body = new TextEncoder().encode(JSON.stringify({ percent: 10, stage: 'encode', attempt: 1 }));
+    const body = new TextEncoder().encode(
+      JSON.stringify({ jobId, percent: 10, stage: 'encode', attempt: 1 }),
+    );
     const header = signature(a.secret, { path, body });
     const post = (cms: RunningCms) =>
       fetch(`${cms.url}${path}`, {

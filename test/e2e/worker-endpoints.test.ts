@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +136,7 @@ async function signedPost(path: string, body: Uint8Array, header: string, result
     code: (text ? (JSON.parse(text) as Json) : {}).error?.code as string | undefined,
   };
 }
+let cmsTmpDir: string;
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const workerPath = (jobId: string, suffix = '') => `/api/dynamic-image/worker/jobs/${jobId}${suffix}`;
 
@@ -143,7 +144,9 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
   const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
   database = await startTestDatabase();
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off' });
+  // A temporary folder of this CMS's own: what it leaves behind is told apart from other processes' files.
+  cmsTmpDir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-cms-'));
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off', TMPDIR: cmsTmpDir });
   ({ apiToken } = await bootstrapAccess(cms.url));
   const form = new FormData();
   form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
@@ -169,6 +172,7 @@ afterAll(async () => {
   if (process.env.FUZZ_REPORT) console.log(`worker-endpoints figures: ${JSON.stringify(figures)}`);
   await cms?.stop();
   await database?.stop();
+  if (cmsTmpDir) await rm(cmsTmpDir, { recursive: true, force: true });
 });
 
 describe('bodies are not read before they can be trusted', () => {
@@ -220,7 +224,7 @@ describe('bodies are not read before they can be trusted', () => {
     // Read buffers waiting for the garbage collector: about 52 MiB for 100 MiB and for 250 MiB alike.
     // Held in memory (as before), 250 MiB would be 500 MiB with its copy.
     expect(peak - before).toBeLessThan(100 * 2 ** 20);
-    expect((await readdir(tmpdir())).filter((name) => name.startsWith('dynamic-image-delivery-'))).toEqual(
+    expect((await readdir(cmsTmpDir)).filter((name) => name.startsWith('dynamic-image-delivery-'))).toEqual(
       [],
     );
   });
@@ -265,7 +269,7 @@ describe('bodies are not read before they can be trusted', () => {
   it('a body Strapi parses itself (JSON) is refused, not waited for', async () => {
     const jobId = await newJob(195);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 5, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 5, stage: 'encode', attempt: 1 });
     const res = await fetch(`${cms.url}${path}`, {
       method: 'POST',
       body,
@@ -284,7 +288,7 @@ describe('signatures are single-use for as long as they could be accepted', () =
   it('refuses a replay of a signature made 290 s ahead, after it has been used', async () => {
     const jobId = await newJob(200);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 10, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 10, stage: 'encode', attempt: 1 });
     const ahead = signature(cms.secret, { path, body, timestamp: nowSeconds() + 290 });
     expect(await signedPost(path, body, ahead)).toEqual({ status: 204, code: undefined });
     // Remembered until t + 300 s, i.e. for up to ten minutes from now, not 300 s from receipt.
@@ -303,7 +307,7 @@ describe('signatures are single-use for as long as they could be accepted', () =
   it('refuses a tampered header: nonce, timestamp, result header, extra fields', async () => {
     const jobId = await newJob(210);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 20, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 20, stage: 'encode', attempt: 1 });
     const good = signature(cms.secret, { path, body });
     const flip = (hex: string) => hex.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     const nonce = /n=([0-9a-f]+)/.exec(good)?.[1] as string;
@@ -338,7 +342,7 @@ describe('signatures are single-use for as long as they could be accepted', () =
   it('two requests with the same bytes in the same second are both accepted', async () => {
     const jobId = await newJob(220);
     const path = workerPath(jobId, '/progress');
-    const body = json({ percent: 30, stage: 'encode', attempt: 1 });
+    const body = json({ jobId, percent: 30, stage: 'encode', attempt: 1 });
     const t = nowSeconds();
     const answers = await Promise.all([
       signedPost(path, body, signature(cms.secret, { path, body, timestamp: t })),
@@ -404,7 +408,7 @@ describe('a job that has ended takes no more reports', () => {
     expect(late).toEqual({ status: 409, code: 'Conflict.JobState' });
 
     const progressPath = workerPath(jobId, '/progress');
-    const progress = json({ percent: 50, stage: 'encode', attempt: 2 });
+    const progress = json({ jobId, percent: 50, stage: 'encode', attempt: 2 });
     expect(
       await signedPost(progressPath, progress, signature(cms.secret, { path: progressPath, body: progress })),
     ).toEqual({ status: 409, code: 'Conflict.JobState' });

@@ -56,9 +56,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         f.mimetype = detected;
         f.detectedMimeType = detected;
       }
-      // The caller's room for every job this makes, before anything is stored.
+      // The caller's room for every job this makes, and each job's budget, before anything is stored.
       const caller = callerOf(ctx.state);
       await getService(strapi, 'callers').ensureRoom(caller, workflow.nodes.length * list.length);
+      await getService(strapi, 'jobs').checkWorkflowCost(workflow);
       const uploads = getService(strapi, 'uploads');
       const stored = await uploads
         .withoutHook(() =>

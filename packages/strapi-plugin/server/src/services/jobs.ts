@@ -155,15 +155,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return this.enqueue(video, templateId, template, request);
     },
 
-    /** Queues a job making `template` (overrides applied) from a video, unless the same job exists. */
-    async enqueue(
-      video: VideoFile,
-      templateId: string,
-      template: Template,
-      request: Omit<SubmitRequest, 'videoId' | 'templateId'>,
-    ) {
-      // What the template alone tells of its cost (a byDuration window at a declared size); the
-      // worker checks the whole plan once it has probed the source.
+    /**
+     * Refuses a template over the budget by what it alone tells of its cost (a byDuration window at a
+     * declared size); the worker checks the whole plan once it has probed the source.
+     */
+    checkCost(template: Template) {
       const { maxPixelFrames, maxOutputBytes } = limits();
       const cost = submitCost(template);
       try {
@@ -172,6 +168,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (err instanceof DynamicImageError) throw fromCore(err);
         throw err;
       }
+    },
+
+    /** Refuses a workflow any of whose templates is over the budget, before anything is stored or queued. */
+    async checkWorkflowCost(workflow: { nodes: Array<{ templateId: string }> }) {
+      for (const node of workflow.nodes) {
+        const {
+          templateId: _t,
+          createdAt: _c,
+          updatedAt: _u,
+          ...template
+        } = await getTemplate(strapi, node.templateId);
+        this.checkCost(template as Template);
+      }
+    },
+
+    /** Queues a job making `template` (overrides applied) from a video, unless the same job exists. */
+    async enqueue(
+      video: VideoFile,
+      templateId: string,
+      template: Template,
+      request: Omit<SubmitRequest, 'videoId' | 'templateId'>,
+    ) {
+      this.checkCost(template);
+      const { maxPixelFrames, maxOutputBytes } = limits();
       // The same file content and the same resolved template make the same dynamic image. A file
       // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
       const content =
@@ -242,8 +262,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ) {
       const workflow = await getService(strapi, 'workflows').getRunnable(workflowId);
       await this.video(videoId);
-      // Room for the whole workflow first, so a refused run doesn't leave half its jobs behind.
+      // Room and budget for the whole workflow first, so a refused run doesn't leave half its jobs behind.
       await getService(strapi, 'callers').ensureRoom(caller, workflow.nodes.length);
+      await this.checkWorkflowCost(workflow);
       const jobs = [];
       for (const node of workflow.nodes) {
         jobs.push(
