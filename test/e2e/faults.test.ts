@@ -27,6 +27,7 @@ import {
   startWorkerProcess,
   submitJobs,
   summarise,
+  updateQueue,
   uploadClip,
   type WorkerProcess,
   waitForFinalStates,
@@ -103,8 +104,9 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
   it(
     'retries their jobs on the other workers; each completes exactly once',
     async () => {
-      const retries = { DYNAMIC_IMAGE_RETRY_LIMIT: '10' };
-      for (const name of ['k1', 'k2', 'k3']) await startWorker(name, retries);
+      // Retries belong to the live queue (the CMS made it): set on it, as an operator would.
+      await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '10' });
+      for (const name of ['k1', 'k2', 'k3']) await startWorker(name);
       const templateId = await template('kill-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
       const jobCount = FULL ? 40 : 6;
       const killsWanted = FULL ? 8 : 2;
@@ -136,7 +138,7 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
         if (await isRunning(ffmpegPid)) orphans.push(ffmpegPid);
         // Like a supervisor (systemd Restart=always): a new worker on the dead one's folder.
         workers.splice(workers.indexOf(victim), 1);
-        await startWorker(`${victim.name}r`, retries, victim.tmpDir);
+        await startWorker(`${victim.name}r`, {}, victim.tmpDir);
       }
 
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 120_000);
@@ -163,7 +165,8 @@ describe('a worker that dies with no retries left', () => {
   afterAll(stopWorkers);
 
   it('its job ends failed, with its event, through the dead-letter queue', async () => {
-    const worker = await startWorker('last', { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+    await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+    const worker = await startWorker('last');
     const templateId = await template('dead-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
     const [jobId] = await submitJobs(call, videoId, templateId, 1);
     const deadline = Date.now() + 60_000;
@@ -193,6 +196,7 @@ describe('the CMS killed while workers deliver results', () => {
   it(
     'workers send the results again until the restarted CMS takes them, once per job',
     async () => {
+      await updateQueue(database.url); // the default retries
       for (const name of ['c1', 'c2']) await startWorker(name);
       const templateId = await template('restart-gif', { format: 'gif', fps: 10, width: 320, duration: 2 });
       const jobCount = FULL ? 20 : 6;
@@ -248,10 +252,10 @@ describe('an ffmpeg that hangs', () => {
         `#!/bin/sh\ncase " $* " in\n  *" -i "*) echo $$ >> "${pids}"; exec sleep 3600 ;;\n  *) exec "${real}" "$@" ;;\nesac\n`,
       );
       await chmod(script, 0o755);
+      await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '1' });
       const worker = await startWorker('hang', {
         FFMPEG_PATH: script,
         FFPROBE_PATH: resolveFfmpegBinaries().ffprobe.path,
-        DYNAMIC_IMAGE_RETRY_LIMIT: '1',
       });
       const templateId = await template('hang-gif', { format: 'gif', fps: 5, width: 160, duration: 1 });
       const [jobId] = await submitJobs(call, videoId, templateId, 1);
@@ -302,7 +306,8 @@ describe('a temporary folder that is full or read-only', () => {
         await mkdir(join(mount, 'work'));
       }
       const dir = kind === 'full' ? join(mount, 'work') : mount;
-      const worker = await startWorker(`disk-${kind}`, { DYNAMIC_IMAGE_RETRY_LIMIT: '0' }, dir);
+      await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+      const worker = await startWorker(`disk-${kind}`, {}, dir);
       const templateId = await template(`disk-${kind}`, { format: 'gif', fps: 10, width: 480, duration: 3 });
       const [jobId] = await submitJobs(call, videoId, templateId, 1);
       const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);

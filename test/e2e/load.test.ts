@@ -20,6 +20,7 @@ import {
   startWorkerProcess,
   submitJobs,
   summarise,
+  updateQueue,
   uploadClip,
   type WorkerProcess,
   waitForFinalStates,
@@ -53,6 +54,8 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
     body: JSON.stringify({ name: 'load', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
+  // The settings the workers are started with, on the queue the CMS made (they don't change it).
+  await updateQueue(database.url);
   for (let i = 1; i <= WORKERS; i++) {
     workers.push(
       await startWorkerProcess({

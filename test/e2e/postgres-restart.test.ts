@@ -23,6 +23,7 @@ import {
   startWorkerProcess,
   submitJobs,
   summarise,
+  updateQueue,
   uploadClip,
   type WorkerProcess,
   waitForFinalStates,
@@ -67,6 +68,8 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
     body: JSON.stringify({ name: 'pg', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
+  // The fast heartbeat and retry delay the workers are started with, on the queue the CMS made.
+  await updateQueue(databaseUrl);
   for (const name of ['p1', 'p2']) {
     workers.push(await startWorkerProcess({ name, databaseUrl, secret: cms.secret, cmsUrl: cms.url }));
   }
