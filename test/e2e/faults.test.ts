@@ -30,6 +30,7 @@ import {
   updateQueue,
   uploadClip,
   type WorkerProcess,
+  waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -142,7 +143,7 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
       }
 
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 120_000);
-      await sleep(1500); // the last events
+      await waitForDeliveries(database.url, jobIds);
       expect(kills, logs()).toBe(killsWanted);
       expect(orphans).toEqual([]);
       expect({ ...summarise(rows, hooks.events), jobs: 0 }, logs()).toEqual({ ...CLEAN, jobs: 0 });
@@ -174,7 +175,7 @@ describe('a worker that dies with no retries left', () => {
     await worker.kill('SIGKILL');
     workers.splice(workers.indexOf(worker), 1);
     const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
-    await sleep(1500);
+    await waitForDeliveries(database.url, [jobId as string]);
     expect(rows[0]).toMatchObject({ state: 'failed', errorCode: 'INTERNAL', images: 0, files: 0 });
     const [row] = await queryRows<{ message: string }>(
       database.url,
@@ -215,7 +216,7 @@ describe('the CMS killed while workers deliver results', () => {
       const downSeconds = (Date.now() - downAt) / 1000;
 
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 120_000);
-      await sleep(1500);
+      await waitForDeliveries(database.url, jobIds);
       expect({ ...summarise(rows, hooks.events), jobs: 0 }, logs()).toEqual({ ...CLEAN, jobs: 0 });
       expect(rows.every((r) => r.state === 'success')).toBe(true);
       const resent = workers.reduce((n, w) => n + (w.log().match(/sending again/g)?.length ?? 0), 0);
@@ -260,7 +261,7 @@ describe('an ffmpeg that hangs', () => {
       const templateId = await template('hang-gif', { format: 'gif', fps: 5, width: 160, duration: 1 });
       const [jobId] = await submitJobs(call, videoId, templateId, 1);
       const rows = await waitForFinalStates(database.url, [jobId as string], 4 * JOB_TIMEOUT_SECONDS * 1000);
-      await sleep(1500);
+      await waitForDeliveries(database.url, [jobId as string]);
       expect(rows[0], worker.log()).toMatchObject({ state: 'failed', errorCode: 'TIMEOUT', attempts: 2 });
       expect({ ...summarise(rows, hooks.events), jobs: 0 }).toEqual({ ...CLEAN, jobs: 0 });
       const started = (await exec('cat', [pids])).stdout.trim().split('\n').map(Number);
@@ -311,7 +312,7 @@ describe('a temporary folder that is full or read-only', () => {
       const templateId = await template(`disk-${kind}`, { format: 'gif', fps: 10, width: 480, duration: 3 });
       const [jobId] = await submitJobs(call, videoId, templateId, 1);
       const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
-      await sleep(1500);
+      await waitForDeliveries(database.url, [jobId as string]);
       expect(rows[0], worker.log()).toMatchObject({ state: 'failed', errorCode: 'STORAGE_UNAVAILABLE' });
       const [row] = await queryRows<{ message: string }>(
         database.url,

@@ -23,6 +23,7 @@ import {
   updateQueue,
   uploadClip,
   type WorkerProcess,
+  waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -147,7 +148,7 @@ describe(`${JOBS} short jobs queued at once`, () => {
         done = r.filter((x) => x.state === 'success' || x.state === 'failed').length;
       });
       clearInterval(sampler);
-      await new Promise((r) => setTimeout(r, 2000));
+      await waitForDeliveries(database.url, jobIds);
 
       expect({ ...summarise(rows, hooks.events), jobs: rows.length }).toEqual({ ...CLEAN, jobs: JOBS });
       expect(rows.every((r) => r.state === 'success' && r.attempts <= 1)).toBe(true);

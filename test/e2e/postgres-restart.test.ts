@@ -26,6 +26,7 @@ import {
   updateQueue,
   uploadClip,
   type WorkerProcess,
+  waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -113,7 +114,7 @@ describe('PostgreSQL restarted while jobs are queued and running', () => {
       const later = await submitJobs(call, videoId, templateId, 2);
       const all = [...jobIds, ...later];
       const rows = await waitForFinalStates(databaseUrl, all, FULL ? 600_000 : 150_000);
-      await sleep(1500);
+      await waitForDeliveries(databaseUrl, all);
       const logs = workers.map((w) => `--- ${w.name}\n${w.log().slice(-3000)}`).join('\n');
       expect(
         { ...summarise(rows, hooks.events), jobs: 0 },

@@ -284,6 +284,27 @@ export async function waitForFinalStates(
   }
 }
 
+/**
+ * Waits until the plugin has settled every job's DynamicImageComplete: each job has its delivery rows and
+ * none is still pending or retrying (the receiver has answered). Then the receiver holds every event it
+ * will get, so a count of them is final, with no guess at how long delivery takes.
+ */
+export async function waitForDeliveries(databaseUrl: string, jobIds: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await queryRows<{ open: number }>(
+      databaseUrl,
+      `select count(*)::int as open from unnest($1::text[]) as j(id)
+        where not exists (select 1 from dynamic_image_event_deliveries d where d.job_id = j.id)
+           or exists (select 1 from dynamic_image_event_deliveries d
+                       where d.job_id = j.id and d.state in ('pending', 'retrying'))`,
+      [jobIds],
+    );
+    if (row?.open === 0 || Date.now() > deadline) return;
+    await sleep(200);
+  }
+}
+
 /** What every fault test ends with, as one object so a failure shows all of it. */
 export function summarise(rows: JobRow[], events: Json[]) {
   const eventsPerJob = new Map<string, number>();
