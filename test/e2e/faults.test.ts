@@ -27,8 +27,10 @@ import {
   startWorkerProcess,
   submitJobs,
   summarise,
+  updateQueue,
   uploadClip,
   type WorkerProcess,
+  waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -103,8 +105,9 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
   it(
     'retries their jobs on the other workers; each completes exactly once',
     async () => {
-      const retries = { DYNAMIC_IMAGE_RETRY_LIMIT: '10' };
-      for (const name of ['k1', 'k2', 'k3']) await startWorker(name, retries);
+      // Retries belong to the live queue (the CMS made it): set on it, as an operator would.
+      await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '10' });
+      for (const name of ['k1', 'k2', 'k3']) await startWorker(name);
       const templateId = await template('kill-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
       const jobCount = FULL ? 40 : 6;
       const killsWanted = FULL ? 8 : 2;
@@ -136,11 +139,11 @@ describe('kill -9 of standalone workers in the middle of encoding', () => {
         if (await isRunning(ffmpegPid)) orphans.push(ffmpegPid);
         // Like a supervisor (systemd Restart=always): a new worker on the dead one's folder.
         workers.splice(workers.indexOf(victim), 1);
-        await startWorker(`${victim.name}r`, retries, victim.tmpDir);
+        await startWorker(`${victim.name}r`, {}, victim.tmpDir);
       }
 
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 120_000);
-      await sleep(1500); // the last events
+      await waitForDeliveries(database.url, jobIds);
       expect(kills, logs()).toBe(killsWanted);
       expect(orphans).toEqual([]);
       expect({ ...summarise(rows, hooks.events), jobs: 0 }, logs()).toEqual({ ...CLEAN, jobs: 0 });
@@ -163,7 +166,8 @@ describe('a worker that dies with no retries left', () => {
   afterAll(stopWorkers);
 
   it('its job ends failed, with its event, through the dead-letter queue', async () => {
-    const worker = await startWorker('last', { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+    await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+    const worker = await startWorker('last');
     const templateId = await template('dead-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
     const [jobId] = await submitJobs(call, videoId, templateId, 1);
     const deadline = Date.now() + 60_000;
@@ -171,7 +175,7 @@ describe('a worker that dies with no retries left', () => {
     await worker.kill('SIGKILL');
     workers.splice(workers.indexOf(worker), 1);
     const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
-    await sleep(1500);
+    await waitForDeliveries(database.url, [jobId as string]);
     expect(rows[0]).toMatchObject({ state: 'failed', errorCode: 'INTERNAL', images: 0, files: 0 });
     const [row] = await queryRows<{ message: string }>(
       database.url,
@@ -193,6 +197,7 @@ describe('the CMS killed while workers deliver results', () => {
   it(
     'workers send the results again until the restarted CMS takes them, once per job',
     async () => {
+      await updateQueue(database.url); // the default retries
       for (const name of ['c1', 'c2']) await startWorker(name);
       const templateId = await template('restart-gif', { format: 'gif', fps: 10, width: 320, duration: 2 });
       const jobCount = FULL ? 20 : 6;
@@ -211,7 +216,7 @@ describe('the CMS killed while workers deliver results', () => {
       const downSeconds = (Date.now() - downAt) / 1000;
 
       const rows = await waitForFinalStates(database.url, jobIds, FULL ? 600_000 : 120_000);
-      await sleep(1500);
+      await waitForDeliveries(database.url, jobIds);
       expect({ ...summarise(rows, hooks.events), jobs: 0 }, logs()).toEqual({ ...CLEAN, jobs: 0 });
       expect(rows.every((r) => r.state === 'success')).toBe(true);
       const resent = workers.reduce((n, w) => n + (w.log().match(/sending again/g)?.length ?? 0), 0);
@@ -248,15 +253,15 @@ describe('an ffmpeg that hangs', () => {
         `#!/bin/sh\ncase " $* " in\n  *" -i "*) echo $$ >> "${pids}"; exec sleep 3600 ;;\n  *) exec "${real}" "$@" ;;\nesac\n`,
       );
       await chmod(script, 0o755);
+      await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '1' });
       const worker = await startWorker('hang', {
         FFMPEG_PATH: script,
         FFPROBE_PATH: resolveFfmpegBinaries().ffprobe.path,
-        DYNAMIC_IMAGE_RETRY_LIMIT: '1',
       });
       const templateId = await template('hang-gif', { format: 'gif', fps: 5, width: 160, duration: 1 });
       const [jobId] = await submitJobs(call, videoId, templateId, 1);
       const rows = await waitForFinalStates(database.url, [jobId as string], 4 * JOB_TIMEOUT_SECONDS * 1000);
-      await sleep(1500);
+      await waitForDeliveries(database.url, [jobId as string]);
       expect(rows[0], worker.log()).toMatchObject({ state: 'failed', errorCode: 'TIMEOUT', attempts: 2 });
       expect({ ...summarise(rows, hooks.events), jobs: 0 }).toEqual({ ...CLEAN, jobs: 0 });
       const started = (await exec('cat', [pids])).stdout.trim().split('\n').map(Number);
@@ -302,11 +307,12 @@ describe('a temporary folder that is full or read-only', () => {
         await mkdir(join(mount, 'work'));
       }
       const dir = kind === 'full' ? join(mount, 'work') : mount;
-      const worker = await startWorker(`disk-${kind}`, { DYNAMIC_IMAGE_RETRY_LIMIT: '0' }, dir);
+      await updateQueue(database.url, { DYNAMIC_IMAGE_RETRY_LIMIT: '0' });
+      const worker = await startWorker(`disk-${kind}`, {}, dir);
       const templateId = await template(`disk-${kind}`, { format: 'gif', fps: 10, width: 480, duration: 3 });
       const [jobId] = await submitJobs(call, videoId, templateId, 1);
       const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
-      await sleep(1500);
+      await waitForDeliveries(database.url, [jobId as string]);
       expect(rows[0], worker.log()).toMatchObject({ state: 'failed', errorCode: 'STORAGE_UNAVAILABLE' });
       const [row] = await queryRows<{ message: string }>(
         database.url,

@@ -20,8 +20,10 @@ import {
   startWorkerProcess,
   submitJobs,
   summarise,
+  updateQueue,
   uploadClip,
   type WorkerProcess,
+  waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -53,6 +55,8 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
     body: JSON.stringify({ name: 'load', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
+  // The settings the workers are started with, on the queue the CMS made (they don't change it).
+  await updateQueue(database.url);
   for (let i = 1; i <= WORKERS; i++) {
     workers.push(
       await startWorkerProcess({
@@ -144,7 +148,7 @@ describe(`${JOBS} short jobs queued at once`, () => {
         done = r.filter((x) => x.state === 'success' || x.state === 'failed').length;
       });
       clearInterval(sampler);
-      await new Promise((r) => setTimeout(r, 2000));
+      await waitForDeliveries(database.url, jobIds);
 
       expect({ ...summarise(rows, hooks.events), jobs: rows.length }).toEqual({ ...CLEAN, jobs: JOBS });
       expect(rows.every((r) => r.state === 'success' && r.attempts <= 1)).toBe(true);

@@ -23,8 +23,10 @@ import {
   startWorkerProcess,
   submitJobs,
   summarise,
+  updateQueue,
   uploadClip,
   type WorkerProcess,
+  waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -67,6 +69,8 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access.adminToken}` },
     body: JSON.stringify({ name: 'pg', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] }),
   });
+  // The fast heartbeat and retry delay the workers are started with, on the queue the CMS made.
+  await updateQueue(databaseUrl);
   for (const name of ['p1', 'p2']) {
     workers.push(await startWorkerProcess({ name, databaseUrl, secret: cms.secret, cmsUrl: cms.url }));
   }
@@ -110,7 +114,7 @@ describe('PostgreSQL restarted while jobs are queued and running', () => {
       const later = await submitJobs(call, videoId, templateId, 2);
       const all = [...jobIds, ...later];
       const rows = await waitForFinalStates(databaseUrl, all, FULL ? 600_000 : 150_000);
-      await sleep(1500);
+      await waitForDeliveries(databaseUrl, all);
       const logs = workers.map((w) => `--- ${w.name}\n${w.log().slice(-3000)}`).join('\n');
       expect(
         { ...summarise(rows, hooks.events), jobs: 0 },

@@ -11,14 +11,24 @@ import { repoRoot } from './cms.js';
 // biome-ignore lint/suspicious/noExplicitAny: API answers are read loosely in tests.
 export type Json = Record<string, any>;
 
+const exec = promisify(execFile);
+
 /** `RELIABILITY_SCALE=full` (npm run reliability) runs the heavy versions; CI runs the small ones. */
 export const FULL = process.env.RELIABILITY_SCALE === 'full';
 
-/** Settings that make a dead worker's job come back in seconds rather than minutes. */
-export const FAST_RECOVERY: Record<string, string> = {
+/**
+ * Queue settings that make a dead worker's job come back in seconds rather than minutes. They belong to
+ * the live queue (the CMS makes it first), so a test sets them with updateQueue, as an operator would.
+ */
+export const FAST_QUEUE: Record<string, string> = {
   DYNAMIC_IMAGE_HEARTBEAT_SECONDS: '10',
-  DYNAMIC_IMAGE_SUPERVISE_INTERVAL_SECONDS: '2',
   DYNAMIC_IMAGE_RETRY_DELAY_SECONDS: '1',
+};
+
+/** Each worker's own side of a fast recovery: how often it looks for lapsed heartbeats and for jobs. */
+export const FAST_RECOVERY: Record<string, string> = {
+  ...FAST_QUEUE,
+  DYNAMIC_IMAGE_SUPERVISE_INTERVAL_SECONDS: '2',
   DYNAMIC_IMAGE_POLLING_INTERVAL_SECONDS: '0.5',
 };
 
@@ -109,6 +119,19 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     await sleep(100);
   }
   return worker;
+}
+
+/**
+ * Sets the live job queue's retries and heartbeat (FAST_QUEUE, then `settings`, e.g.
+ * DYNAMIC_IMAGE_RETRY_LIMIT) with `dynamic-image queue --update`, and returns the settings in force. Jobs
+ * sent afterwards carry them; a worker's own variables don't change a queue the CMS already made.
+ */
+export async function updateQueue(databaseUrl: string, settings: Record<string, string> = {}): Promise<Json> {
+  const cli = join(repoRoot, 'packages', 'worker', 'dist', 'cli.js');
+  const { stdout } = await exec(process.execPath, [cli, 'queue', '--update'], {
+    env: { ...process.env, ...FAST_QUEUE, ...settings, DATABASE_URL: databaseUrl },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Json;
 }
 
 /** Resident memory of a process in kB, or null once it is gone. */
@@ -261,6 +284,27 @@ export async function waitForFinalStates(
   }
 }
 
+/**
+ * Waits until the plugin has settled every job's DynamicImageComplete: each job has its delivery rows and
+ * none is still pending or retrying (the receiver has answered). Then the receiver holds every event it
+ * will get, so a count of them is final, with no guess at how long delivery takes.
+ */
+export async function waitForDeliveries(databaseUrl: string, jobIds: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await queryRows<{ open: number }>(
+      databaseUrl,
+      `select count(*)::int as open from unnest($1::text[]) as j(id)
+        where not exists (select 1 from dynamic_image_event_deliveries d where d.job_id = j.id)
+           or exists (select 1 from dynamic_image_event_deliveries d
+                       where d.job_id = j.id and d.state in ('pending', 'retrying'))`,
+      [jobIds],
+    );
+    if (row?.open === 0 || Date.now() > deadline) return;
+    await sleep(200);
+  }
+}
+
 /** What every fault test ends with, as one object so a failure shows all of it. */
 export function summarise(rows: JobRow[], events: Json[]) {
   const eventsPerJob = new Map<string, number>();
@@ -287,8 +331,6 @@ export const CLEAN = {
 export async function leftovers(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
-
-const exec = promisify(execFile);
 
 /** Runs `ip …` (iproute2), throwing with its stderr. */
 export async function ip(...args: string[]): Promise<string> {

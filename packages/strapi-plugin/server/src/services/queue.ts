@@ -16,6 +16,8 @@ import { deliveryConfig } from '../events/delivery-config';
 
 /** DynamicImageComplete deliveries, worked by the CMS itself (it holds the webhooks). */
 export const EVENTS_QUEUE = 'dynamic-image.events';
+/** Deliveries fetched and posted together; a slow receiver holds at most this batch for its timeout. */
+const EVENT_BATCH_SIZE = 10;
 
 type Knex = Parameters<typeof fromKnex>[0];
 
@@ -71,13 +73,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...options });
       }
       if (!(await boss.getQueue(EVENTS_QUEUE))) await boss.createQueue(EVENTS_QUEUE);
+      // A batch at a time, posted side by side, and fetched again at once while batches come back full:
+      // one delivery per poll capped delivery at one event a second, so a burst of finished jobs
+      // waited minutes for its events. Each delivery settles on its own (perJobResults): one receiver
+      // that fails retries only its own delivery.
       await boss.work<{ deliveryId: number }>(
         EVENTS_QUEUE,
-        { pollingIntervalSeconds: 1, includeMetadata: true, batchSize: 1 },
-        async ([job]) => {
-          // includeMetadata: the job carries its retryCount and retryLimit.
-          if (job) await onEventDelivery(job as unknown as Parameters<EventDeliveryHandler>[0]);
+        {
+          pollingIntervalSeconds: 1,
+          includeMetadata: true,
+          batchSize: EVENT_BATCH_SIZE,
+          burstWhenBatchFull: true,
+          perJobResults: true,
         },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job) => {
+              try {
+                // includeMetadata: the job carries its retryCount and retryLimit.
+                await onEventDelivery(job as unknown as Parameters<EventDeliveryHandler>[0]);
+                return { id: job.id, status: 'completed' as const };
+              } catch (err) {
+                return { id: job.id, status: 'failed' as const, output: { message: (err as Error).message } };
+              }
+            }),
+          ),
       );
       await boss.work<Record<string, unknown>>(
         QUEUE_NAMES.deadLetter,
