@@ -45,7 +45,8 @@ interface DeliveryRow {
   log: Attempt[] | string | null;
   createdAt: string;
 }
-interface StoredWebhook {
+/** A webhook as Strapi's webhook store keeps it. */
+export interface StoredWebhook {
   id: number | string;
   name: string;
   url: string;

@@ -10,6 +10,7 @@ import {
   type PayloadShape,
 } from '../events/payload';
 import { getService } from '../utils/get-service';
+import type { StoredWebhook } from './event-deliveries';
 
 export { COMPLETE_EVENT, type DynamicImageCompleteEvent };
 
@@ -20,15 +21,6 @@ const JOB = 'plugin::dynamic-image.job';
 export interface PendingEvent {
   id: number;
   payload: DynamicImageCompleteEvent;
-}
-
-interface StoredWebhook {
-  id: number | string;
-  name: string;
-  url: string;
-  headers?: Record<string, string>;
-  events: string[];
-  isEnabled: boolean;
 }
 
 const subscriptionsInput = z.array(
