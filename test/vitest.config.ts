@@ -6,6 +6,10 @@ export default defineConfig({
     globalSetup: ['./support/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 240_000,
-    fileParallelism: false,
+    // Two files at a time: much of an end-to-end test is waiting (Strapi starting, queues, retries,
+    // receivers), so two overlap well on 2 cores. Each file has a database of its own on the shared
+    // Postgres and its ports from a range of its own (packages/worker/test/support/ports.ts).
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });

@@ -100,7 +100,7 @@ describe('dynamic-image CLI', () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('gif 200x113');
-    expect(r.stderr).toMatch(/ffmpeg: .* \((env|ffmpeg-static|npm-package|system)\)/);
+    expect(r.stderr).toMatch(/ffmpeg: .* \((env|npm-package|system)\)/);
   });
 
   it('rejects a bad template with the field, the rule and the value, exit code 2', async () => {

