@@ -5,11 +5,12 @@ import { createServer } from 'node:net';
  * (32768–60999 here), so an outgoing connection can't take it between this check and the server's bind.
  * Test files that run at the same time have different vitest pool ids, so their ranges never meet;
  * within a file the ports are handed out in turn, each checked free first (a server from an earlier file
- * in the same pool may still hold one).
+ * in the same pool may still hold one). The turn starts at a random place, so two test runs on one
+ * machine (two checkouts) rarely reach for the same port while a server is still starting.
  */
 const RANGE = 400;
 const FIRST = 20_000;
-let next = 0;
+let next = Math.floor(Math.random() * RANGE);
 
 export async function freePort(): Promise<number> {
   const pool = Number(process.env.VITEST_POOL_ID ?? 0);
