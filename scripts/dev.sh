@@ -5,6 +5,7 @@
 #   bash scripts/dev.sh test    install, build, lint and run every test
 #   bash scripts/dev.sh bench   install, build, run the benchmarks and rewrite BENCHMARKS.md (add --small for a quick run)
 #   bash scripts/dev.sh reliability   install, build, run the fault, load and scale-out tests at full scale
+#   bash scripts/dev.sh install-test  install, build, then install the packed packages into a new Strapi app (docs/own-app.md)
 # It brings Node 24 (npm package node-<os>-<arch>) when the Node on PATH is older than 22.12,
 # and a pinned pnpm through npm, because Corepack can't verify pnpm on offline machines.
 set -euo pipefail
@@ -41,7 +42,7 @@ echo "› node $(node -v), pnpm $(pnpm --version)"
 # The worker decodes untrusted media: it prefers the system's ffmpeg, which gets security updates,
 # to the 2018 static build from npm (docs/running-ffmpeg-safely.md).
 case "${1:-start}" in
-  start | test | demo | bench | reliability)
+  start | test | demo | bench | reliability | install-test)
     if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
       if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "› installing Debian's ffmpeg (the worker's default; the npm build is from 2018)"
@@ -87,6 +88,12 @@ case "${1:-start}" in
     # them small. Scale-out needs root for network namespaces.
     pnpm --filter @dynamic-image/e2e run reliability
     ;;
+  install-test)
+    # Native modules a new app builds (none on Postgres today) must compile against the Node that runs them,
+    # not the headers npm may be set to (FIELD-NOTES: nodedir).
+    export npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")"
+    pnpm --filter @dynamic-image/e2e run install-lane
+    ;;
   start)
     # Embedded Postgres in apps/cms/.data when DATABASE_URL is unset. exec, not `pnpm --filter cms start`:
     # pnpm reports a Ctrl-C as ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL, which reads like a crash; start.mjs
@@ -95,7 +102,7 @@ case "${1:-start}" in
     exec node scripts/start.mjs start
     ;;
   *)
-    echo "usage: scripts/dev.sh start|demo|test|bench|reliability" >&2
+    echo "usage: scripts/dev.sh start|demo|test|bench|reliability|install-test" >&2
     exit 2
     ;;
 esac
