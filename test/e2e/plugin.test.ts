@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,8 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The worker's helper: DATABASE_URL when set, else an embedded Postgres in a temporary folder.
+import { resolveSource, type SourcePolicy } from '../../packages/worker/src/source.js';
+import { openSource } from '../../packages/worker/src/source-gateway.js';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, cmsDir, type RunningCms, startCms } from '../support/cms.js';
 import { waitUntil } from '../support/wait.js';
@@ -580,6 +582,59 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       VideoId: upload.json.data[0].video.videoId,
     });
     expect(event.ErrorMessage).toBeTruthy();
+  });
+
+  it('a truncated MP4 fails DAMAGED_SOURCE at its first attempt, and a range past its end is end of file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
+    // Its index (moov, first) is whole and its media stops at 40 %: both windows reach past the cut.
+    const truncated = await generateSample(resolveFfmpegBinaries(), 'truncated-faststart-mp4', dir, 6);
+    const size = (await stat(truncated)).size;
+    const upload = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(truncated, 'cut-short.mp4', { workflowId: workflow.workflowId }),
+    });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const done = await Promise.all(
+      (upload.json.data[0].jobs as Json[]).map((j) => waitForJob(j.jobId as string)),
+    );
+    expect(done).toHaveLength(2);
+    for (const job of done) {
+      expect(job).toMatchObject({ state: 'failed', errorCode: 'DAMAGED_SOURCE', attempts: 1 });
+    }
+
+    // Strapi's static server (koa-range over koa-send) answers a range past the end with 206 and a
+    // negative Content-Length, which Node's HTTP parser refuses: read raw.
+    const videoId = upload.json.data[0].video.videoId as number;
+    const url = `${cms.url}${(await call('GET', `/api/upload/files/${videoId}`)).json.url}`;
+    const past = await new Promise<string>((resolve, reject) => {
+      const { pathname, port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          `GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=${size + 500}-\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let head = '';
+      socket.on('data', (chunk) => {
+        head += chunk.toString('latin1');
+      });
+      socket.on('end', () => resolve(head));
+      socket.on('error', reject);
+    });
+    expect(past).toMatch(/^HTTP\/1\.1 206 /);
+    expect(past).toMatch(new RegExp(`content-range: bytes ${size + 500}-${size - 1}/${size}\r\n`, 'i'));
+    expect(past).toMatch(/content-length: -500\r\n/i);
+    // The worker's source gateway answers such a range itself, with 416: end of file to ffmpeg, and
+    // nothing that would pass for an unreachable source.
+    const policy: SourcePolicy = { allowFile: false, allowedNetworks: ['127.0.0.0/8'] };
+    const gateway = await openSource(resolveSource(url, policy), policy);
+    try {
+      const whole = await fetch(gateway.source.input, { headers: { range: 'bytes=0-' } });
+      expect((await whole.arrayBuffer()).byteLength).toBe(size);
+      const beyond = await fetch(gateway.source.input, { headers: { range: `bytes=${size + 500}-` } });
+      expect(beyond.status).toBe(416);
+      expect(gateway.violation()).toBeNull();
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('runs the bound workflow for a plain Media Library upload into its folder', async () => {

@@ -1,5 +1,6 @@
 import type { DynamicImagePlan } from '@dynamic-image/core';
 import type { FfmpegRun } from './ffmpeg.js';
+import { FRAME_COUNTER, type ProgressWeights } from './progress.js';
 import type { ResolvedSource } from './source.js';
 
 export interface EncodeSettings {
@@ -81,8 +82,19 @@ const commonOutput = (settings: EncodeSettings) => [
 ];
 
 export interface EncodeRun {
-  runs: Array<Omit<FfmpegRun, 'timeoutMs' | 'signal' | 'onTime'>>;
+  /** Each run, with what its progress is counted from (progress.ts). */
+  runs: Array<Omit<FfmpegRun, 'timeoutMs' | 'signal' | 'onFrames'> & { progress: ProgressWeights }>;
 }
+
+// What a run's progress is counted from. WebP encodes each frame as it comes: ffmpeg's count of
+// encoded frames says it all. A GIF's palette is made from every frame before any is encoded, so
+// the single-pass graph counts frames on their way to the palette for most of its time (measured:
+// 70–90 % of the run, decoding and palettegen's statistics), and encoded frames for the rest. Each
+// of the two passes counts its frames as they pass (-progress reports only every half second, and
+// a pass can end sooner).
+const ENCODED: ProgressWeights = { counted: 0, encoded: 1 };
+const COUNTED: ProgressWeights = { counted: 1, encoded: 0 };
+const SINGLE_PASS_GIF: ProgressWeights = { counted: 0.8, encoded: 0.2 };
 
 /** The ffmpeg runs for a plan: one run, or two when a GIF's palette must be made first. */
 export function buildEncodeRuns(
@@ -120,6 +132,7 @@ export function buildEncodeRuns(
             'webp',
             '-y',
           ],
+          progress: ENCODED,
         },
       ],
     };
@@ -131,9 +144,10 @@ export function buildEncodeRuns(
       runs: [
         {
           inputs: [input],
-          complexFilter: `[0:v]${chain},split[a][b];[a]palettegen=stats_mode=${settings.gifStatsMode}[p];[b][p]${paletteUse}[out]`,
+          complexFilter: `[0:v]${chain},${FRAME_COUNTER},split[a][b];[a]palettegen=stats_mode=${settings.gifStatsMode}[p];[b][p]${paletteUse}[out]`,
           output,
           outputOptions: gifOutput,
+          progress: SINGLE_PASS_GIF,
         },
       ],
     };
@@ -142,15 +156,17 @@ export function buildEncodeRuns(
     runs: [
       {
         inputs: [input],
-        complexFilter: `[0:v]${chain},palettegen=stats_mode=${settings.gifStatsMode}[out]`,
+        complexFilter: `[0:v]${chain},${FRAME_COUNTER},palettegen=stats_mode=${settings.gifStatsMode}[out]`,
         output: palettePath,
         outputOptions: ['-map', '[out]', ...commonOutput(settings), '-y'],
+        progress: COUNTED,
       },
       {
         inputs: [input, { source: palettePath, options: ['-protocol_whitelist', 'file'] }],
-        complexFilter: `[0:v]${chain}[x];[x][1:v]${paletteUse}[out]`,
+        complexFilter: `[0:v]${chain},${FRAME_COUNTER}[x];[x][1:v]${paletteUse}[out]`,
         output,
         outputOptions: gifOutput,
+        progress: COUNTED,
       },
     ],
   };

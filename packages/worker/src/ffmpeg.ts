@@ -4,6 +4,13 @@
 // and the worker passes raw options that ffmpeg checks itself, so plain spawn does the job.
 import { execFile, spawn } from 'node:child_process';
 import type { FfmpegBinaries } from './binaries.js';
+import {
+  countedFrames,
+  encodedFrames,
+  type FrameCounts,
+  isCounterLine,
+  PROGRESS_OPTIONS,
+} from './progress.js';
 import { childEnvironment, DEFAULT_LIMITS, limitedCommand, type ProcessLimits } from './sandbox.js';
 
 export interface FfmpegInput {
@@ -19,8 +26,8 @@ export interface FfmpegRun {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   limits?: ProcessLimits | undefined;
-  /** Seconds of output written so far, parsed from ffmpeg's `time=` status lines. */
-  onTime?: ((seconds: number) => void) | undefined;
+  /** Frames so far (progress.ts): ffmpeg then writes `-progress` to stdout instead of status lines. */
+  onFrames?: ((frames: FrameCounts) => void) | undefined;
 }
 
 export type FfmpegFailureKind = 'timeout' | 'aborted' | 'failed';
@@ -36,15 +43,23 @@ export class FfmpegError extends Error {
   }
 }
 
-const TIME_PATTERN = /time=\s*(-?\d+):(\d{2}):(\d{2}(?:\.\d+)?)/;
 // ffmpeg writes kilobytes of banner and per-frame status; keep the tail, where the error is.
 const STDERR_KEEP = 16_384;
 
-export function parseStatusTime(line: string): number | null {
-  const match = TIME_PATTERN.exec(line);
-  if (!match) return null;
-  const [, h, m, s] = match;
-  return Number(h) * 3600 + Number(m) * 60 + Number(s);
+/** Splits a stream's text into lines, holding back an unfinished one (status lines end in \r, messages in \n). */
+function lineReader(onLine: (line: string) => void) {
+  let partial = '';
+  return {
+    push(chunk: string) {
+      const lines = (partial + chunk).split(/\r\n|\r|\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line) onLine(line);
+    },
+    end() {
+      if (partial) onLine(partial);
+      partial = '';
+    },
+  };
 }
 
 /** The argument list: inputs with their options, the filter graph, output options, output. */
@@ -70,19 +85,30 @@ function exitText(code: number | null, signal: NodeJS.Signals | null): string {
 
 export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
+    const { onFrames } = run;
     const { command, args } = limitedCommand(
       binaries.ffmpeg.path,
-      ffmpegArguments(run),
+      [...(onFrames ? PROGRESS_OPTIONS : []), ...ffmpegArguments(run)],
       run.limits ?? DEFAULT_LIMITS,
       run.timeoutMs,
     );
     const child = spawn(command, args, {
       env: childEnvironment(),
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', onFrames ? 'pipe' : 'ignore', 'pipe'],
       windowsHide: true,
     });
     let stderr = '';
-    let partial = '';
+    const frames: FrameCounts = { counted: 0, encoded: 0 };
+    const count = (key: keyof FrameCounts, value: number | null) => {
+      if (value === null || value <= frames[key]) return;
+      frames[key] = value;
+      onFrames?.({ ...frames });
+    };
+    const errLines = lineReader((line) => {
+      if (onFrames && isCounterLine(line)) return count('counted', countedFrames(line));
+      stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
+    });
+    const outLines = lineReader((line) => count('encoded', encodedFrames(line)));
     let ending: FfmpegFailureKind | null = null;
     const stop = (kind: FfmpegFailureKind) => {
       if (ending) return;
@@ -98,25 +124,17 @@ export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ s
       run.signal?.removeEventListener('abort', onAbort);
     };
 
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      // Status lines end in \r, messages in \n.
-      const lines = (partial + chunk).split(/\r\n|\r|\n/);
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line) continue;
-        stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
-        const seconds = run.onTime ? parseStatusTime(line) : null;
-        if (seconds !== null) run.onTime?.(seconds);
-      }
-    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => errLines.push(chunk));
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => outLines.push(chunk));
     child.on('error', (err) => {
       settle();
       reject(new FfmpegError(ending ?? 'failed', err.message, stderr));
     });
     child.on('close', (code, signal) => {
       settle();
-      if (partial) stderr = `${stderr + partial}\n`.slice(-STDERR_KEEP);
+      errLines.end();
       if (ending) return reject(new FfmpegError(ending, `ffmpeg ${ending}`, stderr));
       if (code === 0) return resolve({ stderr });
       const tail = stderr.trim().split('\n').slice(-3).join(' ');

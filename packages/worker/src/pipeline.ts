@@ -21,6 +21,7 @@ import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings, type See
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
+import { runFraction } from './progress.js';
 import type { ProcessLimits } from './sandbox.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
 import type { SourceBudget } from './source-budget.js';
@@ -174,8 +175,14 @@ export async function runPipeline<T>(
     ? AbortSignal.any([options.signal, deadlineController.signal])
     : deadlineController.signal;
   const remaining = () => Math.max(1, deadline - Date.now());
-  const report = (stage: JobProgress['stage'], fraction: number) =>
-    options.onProgress?.({ jobId: job.jobId, stage, percent: stageProgress(stage, fraction) });
+  let last: JobProgress | null = null;
+  const report = (stage: JobProgress['stage'], fraction: number) => {
+    const percent = stageProgress(stage, fraction);
+    // ffmpeg's counts come for every frame; only a change is news.
+    if (last?.stage === stage && last.percent === percent) return;
+    last = { jobId: job.jobId, stage, percent };
+    options.onProgress?.(last);
+  };
   const settings = options.encodeSettings ?? DEFAULT_ENCODE_SETTINGS;
 
   const dir = await makeTempDir(options.tmpDir);
@@ -222,7 +229,7 @@ export async function runPipeline<T>(
           { bytes: output.largest(), maxOutputBytes: budget.maxOutputBytes },
         );
       try {
-        for (const [index, run] of runs.entries()) {
+        for (const [index, { progress, ...run }] of runs.entries()) {
           try {
             ({ stderr } = await runFfmpeg(options.binaries, {
               ...run,
@@ -234,7 +241,11 @@ export async function runPipeline<T>(
               timeoutMs: remaining(),
               signal: AbortSignal.any([signal, output.signal]),
               limits: options.limits,
-              onTime: (t) => report('encode', (index + t / plan.window.duration) / runs.length),
+              onFrames: (frames) =>
+                report(
+                  'encode',
+                  (index + runFraction(frames, progress, plan.timing.frameCount)) / runs.length,
+                ),
             }));
           } catch (err) {
             if (output.signal.aborted) throw tooLarge();

@@ -88,6 +88,12 @@ export function declaredSize(res: Pick<IncomingMessage, 'statusCode' | 'headers'
   return null;
 }
 
+/** The first byte a Range header asks for (`bytes=N-` or `bytes=N-M`), or null for anything else. */
+export function rangeStart(range: string | undefined): number | null {
+  const match = /^bytes=(\d+)-\d*$/.exec(range?.trim() ?? '');
+  return match ? Number(match[1]) : null;
+}
+
 export interface SourceGateway {
   /** The source as ffmpeg and ffprobe open it. */
   source: ResolvedSource;
@@ -179,14 +185,26 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
       .pop()
       ?.replace(/[^\w.-]/g, '_') || 'source';
   const path = `/source/${name}`;
+  // The source's size, once an answer has declared it.
+  let knownSize: number | null = null;
   const server: Server = createServer((req, res) => {
     if (req.url !== path || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404).end();
       return;
     }
+    const start = rangeStart(req.headers.range);
+    if (knownSize !== null && start !== null && start >= knownSize) {
+      // Nothing lies there: the answer is 416 (RFC 9110), end of file to ffmpeg, whose demuxer then
+      // reports a cut file as damaged. The source isn't asked: Strapi's static server (koa-range)
+      // answers such a range with 206, `Content-Range: bytes 1500-999/1000` and `Content-Length: -500`,
+      // which Node's parser refuses, and that would read as an unreachable source, retried in vain.
+      res.writeHead(416, { 'content-range': `bytes */${knownSize}` }).end();
+      return;
+    }
     fetchUpstream(origin, req.method, req.headers.range, 0).then(
       (upstream) => {
         const size = declaredSize(upstream);
+        if (size !== null) knownSize = size;
         if (size !== null && size > maxBytes) {
           upstream.destroy();
           breach(
@@ -232,7 +250,18 @@ export async function openSource(source: ResolvedSource, policy: SourcePolicy): 
             res.destroy();
           }
         });
-        upstream.on('error', () => res.destroy());
+        upstream.on('error', (err) => {
+          // The source hung up in the middle of the body. ffmpeg only sees a short read, which it
+          // reports as a damaged file; it is a network fault, and worth another try. (The gateway's
+          // own cuts, above and below, destroy without an error and have already said why.)
+          breach(
+            new DynamicImageError(
+              'SOURCE_UNREACHABLE',
+              `The source's answer broke off after ${sent} bytes: ${err.message}`,
+            ),
+          );
+          res.destroy();
+        });
         upstream.pipe(res);
         res.on('close', () => upstream.destroy());
       },

@@ -7,8 +7,8 @@ import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWorkerOptions, workerOptionsFromEnv } from '../src/config.js';
 import { runPipeline } from '../src/pipeline.js';
-import type { SourcePolicy } from '../src/source.js';
-import { declaredSize, policyLookup } from '../src/source-gateway.js';
+import { resolveSource, type SourcePolicy } from '../src/source.js';
+import { declaredSize, openSource, policyLookup, rangeStart } from '../src/source-gateway.js';
 import { binaries, emptyDir, ffmpegChildren, jobFor, listDir, samples } from './support/helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -68,6 +68,51 @@ function file(body: Buffer, type = 'video/mp4'): Handler {
   };
 }
 
+/**
+ * Serves a file as Strapi's static server does (koa-range over koa-send, read from koa-range 0.3.0):
+ * a range past the end gets 206 with `Content-Range: bytes <start>-<size - 1>/<size>` and a
+ * Content-Length of `size - start`, zero or negative.
+ */
+function strapiStatic(body: Buffer): Handler {
+  return (req, res) => {
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (!range) return file(body)(req, res);
+    const start = Number(range[1]);
+    const end = range[2] ? Number(range[2]) : body.length - 1;
+    res.writeHead(206, {
+      'accept-ranges': 'bytes',
+      'content-type': 'video/mp4',
+      'content-range': `bytes ${start}-${end}/${body.length}`,
+      'content-length': end - start + 1,
+    });
+    res.end(start <= end ? body.subarray(start, end + 1) : undefined);
+  };
+}
+
+/**
+ * Sends the headers of the whole answer and its bytes up to `cutAt` (of the file), then either
+ * drops the connection or goes silent: a network fault in the middle of a body.
+ */
+function breaksOff(body: Buffer, cutAt: number, how: 'reset' | 'stall'): Handler {
+  return (req, res) => {
+    const start = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    const head = { 'content-type': 'video/mp4', 'accept-ranges': 'bytes' };
+    if (req.headers.range) {
+      res.writeHead(206, {
+        ...head,
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        'content-length': body.length - start,
+      });
+    } else {
+      res.writeHead(200, { ...head, 'content-length': body.length });
+    }
+    res.flushHeaders();
+    res.write(body.subarray(start, Math.max(start, cutAt)), () => {
+      if (how === 'reset') res.socket?.resetAndDestroy();
+    });
+  };
+}
+
 const redirect =
   (location: string, status = 302): Handler =>
   (_, res) =>
@@ -106,11 +151,16 @@ async function run(
 
 describe('sources given by URL', () => {
   let video: Buffer;
+  /** An MP4 whose index is whole and whose media is cut off: damaged, however it is served. */
+  let damaged: Buffer;
   let origin: TestServer;
   let other: TestServer;
 
   beforeAll(async () => {
     video = await readFile(samples.landscape);
+    damaged = await readFile(samples['truncated-faststart-mp4']);
+    // The index (moov, first) and the start of the media arrive; the window (1 s to 3 s) doesn't.
+    const cutAt = Math.floor(video.length * 0.25);
     // A second server reached by another name (localhost), to stand for a host off the allow-list.
     other = await serve((path) => (path === '/landscape.mp4' ? file(video) : undefined));
     origin = await serve((path) => {
@@ -125,6 +175,11 @@ describe('sources given by URL', () => {
         '/to-other-host': redirect(`http://localhost:${other.port}/landscape.mp4`),
         '/loop': redirect('/loop'),
         '/broken': (_, res) => res.writeHead(500).end('no'),
+        '/breaks-off.mp4': breaksOff(video, cutAt, 'reset'),
+        '/stalls.mp4': breaksOff(video, cutAt, 'stall'),
+        '/damaged.mp4': file(damaged),
+        '/strapi/damaged.mp4': strapiStatic(damaged),
+        '/strapi/landscape.mp4': strapiStatic(video),
         // Chunked, no length, never ends.
         '/endless': (_, res) => {
           res.writeHead(200, { 'content-type': 'video/mp4' });
@@ -271,6 +326,47 @@ describe('sources given by URL', () => {
     expect(ms).toBeLessThan(10_000);
   });
 
+  it.each([
+    ['drops its connection', '/breaks-off.mp4', 'broke off after'],
+    ['goes silent', '/stalls.mp4', 'sent nothing for 1 s'],
+  ])('a source that %s in the middle of a body is SOURCE_UNREACHABLE, and retried', async (_, path, why) => {
+    const { error } = await run(`${origin.base}${path}`, { readTimeoutSeconds: 1 }, 20);
+    expect(error?.code).toBe('SOURCE_UNREACHABLE');
+    expect(error?.retryable).toBe(true);
+    expect(error?.message).toContain(why);
+  });
+
+  it.each([
+    ['a plain server', '/damaged.mp4'],
+    ["Strapi's static server", '/strapi/damaged.mp4'],
+  ])('a damaged file served whole by %s is DAMAGED_SOURCE, and not retried', async (_, path) => {
+    const { error } = await run(`${origin.base}${path}`, {}, 20, { start: 3, duration: 2 });
+    expect(error?.code).toBe('DAMAGED_SOURCE');
+    expect(error?.retryable).toBe(false);
+  });
+
+  it("a range at or past the source's end is end of file, whatever the server answers to it", async () => {
+    const url = `${origin.base}/strapi/landscape.mp4`;
+    // What Strapi's static server answers, and Node's HTTP parser refuses.
+    await expect(fetch(url, { headers: { range: `bytes=${video.length + 500}-` } })).rejects.toThrow();
+    const policy: SourcePolicy = { allowFile: false, allowedNetworks: LOOPBACK };
+    const gateway = await openSource(resolveSource(url, policy), policy);
+    try {
+      const whole = await fetch(gateway.source.input, { headers: { range: 'bytes=0-' } });
+      expect(whole.status).toBe(206);
+      expect((await whole.arrayBuffer()).byteLength).toBe(video.length);
+      for (const start of [video.length, video.length + 500]) {
+        const past = await fetch(gateway.source.input, { headers: { range: `bytes=${start}-` } });
+        expect(past.status).toBe(416);
+        expect(past.headers.get('content-range')).toBe(`bytes */${video.length}`);
+      }
+      // Nothing there is a fault of the source's: a job would fail on what ffmpeg makes of the file.
+      expect(gateway.violation()).toBeNull();
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('a source that drips never stalls, so the job deadline stops it with TIMEOUT', async () => {
     const { error, ms } = await run(`${origin.base}/drip`, { readTimeoutSeconds: 1 }, 3);
     expect(error?.code).toBe('TIMEOUT');
@@ -368,6 +464,15 @@ describe('sources given by URL', () => {
       err: null,
       address: '127.0.0.1',
     });
+  });
+
+  it('reads the first byte a Range header asks for', () => {
+    expect(rangeStart('bytes=0-')).toBe(0);
+    expect(rangeStart('bytes=1500-')).toBe(1500);
+    expect(rangeStart('bytes=10-20')).toBe(10);
+    expect(rangeStart('bytes=-500')).toBeNull();
+    expect(rangeStart('bytes=0-1,5-9')).toBeNull();
+    expect(rangeStart(undefined)).toBeNull();
   });
 
   it('reads the declared size from Content-Range, or from Content-Length of a whole body', () => {
