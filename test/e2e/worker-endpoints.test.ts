@@ -1,9 +1,11 @@
 // The worker endpoints under abuse, through a real Strapi on a real Postgres (RELIABILITY.md, "Worker
 // endpoints"): bodies nobody signed are refused before they are read, over-long bodies are cut off,
-// signatures are single-use for their whole life, and a job that ended takes no more reports.
+// signatures are single-use for their whole life, and a job that ended takes no more reports. A result
+// goes to the upload provider before anything is recorded (the CMS uploads through a provider whose
+// uploads wait at a gate the test holds: a slow S3), and what can't be recorded is removed from it.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,11 +18,14 @@ import { startTestDatabase, type TestDatabase } from '../../packages/worker/test
 import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { nowSeconds, signature } from '../support/signature.js';
+import { startUploadGate, type UploadGate } from '../support/upload-gate.js';
+import { waitUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
 
 let database: TestDatabase;
 let cms: RunningCms;
+let gate: UploadGate;
 let apiToken: string;
 let videoId: number;
 let templateId: string;
@@ -140,13 +145,78 @@ let cmsTmpDir: string;
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const workerPath = (jobId: string, suffix = '') => `/api/dynamic-image/worker/jobs/${jobId}${suffix}`;
 
+let gifBytes: Buffer | undefined;
+/** A real GIF (made once) and its true metadata as `jobId`'s result, as a worker sends it. */
+async function resultFor(jobId: string): Promise<{ bytes: Buffer; meta: string }> {
+  if (!gifBytes) {
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
+    const gif = join(dir, 'result.gif');
+    await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=230x130:rate=5',
+      '-t',
+      '1',
+      gif,
+    ]);
+    gifBytes = await readFile(gif);
+    await rm(dir, { recursive: true, force: true });
+  }
+  const result = {
+    version: 1,
+    jobId,
+    format: 'gif',
+    width: 230,
+    height: 130,
+    fps: 5,
+    frameCount: 5,
+    duration: 1,
+    bytes: gifBytes.length,
+    loop: 0,
+    window: { start: 0, end: 1, duration: 1 },
+    sha256: createHash('sha256').update(gifBytes).digest('hex'),
+    timings: { fetchMs: 1, probeMs: 1, encodeMs: 1, verifyMs: 1, totalMs: 4 },
+  };
+  return { bytes: gifBytes, meta: Buffer.from(JSON.stringify(result)).toString('base64url') };
+}
+
+/** Delivers `jobId`'s result as a worker does (a signature of its own each time). */
+async function deliver(jobId: string): Promise<{ status: number; code?: string; data?: Json }> {
+  const { bytes, meta } = await resultFor(jobId);
+  const path = workerPath(jobId);
+  const res = await fetch(`${cms.url}${path}`, {
+    method: 'POST',
+    body: bytes,
+    headers: {
+      'content-type': 'application/octet-stream',
+      [SIGNATURE_HEADER]: signature(cms.secret, { path, body: bytes, resultHeader: meta }),
+      [RESULT_HEADER]: meta,
+    },
+  });
+  const text = await res.text();
+  const answer = (text.startsWith('{') ? JSON.parse(text) : {}) as Json;
+  return { status: res.status, code: answer.error?.code, data: answer.data ?? undefined };
+}
+
+/** Files in the Media Library made for `jobId` (a result's name ends with the job id's first 8 characters). */
+const filesOfJob = async (jobId: string) =>
+  queryRows<{ id: number; hash: string; ext: string }>(
+    database.url,
+    'select id, hash, ext from files where name like $1',
+    [`%-${jobId.slice(0, 8)}.gif`],
+  );
+
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
   const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
   database = await startTestDatabase();
   // A temporary folder of this CMS's own: what it leaves behind is told apart from other processes' files.
   cmsTmpDir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-cms-'));
-  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off', TMPDIR: cmsTmpDir });
+  gate = await startUploadGate();
+  cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off', TMPDIR: cmsTmpDir, ...gate.env });
   ({ apiToken } = await bootstrapAccess(cms.url));
   const form = new FormData();
   form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
@@ -171,6 +241,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (process.env.FUZZ_REPORT) console.log(`worker-endpoints figures: ${JSON.stringify(figures)}`);
   await cms?.stop();
+  await gate?.close();
   await database?.stop();
   if (cmsTmpDir) await rm(cmsTmpDir, { recursive: true, force: true });
 });
@@ -376,45 +447,11 @@ describe('a job that has ended takes no more reports', () => {
       code: undefined,
     });
 
-    // A real GIF with its true metadata, as a late worker would send it.
-    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-'));
-    const gif = join(dir, 'late.gif');
-    await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=230x130:rate=5',
-      '-t',
-      '1',
-      gif,
-    ]);
-    const bytes = await readFile(gif);
-    const result = {
-      version: 1,
-      jobId,
-      format: 'gif',
-      width: 230,
-      height: 130,
-      fps: 5,
-      frameCount: 5,
-      duration: 1,
-      bytes: bytes.length,
-      loop: 0,
-      window: { start: 0, end: 1, duration: 1 },
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      timings: { fetchMs: 1, probeMs: 1, encodeMs: 1, verifyMs: 1, totalMs: 4 },
-    };
-    const meta = Buffer.from(JSON.stringify(result)).toString('base64url');
-    const resultPath = workerPath(jobId);
-    const late = await signedPost(
-      resultPath,
-      bytes,
-      signature(cms.secret, { path: resultPath, body: bytes, resultHeader: meta }),
-      meta,
-    );
-    expect(late).toEqual({ status: 409, code: 'Conflict.JobState' });
+    // A real GIF with its true metadata, as a late worker would send it: refused before it is uploaded.
+    const uploadsBefore = gate.uploads.length;
+    const late = await deliver(jobId);
+    expect(late).toMatchObject({ status: 409, code: 'Conflict.JobState' });
+    expect(gate.uploads.length).toBe(uploadsBefore);
 
     const progressPath = workerPath(jobId, '/progress');
     const progress = json({ jobId, percent: 50, stage: 'encode', attempt: 2 });
@@ -433,5 +470,136 @@ describe('a job that has ended takes no more reports', () => {
     expect(job).toMatchObject({ state: 'failed', errorCode: 'SOURCE_UNREACHABLE', dynamicImageId: null });
     const images = (await api('GET', `/videos/${videoId}/dynamic-images`)).json.data as Json[];
     expect(images.filter((i) => i.jobId === jobId)).toEqual([]);
+  });
+});
+
+describe('a result is uploaded before it is recorded, and removed when it is not', () => {
+  /** Advisory locks held on these jobs' results (data/locks.ts: `dynamic-image:job-result:<jobId>`). */
+  const resultLocks = async (jobIds: string[]) =>
+    Number(
+      (
+        await queryRows<{ n: string }>(
+          database.url,
+          `select count(*) as n from pg_locks where locktype = 'advisory'
+             and ((classid::bigint << 32) | objid::bigint) in
+               (select hashtextextended('dynamic-image:job-result:' || id, 0) from unnest($1::text[]) id)`,
+          [jobIds],
+        )
+      )[0]?.n,
+    );
+
+  it('ten results held by a slow provider hold no lock and no connection: the API still answers', async () => {
+    // As many as the CMS's pool has connections (apps/cms/config/database.ts): uploading inside the
+    // result's transaction, they would hold every one of them until the provider answered.
+    const jobIds: string[] = [];
+    for (let i = 0; i < 10; i++) jobIds.push(await newJob(300 + 2 * i));
+    const uploadsBefore = gate.uploads.length;
+    gate.hold();
+    const deliveries = jobIds.map((jobId) => deliver(jobId));
+    try {
+      await waitUntil('ten results at the provider', () => gate.held() === 10, { timeout: 30_000 });
+      expect(await resultLocks(jobIds)).toBe(0);
+      const answer = await fetch(`${cms.url}/api/dynamic-image/jobs/${jobIds[0]}`, {
+        headers: { authorization: `Bearer ${apiToken}` },
+        // A bound on a hang, not a measure: with the pool taken, it would wait 60 s for a connection.
+        signal: AbortSignal.timeout(15_000),
+      });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as Json).data).toMatchObject({ state: 'queued' });
+      expect(gate.held()).toBe(10);
+    } finally {
+      gate.release();
+    }
+    const answers = await Promise.all(deliveries);
+    for (const answer of answers) expect(answer).toMatchObject({ status: 200 });
+    for (const jobId of jobIds) {
+      expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'success' });
+      expect(await filesOfJob(jobId)).toHaveLength(1);
+    }
+    for (const upload of gate.uploads.slice(uploadsBefore))
+      expect(existsSync(gate.stored(upload))).toBe(true);
+  });
+
+  it('a result whose job ended while it uploaded is removed from the provider and answered 409', async () => {
+    const jobId = await newJob(330);
+    const uploadsBefore = gate.uploads.length;
+    gate.hold();
+    const delivery = deliver(jobId);
+    try {
+      await waitUntil('the result at the provider', () => gate.held() === 1, { timeout: 30_000 });
+      // Meanwhile the job ends otherwise: another attempt's final failure, or the dead-letter queue.
+      const failurePath = workerPath(jobId, '/failure');
+      const failure = json({ code: 'TIMEOUT', message: 'ran out of time', attempt: 2, final: true });
+      expect(
+        await signedPost(failurePath, failure, signature(cms.secret, { path: failurePath, body: failure })),
+      ).toEqual({ status: 204, code: undefined });
+    } finally {
+      gate.release();
+    }
+    expect(await delivery).toMatchObject({ status: 409, code: 'Conflict.JobState' });
+    const [upload] = gate.uploads.slice(uploadsBefore);
+    expect(upload?.mime).toBe('image/gif');
+    expect(existsSync(gate.stored(upload as NonNullable<typeof upload>))).toBe(false);
+    expect(await filesOfJob(jobId)).toEqual([]);
+    expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({
+      state: 'failed',
+      errorCode: 'TIMEOUT',
+      dynamicImageId: null,
+    });
+  });
+
+  it('a result the database refuses to record is removed from the provider; the job waits for another', async () => {
+    const jobId = await newJob(340);
+    const uploadsBefore = gate.uploads.length;
+    // A real database error, at the last step of recording (the dynamic image's row).
+    await queryRows(
+      database.url,
+      `create function refuse_test_result() returns trigger language plpgsql as $$
+         begin raise exception 'refused by the test'; end $$`,
+    );
+    await queryRows(
+      database.url,
+      `create trigger refuse_test_result before insert on dynamic_images for each row
+         when (new.job_id = '${jobId}') execute function refuse_test_result()`,
+    );
+    try {
+      expect((await deliver(jobId)).status).toBe(500);
+    } finally {
+      await queryRows(database.url, 'drop trigger refuse_test_result on dynamic_images');
+      await queryRows(database.url, 'drop function refuse_test_result()');
+    }
+    const [upload] = gate.uploads.slice(uploadsBefore);
+    expect(upload?.mime).toBe('image/gif');
+    expect(existsSync(gate.stored(upload as NonNullable<typeof upload>))).toBe(false);
+    expect(await filesOfJob(jobId)).toEqual([]);
+    // Nothing was recorded: the worker's next try (it re-sends on a 5xx) is taken.
+    expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'queued' });
+    expect(await deliver(jobId)).toMatchObject({ status: 200 });
+    expect(await filesOfJob(jobId)).toHaveLength(1);
+  });
+
+  it('the same result delivered twice at once leaves one file, and both are answered with it', async () => {
+    const jobId = await newJob(350);
+    const uploadsBefore = gate.uploads.length;
+    gate.hold();
+    const both = [deliver(jobId), deliver(jobId)];
+    try {
+      await waitUntil('both deliveries at the provider', () => gate.held() === 2, { timeout: 30_000 });
+    } finally {
+      gate.release();
+    }
+    const answers = await Promise.all(both);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const dynamicImageId = answers[0]?.data?.dynamicImageId;
+    expect(dynamicImageId).toBeTruthy();
+    expect(answers[1]?.data?.dynamicImageId).toBe(dynamicImageId);
+    const files = await filesOfJob(jobId);
+    expect(files).toHaveLength(1);
+    const uploads = gate.uploads.slice(uploadsBefore);
+    expect(uploads).toHaveLength(2);
+    expect(uploads.filter((u) => existsSync(gate.stored(u))).map((u) => u.hash)).toEqual([files[0]?.hash]);
+    // Delivered again later: the same answer, and nothing more is uploaded.
+    expect(await deliver(jobId)).toMatchObject({ status: 200, data: { dynamicImageId } });
+    expect(gate.uploads.length).toBe(uploadsBefore + 2);
   });
 });

@@ -53,29 +53,56 @@ function typesFromEnv(text: string): string[] {
     .filter(Boolean);
 }
 
+/** An upload provider's options, from UPLOAD_PROVIDER_OPTIONS (a JSON object). */
+function providerOptionsFromEnv(text: string): Record<string, unknown> {
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`UPLOAD_PROVIDER_OPTIONS must be a JSON object: ${(err as Error).message}`);
+  }
+  if (!options || typeof options !== 'object' || Array.isArray(options))
+    throw new Error('UPLOAD_PROVIDER_OPTIONS must be a JSON object');
+  return options as Record<string, unknown>;
+}
+
+/**
+ * Strapi's upload plugin, when a variable asks for something other than its defaults:
+ * - UPLOAD_PROVIDER (a provider's name, as `aws-s3` for @strapi/provider-upload-aws-s3 added to this
+ *   app's dependencies, or a module's absolute path) with its UPLOAD_PROVIDER_OPTIONS (JSON);
+ * - Strapi's own upload checks (`plugin::upload.security`), which the plugin's upload route honours
+ *   too: comma-separated MIME types (`*` wildcards), e.g. UPLOAD_DENIED_TYPES=video/quicktime.
+ */
+function uploadConfig(env: (key: string, fallback?: string) => string) {
+  const config = {
+    ...(env('UPLOAD_PROVIDER', '')
+      ? {
+          provider: env('UPLOAD_PROVIDER'),
+          providerOptions: providerOptionsFromEnv(env('UPLOAD_PROVIDER_OPTIONS', '{}')),
+        }
+      : {}),
+    ...(env('UPLOAD_ALLOWED_TYPES', '') || env('UPLOAD_DENIED_TYPES', '')
+      ? {
+          security: {
+            ...(env('UPLOAD_ALLOWED_TYPES', '')
+              ? { allowedTypes: typesFromEnv(env('UPLOAD_ALLOWED_TYPES')) }
+              : {}),
+            ...(env('UPLOAD_DENIED_TYPES', '')
+              ? { deniedTypes: typesFromEnv(env('UPLOAD_DENIED_TYPES')) }
+              : {}),
+          },
+        }
+      : {}),
+  };
+  return Object.keys(config).length > 0 ? { upload: { config } } : {};
+}
+
 export default ({
   env,
 }: {
   env: ((key: string, fallback?: string) => string) & { int: (key: string, fallback?: number) => number };
 }) => ({
-  // Strapi's own upload checks (`plugin::upload.security`), which the plugin's upload route honours
-  // too: comma-separated MIME types (`*` wildcards), e.g. UPLOAD_DENIED_TYPES=video/quicktime.
-  ...(env('UPLOAD_ALLOWED_TYPES', '') || env('UPLOAD_DENIED_TYPES', '')
-    ? {
-        upload: {
-          config: {
-            security: {
-              ...(env('UPLOAD_ALLOWED_TYPES', '')
-                ? { allowedTypes: typesFromEnv(env('UPLOAD_ALLOWED_TYPES')) }
-                : {}),
-              ...(env('UPLOAD_DENIED_TYPES', '')
-                ? { deniedTypes: typesFromEnv(env('UPLOAD_DENIED_TYPES')) }
-                : {}),
-            },
-          },
-        },
-      }
-    : {}),
+  ...uploadConfig(env),
   'dynamic-image': {
     config: {
       publicUrl: env('PUBLIC_URL', `http://127.0.0.1:${env.int('PORT', 1337)}`),

@@ -1,19 +1,18 @@
-import { mkdtemp, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  type DynamicImageResult,
-  decodeResultMetadata,
-  pathInFolder,
-  safeFileName,
-} from '@dynamic-image/core';
+import { type DynamicImageResult, decodeResultMetadata } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { checked } from '../contract';
 import type { ReceivedFile } from '../controllers/worker-body';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { ApiError, invalidParameter, jobStateConflict, notFound } from '../errors';
-import { uploadResult } from '../result-upload';
+import {
+  announceResult,
+  discardResult,
+  putResult,
+  type ResultFile,
+  recordResult,
+  type UploadedResult,
+} from '../result-upload';
 import { getService } from '../utils/get-service';
 import { publicUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
@@ -24,6 +23,14 @@ const IMAGE = 'plugin::dynamic-image.dynamic-image';
 const FILE = 'plugin::upload.file';
 const FOLDER = 'plugin::upload.folder';
 export const RESULTS_FOLDER = 'Dynamic images';
+
+/** What a result's recording reads of its job's row. */
+type JobRow = { videoId: number; templateId: string; templateSnapshot: unknown; entry: unknown };
+
+/** What recording a result came to: a new dynamic image (its file, its event), or the one already stored. */
+type Recorded =
+  | { dynamicImage: ReturnType<typeof presentImage>; created: true; event: PendingEvent; file: ResultFile }
+  | { dynamicImage: ReturnType<typeof presentImage>; created: false };
 
 export function presentImage(row: Record<string, unknown>) {
   const file = row.file as { id?: number; url?: string; mime?: string } | null | undefined;
@@ -86,6 +93,104 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
+  /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
+  function successEvent(
+    d: ReturnType<typeof presentImage>,
+    extra: Partial<DynamicImageCompleteEvent> = {},
+  ): Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'> {
+    return {
+      VideoId: d.videoId as number,
+      JobId: d.jobId as string,
+      Status: 'success',
+      DynamicImageId: d.dynamicImageId as number,
+      FileURL: new URL(String(d.url), publicUrl(strapi)).toString(),
+      FileSize: d.size as number,
+      Width: d.width as number,
+      Height: d.height as number,
+      Fps: d.fps,
+      Format: d.format as string,
+      Duration: d.duration,
+      ...extra,
+    };
+  }
+
+  /**
+   * The job a result is for, while it can take one; or the dynamic image it already has from this very
+   * result (a repeated delivery). Unknown: 404. Failed, or done with another result: 409.
+   */
+  async function jobTaking(
+    jobId: string,
+    result: DynamicImageResult,
+  ): Promise<{ stored: ReturnType<typeof presentImage> } | { job: JobRow }> {
+    const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
+    if (!job) throw notFound('Job', jobId);
+    if (job.state === 'success' && job.dynamicImageId) {
+      const existing = await strapi.db
+        .query(IMAGE)
+        .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
+      if (existing?.sha256 === result.sha256) return { stored: presentImage(existing) };
+    }
+    // A failed job stays failed (its event is sent); a success keeps the file it has.
+    if (job.state === 'success' || job.state === 'failed') throw jobStateConflict('Job', jobId, job.state);
+    return { job };
+  }
+
+  /** Inside the job's lock: the file and dynamic image rows and the job's success, with its event. */
+  async function record(
+    jobId: string,
+    result: DynamicImageResult,
+    uploaded: UploadedResult,
+  ): Promise<Recorded> {
+    const taking = await jobTaking(jobId, result);
+    if ('stored' in taking) return { dynamicImage: taking.stored, created: false };
+    const { job } = taking;
+    const file = await recordResult(strapi, uploaded);
+    const snapshot = jsonColumn<{ setAsDefaultThumbnail?: boolean } | null>(job.templateSnapshot);
+    const setCover = snapshot?.setAsDefaultThumbnail === true;
+    if (setCover)
+      await strapi.db.query(IMAGE).updateMany({ where: { videoId: job.videoId }, data: { isCover: false } });
+    const image = await strapi.db.query(IMAGE).create({
+      data: {
+        file: file.id,
+        video: job.videoId,
+        videoId: job.videoId,
+        jobId,
+        templateId: job.templateId,
+        format: result.format,
+        width: result.width,
+        height: result.height,
+        duration: result.duration,
+        fps: result.fps,
+        frameCount: result.frameCount,
+        size: result.bytes,
+        sha256: result.sha256,
+        isCover: setCover,
+      },
+      populate: ['file'],
+    });
+    // Conditional: a failure report doesn't take this lock, and may have ended the job since it was read.
+    const { count } = await strapi.db.query(JOB).updateMany({
+      where: { jobId, state: { $notIn: ['success', 'failed'] } },
+      data: {
+        state: 'success',
+        progress: 100,
+        stage: 'done',
+        finishedAt: new Date(),
+        result,
+        dynamicImageId: image.id,
+        errorCode: null,
+        errorMessage: null,
+      },
+    });
+    if (count === 0) throw jobStateConflict('Job', jobId, 'ended');
+    const dynamicImage = presentImage(image);
+    // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
+    const event = await getService(strapi, 'events').record(
+      successEvent(dynamicImage, entryEventFields(job.entry)),
+    );
+    return { dynamicImage, created: true, event, file };
+  }
+
   return {
     resultsFolder,
 
@@ -96,7 +201,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /**
      * Stores a worker's verified file (received on disk; moved from there) once per job: a retried
      * delivery of the same result returns the stored one instead of adding a second file. A job that
-     * ended otherwise (failed, or another result) answers 409.
+     * ended otherwise (failed, or another result) answers 409. The file goes to the upload provider
+     * with no transaction or lock held (a slow provider ties up nothing of the database), and is then
+     * recorded in a short transaction; an upload that isn't recorded is deleted from the provider.
      */
     async store(jobId: string, received: ReceivedFile, encodedResult: string | undefined) {
       // The result header (RESULT_HEADER), checked with core's contract.
@@ -105,129 +212,42 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (received.sha256 !== result.sha256 || received.size !== result.bytes) {
         throw invalidParameter('body', 'the file does not match the result (sha256 or size)');
       }
-      // Outside the result's transaction: a folder made inside it would block every other delivery.
-      const folder = await resultsFolder();
-      type Stored = {
-        dynamicImage: ReturnType<typeof presentImage>;
-        created: boolean;
-        event?: PendingEvent;
-      };
-      const stored = (await strapi.db.transaction(async ({ trx }) => {
-        // Serialises deliveries of the same job across requests and CMS instances.
-        await withAdvisoryLock(trx, 'job-result', jobId);
-        const job = await strapi.db.query(JOB).findOne({ where: { jobId } });
-        if (!job) throw notFound('Job', jobId);
-        if (job.state === 'success' && job.dynamicImageId) {
-          const existing = await strapi.db
-            .query(IMAGE)
-            .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
-          if (existing?.sha256 === result.sha256)
-            return { dynamicImage: presentImage(existing), created: false };
-        }
-        // A failed job stays failed (its event is sent); a success keeps the file it has.
-        if (job.state === 'success' || job.state === 'failed')
-          throw jobStateConflict('Job', jobId, job.state);
-        const video = await strapi.db.query(FILE).findOne({ where: { id: job.videoId } });
-        if (!video) throw new ApiError(404, 'InvalidVideo.NotFound', `The video of job ${jobId} was deleted`);
-
-        // The video's name is only shown (cleaned, no path in it); the file written has a name of ours.
-        const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-result-'));
-        const shownName = safeFileName(video.name);
-        const baseName = safeFileName(shownName.replace(/\.[^.]+$/, ''), { maxLength: 80 });
-        const filepath = pathInFolder(dir, `result.${result.format}`);
-        let file: { id: number; url: string; size: number };
-        try {
-          await rename(received.path, filepath);
-          file = await uploadResult(strapi, {
-            path: filepath,
-            name: `${baseName}-${jobId.slice(0, 8)}.${result.format}`,
-            format: result.format,
-            size: received.size,
-            width: result.width,
-            height: result.height,
-            fileInfo: {
-              alternativeText: `Dynamic image of ${shownName}`,
-              caption: `${result.format.toUpperCase()} ${result.width}×${result.height}, ${result.fps} fps, ${result.duration.toFixed(2)} s`,
-              folder,
-            },
-          });
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-
-        const snapshot = jsonColumn<{ setAsDefaultThumbnail?: boolean } | null>(job.templateSnapshot);
-        const setCover = snapshot?.setAsDefaultThumbnail === true;
-        if (setCover)
-          await strapi.db
-            .query(IMAGE)
-            .updateMany({ where: { videoId: job.videoId }, data: { isCover: false } });
-        const image = await strapi.db.query(IMAGE).create({
-          data: {
-            file: file.id,
-            video: job.videoId,
-            videoId: job.videoId,
-            jobId,
-            templateId: job.templateId,
-            format: result.format,
-            width: result.width,
-            height: result.height,
-            duration: result.duration,
-            fps: result.fps,
-            frameCount: result.frameCount,
-            size: received.size,
-            sha256: result.sha256,
-            isCover: setCover,
-          },
-          populate: ['file'],
+      // Answered from the job's row before anything is uploaded; checked again once under the lock.
+      const taking = await jobTaking(jobId, result);
+      if ('stored' in taking) return taking.stored;
+      const video = await strapi.db.query(FILE).findOne({ where: { id: taking.job.videoId } });
+      if (!video) throw new ApiError(404, 'InvalidVideo.NotFound', `The video of job ${jobId} was deleted`);
+      const uploaded = await putResult(strapi, {
+        jobId,
+        received,
+        result,
+        videoName: video.name,
+        folder: await resultsFolder(),
+      });
+      let recorded: Recorded;
+      try {
+        recorded = await strapi.db.transaction(async ({ trx }) => {
+          // Serialises the recording of the same job's results across requests and CMS instances.
+          await withAdvisoryLock(trx, 'job-result', jobId);
+          return record(jobId, result, uploaded);
         });
-        await strapi.db.query(JOB).update({
-          where: { jobId },
-          data: {
-            state: 'success',
-            progress: 100,
-            stage: 'done',
-            finishedAt: new Date(),
-            result,
-            dynamicImageId: image.id,
-            errorCode: null,
-            errorMessage: null,
-          },
-        });
-        const dynamicImage = presentImage(image);
-        // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
-        const event = await getService(strapi, 'events').record(
-          this.successEvent(dynamicImage, entryEventFields(job.entry)),
-        );
-        return { dynamicImage, created: true, event };
-      })) as Stored;
-      if (stored.created) {
-        // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
-        for (const listener of successListeners) await listener(jobId);
-        await getService(strapi, 'events').send([stored.event]);
+      } catch (err) {
+        await discardResult(strapi, uploaded);
+        throw err;
       }
-      return stored.dynamicImage;
+      if (!recorded.created) {
+        // The same result, delivered twice at once: the other copy was recorded first.
+        await discardResult(strapi, uploaded);
+        return recorded.dynamicImage;
+      }
+      await announceResult(strapi, recorded.file);
+      // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
+      for (const listener of successListeners) await listener(jobId);
+      await getService(strapi, 'events').send([recorded.event]);
+      return recorded.dynamicImage;
     },
 
-    /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
-    successEvent(
-      d: ReturnType<typeof presentImage>,
-      extra: Partial<DynamicImageCompleteEvent> = {},
-    ): Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'> {
-      return {
-        VideoId: d.videoId as number,
-        JobId: d.jobId as string,
-        Status: 'success',
-        DynamicImageId: d.dynamicImageId as number,
-        FileURL: new URL(String(d.url), publicUrl(strapi)).toString(),
-        FileSize: d.size as number,
-        Width: d.width as number,
-        Height: d.height as number,
-        Fps: d.fps,
-        Format: d.format as string,
-        Duration: d.duration,
-        ...extra,
-      };
-    },
+    successEvent,
 
     /** The dynamic image a job made, if it still exists. */
     async ofJob(jobId: string): Promise<ReturnType<typeof presentImage> | null> {
