@@ -1,8 +1,11 @@
 // The cost ceiling through a real Strapi (docs/limits.md): a job whose template alone is over the plan
 // budget is refused at submit with its figure, on REST and GraphQL alike; a content-API caller may have
-// only so many jobs queued or running, also when its submissions race.
+// only so many jobs queued or running, also when its submissions race. A video read from its URL to take
+// its content hash (on the submit path) is read within a time and a size.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
@@ -10,11 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
+import { waitUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
 
 const MAX_PIXEL_FRAMES = 5_000_000;
 const MAX_ACTIVE = 3;
+const HASH_MAX_BYTES = 1024 * 1024;
+const HASH_TIMEOUT_SECONDS = 2;
 
 /** Figures for RELIABILITY.md, "Cost ceiling", printed when LIMITS_REPORT is set. */
 const figures: Record<string, number> = {};
@@ -25,6 +31,7 @@ let adminToken: string;
 let apiToken: string;
 let videoId: number;
 let templateId: string;
+let clip: string;
 
 async function call(method: string, path: string, token: string | null, body?: unknown) {
   const headers: Record<string, string> = {};
@@ -64,13 +71,15 @@ const jobCount = async () =>
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-limits-'));
-  const clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
+  clip = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 2);
   database = await startTestDatabase();
   // No worker: jobs stay queued, so a caller's jobs stay active for as long as the test needs.
   cms = await startCms(database.url, {
     DYNAMIC_IMAGE_WORKER_MODE: 'off',
     DYNAMIC_IMAGE_MAX_PIXEL_FRAMES: String(MAX_PIXEL_FRAMES),
     DYNAMIC_IMAGE_MAX_ACTIVE_JOBS_PER_CALLER: String(MAX_ACTIVE),
+    DYNAMIC_IMAGE_CONTENT_HASH_MAX_BYTES: String(HASH_MAX_BYTES),
+    DYNAMIC_IMAGE_CONTENT_HASH_TIMEOUT_SECONDS: String(HASH_TIMEOUT_SECONDS),
     DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]',
   });
   ({ adminToken, apiToken } = await bootstrapAccess(cms.url));
@@ -224,5 +233,135 @@ describe('jobs queued or running per content-API caller', () => {
     figures.tenRacingSubmitsMs = Math.round(performance.now() - started);
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([...Array(MAX_ACTIVE).fill(201), ...Array(10 - MAX_ACTIVE).fill(429)]);
+  });
+});
+
+describe('the content-hash read of a video from its URL', () => {
+  /** A source on another origin (as with an S3 or CDN provider): what it sent, and whether it was hung up on. */
+  async function source(
+    handle: (req: IncomingMessage, res: ServerResponse, sent: (n: number) => void) => void,
+  ) {
+    const state = { sent: 0, closed: false };
+    const server = createServer((req, res) => {
+      res.on('close', () => {
+        state.closed = true;
+      });
+      handle(req, res, (n) => {
+        state.sent += n;
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/video.mp4`;
+    return {
+      state,
+      url,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  /**
+   * A new video whose file is then served from `url`: its hash taken at upload no longer matches its
+   * URL, so a submit reads it from there (as for a file written around the upload service).
+   */
+  async function videoAt(url: string): Promise<number> {
+    const form = new FormData();
+    form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), `${randomUUID()}.mp4`);
+    const upload = await fetch(`${cms.url}/api/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+      body: form,
+    });
+    expect(upload.status).toBe(201);
+    const id = ((await upload.json()) as Json[])[0]?.id as number;
+    await queryRows(database.url, 'update files set url = $1 where id = $2', [url, id]);
+    return id;
+  }
+
+  /** The job for a video, submitted as a content-API caller; it must not have been queued for a worker. */
+  async function submitted(video: number) {
+    const res = await call('POST', '/api/dynamic-image/jobs', await newToken(), {
+      videoId: video,
+      templateId,
+    });
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    const queued = await queryRows(database.url, `select 1 from pgboss.job where data->>'jobId' = $1`, [
+      res.json.data.jobId,
+    ]);
+    expect(queued).toEqual([]);
+    return res.json.data as Json;
+  }
+
+  it(`a source that stalls: the job fails SOURCE_UNREACHABLE after ${HASH_TIMEOUT_SECONDS} s, and the read is hung up`, async () => {
+    const stalled = await source((_req, res, sent) => {
+      // A length within the cap, so only the time can stop the read.
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': HASH_MAX_BYTES / 2 });
+      res.write(Buffer.alloc(4096));
+      sent(4096);
+      // …and nothing more.
+    });
+    try {
+      const job = await submitted(await videoAt(stalled.url));
+      expect(job).toMatchObject({ state: 'failed', errorCode: 'SOURCE_UNREACHABLE', created: true });
+      expect(job.errorMessage).toContain(
+        `could not be read within ${HASH_TIMEOUT_SECONDS} s to take its content hash (contentHash.timeoutSeconds)`,
+      );
+      expect((await call('GET', `/api/dynamic-image/jobs/${job.jobId}`, apiToken)).json.data).toMatchObject({
+        state: 'failed',
+        errorCode: 'SOURCE_UNREACHABLE',
+      });
+      await waitUntil('the CMS to hang up on the stalled source', () => stalled.state.closed, {
+        timeout: 10_000,
+      });
+    } finally {
+      await stalled.close();
+    }
+  });
+
+  it('a source sending more than the cap: the job fails UNSUPPORTED_SOURCE, and the read stops', async () => {
+    // No declared length: the body runs on until the reader hangs up.
+    const endless = await source((_req, res, sent) => {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = () => {
+        while (!res.destroyed) {
+          sent(chunk.length);
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    // A declared length over the cap is refused before the body is read.
+    const declared = await source((_req, res, sent) => {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': 64 * HASH_MAX_BYTES });
+      res.write(Buffer.alloc(4096));
+      sent(4096);
+    });
+    try {
+      const job = await submitted(await videoAt(endless.url));
+      expect(job).toMatchObject({ state: 'failed', errorCode: 'UNSUPPORTED_SOURCE' });
+      expect(job.errorMessage).toContain(
+        `sent more than the ${HASH_MAX_BYTES} bytes the CMS reads to take its content hash (contentHash.maxBytes)`,
+      );
+      await waitUntil('the CMS to hang up on the endless source', () => endless.state.closed, {
+        timeout: 10_000,
+      });
+      // What loopback's socket buffers took on top of the cap, not a whole source.
+      expect(endless.state.sent).toBeLessThan(32 * HASH_MAX_BYTES);
+
+      const refused = await submitted(await videoAt(declared.url));
+      expect(refused).toMatchObject({ state: 'failed', errorCode: 'UNSUPPORTED_SOURCE' });
+      expect(refused.errorMessage).toContain(
+        `is ${64 * HASH_MAX_BYTES} bytes, over the ${HASH_MAX_BYTES} bytes the CMS reads`,
+      );
+      await waitUntil('the CMS to hang up on the declared-too-large source', () => declared.state.closed, {
+        timeout: 10_000,
+      });
+    } finally {
+      await endless.close();
+      await declared.close();
+    }
   });
 });

@@ -138,6 +138,11 @@ export default ({
           .filter(([, name]) => env(name, '') !== '')
           .map(([key, name]) => [key, env.int(name)]),
       ),
+      // The read of a video's URL to take its content hash (docs/limits.md); unset keys keep the defaults.
+      contentHash: optionalInts(env, {
+        maxBytes: 'DYNAMIC_IMAGE_CONTENT_HASH_MAX_BYTES',
+        timeoutSeconds: 'DYNAMIC_IMAGE_CONTENT_HASH_TIMEOUT_SECONDS',
+      }),
       worker: {
         mode: env('DYNAMIC_IMAGE_WORKER_MODE', 'embedded'),
         ...(env('DYNAMIC_IMAGE_CONCURRENCY', '')

@@ -114,6 +114,17 @@ export const pluginConfigSchema = z
         maxActiveJobsPerCaller: z.number().int().min(1).max(1_000_000).optional(),
       })
       .optional(),
+    /**
+     * A video whose content hash wasn't taken at upload is read once from its URL to take it (the key
+     * that stops the same content being processed twice), on the submit path: a read past `maxBytes`
+     * or `timeoutSeconds` (the whole read) fails the job at once (UNSUPPORTED_SOURCE, SOURCE_UNREACHABLE).
+     */
+    contentHash: z
+      .strictObject({
+        maxBytes: z.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).optional(),
+        timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+      })
+      .optional(),
     /** Make a dynamic image into an entry's media field when it is published (the settings page can edit these). */
     autoThumbnail: z.array(autoThumbnailRuleSchema).default([]),
   })
@@ -130,6 +141,18 @@ export function limitsOf(config: Pick<PluginConfig, 'limits'> | undefined) {
     maxPixelFrames: number;
     maxOutputBytes: number;
     maxActiveJobsPerCaller: number;
+  };
+}
+
+/** `maxBytes` is a worker's default `maxSourceBytes`: the CMS refuses no video a default worker would read. */
+export const DEFAULT_CONTENT_HASH = { maxBytes: 4 * 1024 ** 3, timeoutSeconds: 120 } as const;
+
+/** The content-hash read's limits in force: each one configured, or its default. */
+export function contentHashOf(config: Pick<PluginConfig, 'contentHash'> | undefined) {
+  const set = Object.entries(config?.contentHash ?? {}).filter(([, value]) => value !== undefined);
+  return { ...DEFAULT_CONTENT_HASH, ...Object.fromEntries(set) } as {
+    maxBytes: number;
+    timeoutSeconds: number;
   };
 }
 

@@ -34,6 +34,7 @@ import {
 
 import { getService } from '../utils/get-service';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
+import type { PendingEvent } from './events';
 import { parseJobFilters } from './job-filters';
 
 const JOB = 'plugin::dynamic-image.job';
@@ -115,6 +116,18 @@ export function entryEventFields(entry: unknown) {
   return { EntryUid: e.uid, EntryDocumentId: e.documentId, EntryLocale: e.locale ?? null };
 }
 
+/** The `DynamicImageComplete` of a job that ended failed. */
+function failEvent(row: Record<string, unknown>, code: ErrorCode, message: string) {
+  return {
+    VideoId: row.videoId as number,
+    JobId: row.jobId as string,
+    Status: 'fail' as const,
+    ErrorCode: code,
+    ErrorMessage: message,
+    ...entryEventFields(row.entry),
+  };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const publicUrl = () => publicUrlOf(strapi);
   const absolute = (url: string) => (/^https?:\/\//.test(url) ? url : new URL(url, publicUrl()).toString());
@@ -193,15 +206,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       this.checkCost(template);
       const { maxPixelFrames, maxOutputBytes } = limits();
       // The same file content and the same resolved template make the same dynamic image. A file
-      // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway).
+      // that can't be read to hash it is keyed on itself (its job will fail SOURCE_UNREACHABLE anyway);
+      // one whose read broke a `contentHash` limit makes a job that has failed already, with the code.
+      const hashed = await getService(strapi, 'fileHashes')
+        .of(video)
+        .catch((err: unknown) => {
+          if (err instanceof DynamicImageError) return err;
+          throw err;
+        });
+      const refusal = hashed instanceof DynamicImageError ? hashed : null;
       const content =
-        (await getService(strapi, 'fileHashes').of(video)) ??
-        `file:${video.id}:${video.hash}:${video.updatedAt}`;
+        (typeof hashed === 'string' ? hashed : null) ?? `file:${video.id}:${video.hash}:${video.updatedAt}`;
       const dedupeKey = createHash('sha256')
         .update(`${content}:${stable(template)}`)
         .digest('hex');
 
-      return strapi.db.transaction(async ({ trx }) => {
+      let failed: PendingEvent | null = null;
+      const made = await strapi.db.transaction(async ({ trx }) => {
         // Two CMS instances reacting to one upload serialise here; the second finds the first's job.
         await withAdvisoryLock(trx, 'dedupe', dedupeKey);
         if (!request.force) {
@@ -225,12 +246,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             origin: request.origin,
             entry: request.entry ?? null,
             caller: request.caller ?? null,
-            state: 'queued',
+            state: refusal ? 'failed' : 'queued',
             progress: 0,
             attempts: 0,
             queuedAt: new Date(),
+            ...(refusal
+              ? { errorCode: refusal.code, errorMessage: refusal.message, finishedAt: new Date() }
+              : {}),
           },
         });
+        if (refusal) {
+          // Never queued: it ends here, and its event is sent after the commit.
+          failed = await getService(strapi, 'events').record(failEvent(row, refusal.code, refusal.message));
+          return { ...presentJob(row), created: true };
+        }
         const payload: DynamicImageJobData = {
           version: JOB_CONTRACT_VERSION,
           jobId,
@@ -250,6 +279,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await getService(strapi, 'queue').send(payload, trx);
         return { ...presentJob(row), created: true };
       });
+      await getService(strapi, 'events').send([failed]);
+      return made;
     },
 
     /** `force` makes every job again even where the same file and template already have one. */
@@ -364,14 +395,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
         if (!failure.final || count === 0) return null;
-        return getService(strapi, 'events').record({
-          VideoId: row.videoId,
-          JobId: jobId,
-          Status: 'fail',
-          ErrorCode: code,
-          ErrorMessage: String(failure.message ?? ''),
-          ...entryEventFields(row.entry),
-        });
+        return getService(strapi, 'events').record(failEvent(row, code, String(failure.message ?? '')));
       });
       await getService(strapi, 'events').send([pending]);
     },

@@ -1,6 +1,7 @@
 // Auto-thumbnail on publish: the rules in force, the publish hook that decides whether an entry needs a
 // job, and the fill once the job's file is there. The rules' checks are in rules.ts (pure), the config
 // file's rules in config-rules.ts, and the writes to entries in entries.ts.
+import { DynamicImageError } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { jsonColumn } from '../../data/json';
 import { withAdvisoryLock } from '../../data/locks';
@@ -153,9 +154,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!video || !String(video.mime ?? '').startsWith('video/')) return;
       const target = published[rule.targetField] as MediaRef;
       const key = entryKey(entry.uid, entry.documentId, entry.locale, rule.targetField);
-      // The content hash: a file replaced in place keeps its id and Strapi hash, not its bytes.
-      const videoHash: string | null =
-        (await getService(strapi, 'fileHashes').of(video)) ?? (video.hash as string | undefined) ?? null;
+      // The content hash: a file replaced in place keeps its id and Strapi hash, not its bytes. A read
+      // that broke a `contentHash` limit keys on Strapi's hash; the job made below fails with its code.
+      const contentHash = await getService(strapi, 'fileHashes')
+        .of(video)
+        .catch((err: unknown) => {
+          if (err instanceof DynamicImageError) return null;
+          throw err;
+        });
+      const videoHash: string | null = contentHash ?? (video.hash as string | undefined) ?? null;
       const results = getService(strapi, 'results');
       const events = getService(strapi, 'events');
 
