@@ -247,7 +247,7 @@ afterAll(async () => {
 });
 
 describe('bodies are not read before they can be trusted', () => {
-  it('refuses 4 parallel unsigned 200 MiB bodies within a second each, without holding them', async () => {
+  it('refuses 4 parallel unsigned 200 MiB bodies before they are sent, without holding them', async () => {
     const jobId = await newJob(170);
     const pid = strapiPid(cms.pid);
     const before = rssBytes(pid);
@@ -268,7 +268,8 @@ describe('bodies are not read before they can be trusted', () => {
     figures.unsigned = { ms: answers.map((a) => Math.round(a.ms)), rssGrowthMiB: (peak - before) / 2 ** 20 };
     for (const answer of answers) {
       expect(answer).toMatchObject({ status: 401, code: 'Unauthorized.Signature' });
-      expect(answer.ms).toBeLessThan(1000);
+      // Answered while the body was still being sent: the refusal never waited for it (the time taken
+      // is a figure, not a check: it depends on the machine's load).
       expect(answer.sentBeforeAnswer).toBeLessThan(size);
     }
     expect(peak - before).toBeLessThan(50 * 2 ** 20);
