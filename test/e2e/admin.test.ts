@@ -1,12 +1,12 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateTemplate } from '@dynamic-image/core';
+import { applyOverrides, TemplateValidationError, validateTemplate } from '@dynamic-image/core';
 import { generateSample, resolveFfmpegBinaries, signedHeaders } from '@dynamic-image/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
-import { launchBrowser, logIn, shoot } from '../support/browser.js';
+import { launchBrowser, logIn, shoot, textLayouts } from '../support/browser.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -47,6 +47,17 @@ const subNav = (p: Page) => p.getByRole('navigation', { name: 'Dynamic images' }
  * polled until it holds, within this bound; vitest's own 1 s is shorter than an admin reload on 2 busy cores.
  */
 const UI = { timeout: 15_000 };
+/**
+ * The Jobs table at the window's width (1440 px): every column header whole on one line, and no header or cell
+ * out of the table's view (a table wider than its box scrolls, and its last columns are cut off).
+ */
+async function expectJobsTableFits(p: Page) {
+  const headers = await textLayouts(p.locator('thead th'));
+  expect(headers.map((h) => h.text)).toContain('Queued at');
+  for (const h of headers) expect.soft(h, h.text).toMatchObject({ lines: 1, clipped: false });
+  const cells = await textLayouts(p.locator('[data-testid="job-row"] td'));
+  for (const cell of cells) expect.soft(cell.clipped, cell.text).toBe(false);
+}
 /** A settings section that loads its own data shows aria-busy until the data is on the page. */
 const loaded = (p: Page, testId: string) =>
   p.locator(`[data-testid="${testId}"][aria-busy="false"]`).waitFor();
@@ -190,6 +201,26 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await shoot(page, '06-workflows');
   });
 
+  it('refuses to delete a template a workflow uses, naming the workflow, not its id', async () => {
+    await subNav(page).getByRole('link', { name: 'Templates' }).click();
+    await page
+      .getByRole('row', { name: /hero_gif/ })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Template hero_gif is used by workflow hero; remove it from there first').waitFor();
+    const workflowId = (await api('GET', '/api/dynamic-image/workflows')).json.data[0].workflowId as string;
+    const refused = await api('DELETE', `/api/dynamic-image/templates/${templateId}`);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({
+      code: 'Forbidden.IllegalStatus',
+      details: { workflows: [{ workflowId, name: 'hero' }] },
+    });
+    expect(refused.json.error.message).not.toContain(workflowId);
+    expect(refused.json.error.message).not.toContain(templateId);
+    expect((await api('GET', `/api/dynamic-image/templates/${templateId}`)).status).toBe(200);
+  });
+
   it('uploads a video with the workflow and watches its job succeed, live', async () => {
     await subNav(page).getByRole('link', { name: 'Upload' }).click();
     await page.getByTestId('file-input').setInputFiles(video);
@@ -231,6 +262,35 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(jobs.every((j: Json) => j.errorCode === 'DAMAGED_SOURCE')).toBe(true);
   });
 
+  it('shows failed jobs by their code, without a progress bar, in columns that fit 1440 px', async () => {
+    const failed = page.locator('[data-testid="job-row"][data-state="failed"]');
+    await expect.poll(() => failed.count(), UI).toBe(2);
+    await expectJobsTableFits(page);
+    // Jobs: a failed job has no progress to show; the success keeps its full bar.
+    for (const row of await failed.all()) expect.soft(await row.getByRole('progressbar').count()).toBe(0);
+    const success = page.locator('[data-testid="job-row"][data-state="success"]');
+    expect(await success.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    await shoot(page, '08bb-jobs-failed-no-progress');
+
+    // Videos: every card's buttons keep their labels whole (no "Process with workflo / w").
+    await subNav(page).getByRole('link', { name: 'Videos' }).click();
+    const card = page.getByTestId('video-card').filter({ hasText: 'truncated' });
+    await card.waitFor();
+    const buttons = await textLayouts(page.getByTestId('video-card').getByRole('button'));
+    expect(buttons.map((b) => b.text)).toContain('Process with workflow');
+    for (const b of buttons) expect.soft(b, b.text).toMatchObject({ lines: 1, clipped: false });
+    // The damaged video's card tells what went wrong, by code, instead of "No dynamic image yet".
+    await card.getByTestId('video-failures').getByText('DAMAGED_SOURCE').waitFor();
+    expect(await card.getByText('No dynamic image yet').count()).toBe(0);
+    const listed = await api('GET', '/dynamic-image/videos', undefined, adminToken);
+    const damagedVideo = listed.json.data.videos.find((v: Json) => /truncated/.test(v.name));
+    // The upload's job and its retry failed the same way: the video has one open failure (the latest).
+    expect(damagedVideo.failedJobs).toEqual([
+      expect.objectContaining({ templateId, errorCode: 'DAMAGED_SOURCE', origin: 'retry' }),
+    ]);
+    await shoot(page, '11a-videos-failed');
+  });
+
   it('plays the animated result in the gallery, sets it as the cover and deletes it', async () => {
     await subNav(page).getByRole('link', { name: 'Results' }).click();
     const image = page.getByTestId('result-image').first();
@@ -258,7 +318,8 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByRole('button', { name: 'Set as cover' }).click();
     await page.getByTestId('cover-badge').waitFor();
     const info = await api('GET', `/api/dynamic-image/videos/${videoId}`);
-    expect(info.json.data.coverUrl).toBe(info.json.data.dynamicImages[0].url);
+    // Absolute, as the webhook's FileURL: a reader elsewhere can fetch it as given.
+    expect(info.json.data.coverUrl).toBe(new URL(info.json.data.dynamicImages[0].url, cms.url).toString());
     await shoot(page, '10-results-cover');
 
     await subNav(page).getByRole('link', { name: 'Videos' }).click();
@@ -285,6 +346,45 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByRole('dialog').getByRole('button', { name: 'Run' }).click();
     await page.getByText('1 job started').first().waitFor();
     await page.getByText('1 dynamic image').waitFor({ timeout: 60_000 });
+  });
+
+  it('makes a one-off dynamic image from the Videos page: a template by name, overrides by core’s rules', async () => {
+    const card = page.getByTestId('video-card').filter({ hasText: 'landscape' });
+    await card.getByRole('button', { name: 'Make dynamic image' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: 'Template' }).click();
+    await page.getByRole('option', { name: 'hero_gif' }).click();
+    // An override core refuses: core's own message at the field, and nothing to run.
+    const stored = (await api('GET', `/api/dynamic-image/templates/${templateId}`)).json.data as Json;
+    const { templateId: _id, createdAt: _c, updatedAt: _u, ...template } = stored;
+    let message = '';
+    try {
+      applyOverrides(template as never, { width: 100 });
+    } catch (err) {
+      if (err instanceof TemplateValidationError) message = err.issues[0]?.message ?? '';
+    }
+    expect(message).toContain('width');
+    await dialog.locator('input[name="width"]').fill('100');
+    await dialog.getByText(message, { exact: true }).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Make it' }).isDisabled()).toBe(true);
+    await shoot(page, '11b-videos-one-off-refused');
+
+    await dialog.locator('input[name="width"]').fill('160');
+    await dialog.locator('input[name="fps"]').fill('5');
+    await expect.poll(() => dialog.getByText(message, { exact: true }).count(), UI).toBe(0);
+    await dialog.getByRole('button', { name: 'Make it' }).click();
+    await page.getByText('Job started').first().waitFor();
+    await card.getByText('2 dynamic images').waitFor({ timeout: 60_000 });
+    // No workflow took part: one job of that template with those overrides, and its image has them.
+    const jobs = (await api('GET', `/api/dynamic-image/jobs?videoId=${videoId}`)).json.data as Json[];
+    const job = jobs[0] as Json;
+    expect(job).toMatchObject({
+      templateId,
+      workflowId: null,
+      overrideParams: { width: 160, fps: 5 },
+      state: 'success',
+      result: { width: 160, fps: 5 },
+    });
   });
 
   it('previews the template on that video without adding to the Media Library', async () => {
@@ -551,6 +651,8 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(await link.getAttribute('href')).toBe(
       `/admin/content-manager/collection-types/api::article.article/${documentId}?plugins[i18n][locale]=en`,
     );
+    // With a longer template name and an entry link, the table still fits.
+    await expectJobsTableFits(page);
     await shoot(page, '08c-jobs-entry');
 
     // The subscribed webhook receives the job's end, naming the entry.
@@ -577,7 +679,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(entry.json.data.thumbnail?.id).toBe(image.fileId);
     // The rule saved above also makes it the video's cover.
     const info = await api('GET', `/api/dynamic-image/videos/${job.videoId}`);
-    expect(info.json.data.coverUrl).toBe(image.url);
+    expect(info.json.data.coverUrl).toBe(new URL(image.url, cms.url).toString());
 
     // Settings' delivery log shows the event delivered on its first attempt; Resend sends it once more.
     await page.goto(`${cms.url}${BASE}/settings`);
@@ -608,6 +710,11 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.locator('input[name="fps"]').fill('75');
     await page.getByText('fps 必须是 (0, 60] 范围内的整数；收到 75', { exact: true }).waitFor();
     expect(await page.getByText('name must be 4 to 64 characters', { exact: false }).count()).toBe(0);
+    // The Videos page's actions and a failure's words, in Chinese too.
+    await page.goto(`${cms.url}${BASE}/videos`);
+    await page.getByRole('button', { name: '制作动图' }).first().waitFor();
+    await page.getByTestId('video-failures').getByText('DAMAGED_SOURCE').first().waitFor();
+    await shoot(page, '14b-videos-zh-Hans');
     await page.evaluate(() => localStorage.setItem('strapi-admin-language', 'en'));
     expect(consoleErrors.filter((e) => e.includes('dynamic-image'))).toEqual([]);
   });

@@ -263,8 +263,18 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
         },
       },
     });
+    // The refusal names what holds the template by name (ids are in the details, for programs).
     const del = await call('DELETE', `/api/dynamic-image/templates/${gifTemplate.templateId}`);
-    expect(del).toMatchObject({ status: 400, json: { error: { code: 'Forbidden.IllegalStatus' } } });
+    expect(del).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: 'Forbidden.IllegalStatus',
+          message: 'Template social-gif is used by workflow social; remove it from there first',
+          details: { workflows: [{ workflowId: workflow.workflowId, name: 'social' }] },
+        },
+      },
+    });
   });
 
   let videoId: number;
@@ -362,12 +372,22 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(list.json.data).toHaveLength(2);
     const info = await call('GET', `/api/dynamic-image/videos/${videoId}`);
     const gif = list.json.data.find((d: Json) => d.format === 'gif');
-    expect(info.json.data).toMatchObject({ video: { videoId, mime: 'video/mp4' }, coverUrl: gif.url });
+    const webp = list.json.data.find((d: Json) => d.format === 'webp');
+    // coverUrl is absolute, as the webhook's FileURL is: usable as given by a reader on another host.
+    expect(info.json.data).toMatchObject({
+      video: { videoId, mime: 'video/mp4' },
+      coverUrl: new URL(gif.url, cms.url).toString(),
+    });
     const del = await call('DELETE', `/api/dynamic-image/dynamic-images/${gif.dynamicImageId}`);
     expect(del.status).toBe(204);
-    expect((await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json.data).toHaveLength(
-      1,
-    );
+    // The cover is gone: the video's other dynamic image takes its place.
+    const after = (await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data;
+    expect(after.dynamicImages).toEqual([
+      expect.objectContaining({ dynamicImageId: webp.dynamicImageId, isCover: true }),
+    ]);
+    expect(after.coverUrl).toBe(new URL(webp.url, cms.url).toString());
+    const listed = (await call('GET', '/dynamic-image/videos?pageSize=100', { token: adminToken })).json.data;
+    expect(listed.videos.find((v: Json) => v.videoId === videoId).coverUrl).toBe(after.coverUrl);
     expect((await fetch(`${cms.url}${gif.url}`)).status).toBe(404);
   });
 
@@ -1025,7 +1045,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     ).dynamicImageVideoInfo as Json;
     const image = info.dynamicImages.find((d: Json) => d.dynamicImageId === job.dynamicImageId);
     expect(image).toMatchObject({ isCover: true });
-    expect(info.coverUrl).toBe(image.url);
+    expect(info.coverUrl).toBe(new URL(image.url, cms.url).toString());
     expect(info.video).toMatchObject({ videoId, mime: 'video/mp4' });
 
     expect(
@@ -1161,6 +1181,35 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     );
   });
 
+  it('takes a workflow by name as well as by id, for an upload as for the default workflow', async () => {
+    // Upload with a workflow named, not given by id: the same workflow runs.
+    const upload = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.landscape as string, 'by-name.mp4', { workflowId: 'social' }),
+    });
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    expect(upload.json.data[0].jobs.map((j: Json) => j.templateId)).toEqual([
+      gifTemplate.templateId,
+      webpTemplate.templateId,
+    ]);
+    // Ended here, so the status test below finds nothing running.
+    for (const job of upload.json.data[0].jobs as Json[]) await waitForJob(job.jobId);
+    // A name that is no workflow's is refused as an unknown workflow, before anything is stored.
+    const filesBefore = (await call('GET', '/api/upload/files')).json.length;
+    const unknown = await call('POST', '/api/dynamic-image/upload', {
+      form: await videoForm(media.landscape as string, 'by-name.mp4', { workflowId: 'no-such-flow' }),
+    });
+    expect(unknown).toMatchObject({ status: 404, json: { error: { code: 'InvalidWorkflow.NotFound' } } });
+    expect((await call('GET', '/api/upload/files')).json.length).toBe(filesBefore);
+    // Settings take a name too, and keep the id (so renaming the workflow keeps the setting).
+    const saved = await call('PUT', '/dynamic-image/settings', {
+      token: adminToken,
+      body: { defaultWorkflow: 'social' },
+    });
+    expect(saved.status, JSON.stringify(saved.json)).toBe(200);
+    expect(saved.json.data).toMatchObject({ defaultWorkflow: workflow.workflowId, source: 'settings' });
+    expect((await call('DELETE', '/dynamic-image/settings', { token: adminToken })).status).toBe(200);
+  });
+
   it('sets a dynamic image as the cover, and filters jobs by state', async () => {
     const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
       .data as Json[];
@@ -1170,7 +1219,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       (await call('POST', `/api/dynamic-image/dynamic-images/${other.dynamicImageId}/cover`)).status,
     ).toBe(204);
     const info = (await call('GET', `/api/dynamic-image/videos/${videoId}`)).json.data;
-    expect(info.coverUrl).toBe(other.url);
+    expect(info.coverUrl).toBe(new URL(other.url, cms.url).toString());
     expect(info.dynamicImages.filter((i: Json) => i.isCover).map((i: Json) => i.dynamicImageId)).toEqual([
       other.dynamicImageId,
     ]);

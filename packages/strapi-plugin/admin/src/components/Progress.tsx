@@ -1,6 +1,6 @@
 import { Box } from '@strapi/design-system';
 
-const COLOR = { primary: 'primary600', success: 'success500', danger: 'danger500' } as const;
+const COLOR = { primary: 'primary600', success: 'success500' } as const;
 
 /** A light progress bar for white panels (the design system's ProgressBar is made for dark ones). */
 export function Progress({

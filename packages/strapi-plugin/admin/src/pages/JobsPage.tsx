@@ -16,6 +16,7 @@ import {
 import { ArrowClockwise } from '@strapi/icons';
 import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
+import { useIntl } from 'react-intl';
 import { NavLink } from 'react-router-dom';
 import { JobState } from '../components/JobState';
 import { Progress } from '../components/Progress';
@@ -27,9 +28,17 @@ import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
 const REFRESH_MS = 1500;
+/**
+ * Table cells don't wrap by default; names and messages may, anywhere, so the table fits its box. A name keeps
+ * a width of its own, so the wide error column doesn't squeeze "landscape.mp4" into "landscape.mp / 4".
+ */
+const WRAPS = { whiteSpace: 'normal', overflowWrap: 'anywhere' } as const;
+const NAME = { ...WRAPS, minWidth: '8rem' } as const;
+const WHOLE = { whiteSpace: 'nowrap' } as const;
 
 export function JobsPage() {
   const t = useT();
+  const { formatDate } = useIntl();
   const can = useCan();
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
@@ -107,7 +116,8 @@ export function JobsPage() {
         ) : (
           <Table colCount={7} rowCount={data.length + 1}>
             <Thead>
-              <Tr>
+              {/* Headers on one line each: the columns below give way instead (names and messages wrap). */}
+              <Tr style={WHOLE}>
                 <Th>
                   <Typography variant="sigma">{t('jobs.col.state', 'State')}</Typography>
                 </Th>
@@ -138,23 +148,26 @@ export function JobsPage() {
                     <JobState state={job.state} />
                   </Td>
                   <Td>
-                    <Flex gap={2} minWidth="14rem">
-                      <Progress
-                        value={job.progress}
-                        label={t('jobs.col.progress', 'Progress')}
-                        tone={
-                          job.state === 'failed' ? 'danger' : job.state === 'success' ? 'success' : 'primary'
-                        }
-                        width="8rem"
-                      />
-                      <Typography variant="pi">
-                        {job.progress} %{job.state === 'processing' && job.stage ? ` · ${job.stage}` : ''}
-                      </Typography>
-                    </Flex>
+                    {job.state === 'failed' ? (
+                      // A failed job has no progress to show: how far it got says nothing about the error.
+                      <Typography textColor="neutral500">—</Typography>
+                    ) : (
+                      <Flex gap={2} style={WHOLE}>
+                        <Progress
+                          value={job.progress}
+                          label={t('jobs.col.progress', 'Progress')}
+                          tone={job.state === 'success' ? 'success' : 'primary'}
+                          width="6rem"
+                        />
+                        <Typography variant="pi">
+                          {job.progress} %{job.state === 'processing' && job.stage ? ` · ${job.stage}` : ''}
+                        </Typography>
+                      </Flex>
+                    )}
                   </Td>
                   <Td>
                     <Flex direction="column" alignItems="flex-start">
-                      <Typography>{videoName(job.videoId)}</Typography>
+                      <Typography style={NAME}>{videoName(job.videoId)}</Typography>
                       {job.entry && (
                         <Typography variant="pi">
                           <Link
@@ -170,8 +183,10 @@ export function JobsPage() {
                     </Flex>
                   </Td>
                   <Td>
-                    <Typography>{templateName(job.templateId)}</Typography>
-                    <Typography variant="pi" textColor="neutral500" tag="p">
+                    <Typography tag="p" style={NAME}>
+                      {templateName(job.templateId)}
+                    </Typography>
+                    <Typography variant="pi" textColor="neutral500" tag="p" style={WRAPS}>
                       {t(`jobs.origin.${job.origin}`, job.origin)}
                       {job.attempts > 1
                         ? ` · ${t('jobs.attempts', '{count} attempts', { count: job.attempts })}`
@@ -185,15 +200,17 @@ export function JobsPage() {
                   </Td>
                   <Td>
                     {job.errorCode ? (
-                      <Flex direction="column" alignItems="flex-start" gap={1} width="22rem">
+                      <Flex
+                        direction="column"
+                        alignItems="flex-start"
+                        gap={1}
+                        minWidth="12rem"
+                        maxWidth="20rem"
+                      >
                         <Typography fontWeight="bold" textColor="danger600">
                           {job.errorCode}
                         </Typography>
-                        <Typography
-                          variant="pi"
-                          textColor="neutral700"
-                          style={{ whiteSpace: 'normal', overflowWrap: 'anywhere' }}
-                        >
+                        <Typography variant="pi" textColor="neutral700" style={WRAPS}>
                           {job.errorMessage}
                         </Typography>
                         {job.state === 'failed' && canRetry && (
@@ -212,7 +229,9 @@ export function JobsPage() {
                     )}
                   </Td>
                   <Td>
-                    <Typography variant="pi">{new Date(job.queuedAt).toLocaleString()}</Typography>
+                    <Typography variant="pi">
+                      {formatDate(job.queuedAt, { dateStyle: 'short', timeStyle: 'medium' })}
+                    </Typography>
                   </Td>
                 </Tr>
               ))}

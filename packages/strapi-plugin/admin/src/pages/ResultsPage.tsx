@@ -129,7 +129,7 @@ export function ResultsPage() {
                           </Badge>
                         )}
                       </Flex>
-                      <Flex gap={2} paddingTop={3}>
+                      <Flex gap={2} paddingTop={3} wrap="wrap">
                         <Button
                           size="S"
                           variant="tertiary"

@@ -26,6 +26,7 @@ import { PreviewPanel } from '../components/PreviewPanel';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template } from '../utils/api';
+import { timeInput } from '../utils/format';
 import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
@@ -57,13 +58,6 @@ const EMPTY: FormValues = {
   setAsDefaultThumbnail: false,
 };
 
-// A plain number is seconds; anything else goes to core as typed, so its time rules answer.
-const time = (text: string): number | string | undefined => {
-  const trimmed = text.trim();
-  if (trimmed === '') return undefined;
-  return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
-};
-
 /** What the API receives, built exactly as core validates it. */
 export function toTemplateInput(values: FormValues): Record<string, unknown> {
   const input: Record<string, unknown> = {
@@ -73,11 +67,11 @@ export function toTemplateInput(values: FormValues): Record<string, unknown> {
     width: values.width,
     height: values.height,
     captureMethod: values.captureMethod,
-    start: time(values.start) ?? 0,
+    start: timeInput(values.start) ?? 0,
     setAsDefaultThumbnail: values.setAsDefaultThumbnail,
   };
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
-  input[own] = time(values[own]);
+  input[own] = timeInput(values[own]);
   for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
   return input;
 }

@@ -8,65 +8,42 @@ import {
   CardHeader,
   CardSubtitle,
   CardTitle,
-  Field,
   Flex,
   Grid,
   Link,
-  Modal,
-  SingleSelect,
-  SingleSelectOption,
   Typography,
 } from '@strapi/design-system';
-import { Play } from '@strapi/icons';
-import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Magic, Play } from '@strapi/icons';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { NavLink } from 'react-router-dom';
+import { MakeDynamicImage } from '../components/MakeDynamicImage';
 import { Pager } from '../components/Pager';
+import { ProcessVideo } from '../components/ProcessVideo';
 import { Empty, LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
-import { errorOf, useResource, type Video, type Workflow } from '../utils/api';
+import { type Template, useResource, type Video, type VideoList, type Workflow } from '../utils/api';
 import { absoluteUrl, formatBytes } from '../utils/format';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
+/** A label kept whole: at any width a button wraps between buttons, never inside its own words. */
+const WHOLE = { whiteSpace: 'nowrap' } as const;
+
 export function VideosPage() {
   const t = useT();
   const can = useCan();
-  const { post } = useFetchClient();
-  const { toggleNotification } = useNotification();
   const [pageNumber, setPageNumber] = React.useState(1);
-  const videos = useResource<{
-    videos: Video[];
-    pagination: { page: number; pageCount: number; total: number };
-  }>(`/dynamic-image/videos?pageSize=24&page=${pageNumber}`, 5000);
+  const videos = useResource<VideoList>(`/dynamic-image/videos?pageSize=24&page=${pageNumber}`, 5000);
   const canRun = can(PERMISSIONS.jobsSubmit) && can(PERMISSIONS.workflowsRead);
+  const canMake = can(PERMISSIONS.jobsSubmit) && can(PERMISSIONS.templatesRead);
   const workflows = useResource<Workflow[]>(canRun ? '/dynamic-image/workflows' : null);
+  const templates = useResource<Template[]>(
+    can(PERMISSIONS.templatesRead) ? '/dynamic-image/templates' : null,
+  );
+  const templateName = (id: string) => templates.data?.find((x) => x.templateId === id)?.name ?? id;
   const [processing, setProcessing] = React.useState<Video | null>(null);
-  const [workflowId, setWorkflowId] = React.useState<string | null>(null);
-
-  const run = async () => {
-    if (!processing || !workflowId) return;
-    try {
-      const r = await post<{ data: { jobs: Array<{ created: boolean }> } }>(
-        `/dynamic-image/workflows/${workflowId}/jobs`,
-        // Asked for by hand: make the images again even if this video already went through these templates.
-        { videoId: processing.videoId, force: true },
-      );
-      const jobs = r.data.data.jobs;
-      toggleNotification({
-        type: 'success',
-        message: t(
-          'videos.started',
-          '{created, plural, =0 {No new job: this video already went through these templates} one {# job started} other {# jobs started}}',
-          { created: jobs.filter((j) => j.created).length },
-        ),
-      });
-      setProcessing(null);
-      videos.reload();
-    } catch (err) {
-      toggleNotification({ type: 'danger', message: errorOf(err).message });
-    }
-  };
+  const [making, setMaking] = React.useState<Video | null>(null);
 
   const list = videos.data?.videos ?? [];
   return (
@@ -87,7 +64,7 @@ export function VideosPage() {
           <Grid.Root gap={4}>
             {list.map((v) => (
               <Grid.Item key={v.videoId} col={4} s={6} xs={12} direction="column" alignItems="stretch">
-                <Card data-testid="video-card" style={{ width: '100%' }}>
+                <Card data-testid="video-card" style={{ width: '100%', height: '100%' }}>
                   <CardHeader>
                     <Box
                       width="100%"
@@ -111,9 +88,9 @@ export function VideosPage() {
                     </Box>
                   </CardHeader>
                   <CardBody>
-                    <CardContent width="100%">
-                      <Flex justifyContent="space-between" gap={2}>
-                        <Box>
+                    <CardContent width="100%" style={{ minWidth: 0 }}>
+                      <Flex justifyContent="space-between" alignItems="flex-start" gap={2}>
+                        <Box style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
                           <CardTitle>{v.name}</CardTitle>
                           <CardSubtitle>
                             {formatBytes(Number(v.size) * 1024)}
@@ -125,36 +102,68 @@ export function VideosPage() {
                           {v.runningJobs > 0 && <Badge>{t('videos.running', 'Processing')}</Badge>}
                         </Flex>
                       </Flex>
-                      <Flex gap={2} paddingTop={3} justifyContent="space-between">
-                        <Typography variant="pi" textColor="neutral600">
-                          {v.dynamicImages.length ? (
+                      <Flex direction="column" alignItems="flex-start" gap={1} paddingTop={3}>
+                        {v.dynamicImages.length > 0 && (
+                          <Typography variant="pi">
                             <Link tag={NavLink} to={`../results?videoId=${v.videoId}`}>
                               {t(
                                 'videos.images',
                                 '{count, plural, one {# dynamic image} other {# dynamic images}}',
-                                {
-                                  count: v.dynamicImages.length,
-                                },
+                                { count: v.dynamicImages.length },
                               )}
                             </Link>
-                          ) : (
-                            t('videos.noImages', 'No dynamic image yet')
-                          )}
-                        </Typography>
-                        {canRun && (
-                          <Button
-                            size="S"
-                            variant="secondary"
-                            startIcon={<Play />}
-                            onClick={() => {
-                              setProcessing(v);
-                              setWorkflowId(null);
-                            }}
-                          >
-                            {t('videos.process', 'Process with workflow')}
-                          </Button>
+                          </Typography>
+                        )}
+                        {v.failedJobs.length > 0 && (
+                          <Flex data-testid="video-failures" direction="column" alignItems="flex-start">
+                            {v.failedJobs.map((f) => (
+                              <Typography
+                                key={f.jobId}
+                                variant="pi"
+                                textColor="danger600"
+                                title={f.errorMessage ?? undefined}
+                                style={{ overflowWrap: 'anywhere' }}
+                              >
+                                {t('videos.failed', '{template} failed: {code}', {
+                                  template: templateName(f.templateId),
+                                  code: f.errorCode ?? '—',
+                                })}
+                              </Typography>
+                            ))}
+                          </Flex>
+                        )}
+                        {v.dynamicImages.length === 0 && v.failedJobs.length === 0 && (
+                          <Typography variant="pi" textColor="neutral600">
+                            {t('videos.noImages', 'No dynamic image yet')}
+                          </Typography>
                         )}
                       </Flex>
+                      {(canRun || canMake) && (
+                        <Flex gap={2} paddingTop={3} wrap="wrap">
+                          {canRun && (
+                            <Button
+                              size="S"
+                              variant="secondary"
+                              startIcon={<Play />}
+                              style={WHOLE}
+                              onClick={() => setProcessing(v)}
+                            >
+                              {t('videos.process', 'Process with workflow')}
+                            </Button>
+                          )}
+                          {canMake && (
+                            <Button
+                              size="S"
+                              variant="tertiary"
+                              startIcon={<Magic />}
+                              style={WHOLE}
+                              onClick={() => setMaking(v)}
+                            >
+                              {t('videos.make', 'Make dynamic image')}
+                            </Button>
+                          )}
+                        </Flex>
+                      )}
                     </CardContent>
                   </CardBody>
                 </Card>
@@ -171,41 +180,24 @@ export function VideosPage() {
           />
         )}
       </Layouts.Content>
-      <Modal.Root open={processing !== null} onOpenChange={(open: boolean) => !open && setProcessing(null)}>
-        <Modal.Content>
-          <Modal.Header>
-            <Modal.Title>
-              {t('videos.process.title', 'Process {name}', { name: processing?.name ?? '' })}
-            </Modal.Title>
-          </Modal.Header>
-          <Modal.Body>
-            <Field.Root name="workflow">
-              <Field.Label>{t('upload.workflow', 'Workflow')}</Field.Label>
-              <SingleSelect
-                placeholder={t('upload.workflow.placeholder', 'Choose a workflow')}
-                value={workflowId ?? undefined}
-                onChange={(value: string | number) => setWorkflowId(String(value))}
-              >
-                {(workflows.data ?? [])
-                  .filter((w) => w.enabled)
-                  .map((w) => (
-                    <SingleSelectOption key={w.workflowId} value={w.workflowId}>
-                      {w.name}
-                    </SingleSelectOption>
-                  ))}
-              </SingleSelect>
-            </Field.Root>
-          </Modal.Body>
-          <Modal.Footer>
-            <Modal.Close>
-              <Button variant="tertiary">{t('action.cancel', 'Cancel')}</Button>
-            </Modal.Close>
-            <Button onClick={run} disabled={!workflowId}>
-              {t('videos.process.run', 'Run')}
-            </Button>
-          </Modal.Footer>
-        </Modal.Content>
-      </Modal.Root>
+      <ProcessVideo
+        video={processing}
+        workflows={workflows.data ?? []}
+        onClose={() => setProcessing(null)}
+        onDone={() => {
+          setProcessing(null);
+          videos.reload();
+        }}
+      />
+      <MakeDynamicImage
+        video={making}
+        templates={templates.data ?? []}
+        onClose={() => setMaking(null)}
+        onDone={() => {
+          setMaking(null);
+          videos.reload();
+        }}
+      />
     </Page.Main>
   );
 }

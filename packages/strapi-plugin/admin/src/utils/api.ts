@@ -1,6 +1,16 @@
 import { isFetchError, useFetchClient } from '@strapi/strapi/admin';
 import * as React from 'react';
 
+// The bodies the server builds, typed once for both sides (types only: erased from the bundle).
+export type {
+  DynamicImage,
+  SubmitJobRequest,
+  TemplateInUse,
+  Video,
+  VideoFailure,
+  VideoList,
+} from '../../../server/src/api-types';
+
 export interface Template {
   templateId: string;
   name: string;
@@ -42,36 +52,6 @@ export interface Job {
   dynamicImageId: number | null;
   /** Set by the auto-thumbnail on publish (when that feature is installed). */
   entry?: { uid: string; documentId: string; locale?: string | null } | null;
-}
-
-export interface DynamicImage {
-  dynamicImageId: number;
-  jobId: string;
-  videoId: number;
-  templateId: string;
-  url: string | null;
-  format: string;
-  width: number;
-  height: number;
-  duration: number;
-  fps: number;
-  frameCount: number;
-  size: number;
-  isCover: boolean;
-  createdAt: string;
-}
-
-export interface Video {
-  videoId: number;
-  name: string;
-  url: string;
-  mime: string;
-  size: number;
-  createdAt: string;
-  folder: { id: number; name: string } | null;
-  coverUrl: string | null;
-  dynamicImages: DynamicImage[];
-  runningJobs: number;
 }
 
 export interface Folder {

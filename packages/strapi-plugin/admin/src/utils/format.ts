@@ -24,3 +24,10 @@ export function absoluteUrl(url: string | null | undefined): string {
   const backend = (window as unknown as { strapi?: { backendURL?: string } }).strapi?.backendURL ?? '';
   return `${backend}${url}`;
 }
+
+/** A time field as typed: a plain number is seconds; anything else goes to core as typed, so its time rules answer. */
+export function timeInput(text: string): number | string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
+}

@@ -35,14 +35,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     setCover: respond(async (ctx) => {
       await getService(strapi, 'results').setCover(ctx.params.dynamicImageId);
     }),
-    /** Upload with a workflow: one multipart request with `files` and `workflowId`. */
+    /** Upload with a workflow: one multipart request with `files` and `workflowId` (the workflow's id or name). */
     upload: respond(async (ctx) => {
       const { workflowId } = body(ctx);
       if (typeof workflowId !== 'string' || !workflowId) {
         throw invalidParameter('workflowId', `workflowId is required; got ${JSON.stringify(workflowId)}`);
       }
       // Checked before the file is stored: a refused request leaves nothing behind.
-      const workflow = await getService(strapi, 'workflows').getRunnable(workflowId);
+      const workflow = await getService(strapi, 'workflows').getRunnableByRef(workflowId);
       const files = (ctx.request as unknown as { files?: Record<string, unknown> }).files?.files;
       if (!files || (Array.isArray(files) && files.length === 0))
         throw invalidParameter('files', 'a video file is required');

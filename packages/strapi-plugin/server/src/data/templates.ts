@@ -84,10 +84,9 @@ export async function findTemplateRow(strapi: Core.Strapi, ref: string) {
 export async function assertNameFree(strapi: Core.Strapi, name: string, except?: string) {
   const clash = await strapi.db.query(TEMPLATE).findOne({ where: { name } });
   if (clash && clash.templateId !== except) {
-    throw invalidParameter(
-      'name',
-      `name ${JSON.stringify(name)} is already used by template ${clash.templateId}`,
-    );
+    throw invalidParameter('name', `name ${JSON.stringify(name)} is already used by another template`, {
+      templateId: clash.templateId,
+    });
   }
 }
 

@@ -33,3 +33,12 @@ export async function getWorkflow(strapi: Core.Strapi, workflowId: string): Prom
   if (!row) throw notFound('Workflow', workflowId);
   return toWorkflow(row);
 }
+
+/** The workflow with this id, else the one with this name (names are unique): where a person may name it. */
+export async function findWorkflow(strapi: Core.Strapi, ref: string): Promise<WorkflowRecord> {
+  const row =
+    (await strapi.db.query(WORKFLOW).findOne({ where: { workflowId: ref } })) ??
+    (await strapi.db.query(WORKFLOW).findOne({ where: { name: ref } }));
+  if (!row) throw notFound('Workflow', ref);
+  return toWorkflow(row);
+}

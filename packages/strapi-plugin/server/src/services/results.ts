@@ -2,6 +2,7 @@ import { type DynamicImageResult, decodeResultMetadata } from '@dynamic-image/co
 import type { Core } from '@strapi/strapi';
 import { checked } from '../contract';
 import type { ReceivedFile } from '../controllers/worker-body';
+import { fallBackCover } from '../data/covers';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { ApiError, invalidParameter, jobStateConflict, notFound } from '../errors';
@@ -14,7 +15,7 @@ import {
   type UploadedResult,
 } from '../result-upload';
 import { getService } from '../utils/get-service';
-import { publicUrl } from '../utils/public-url';
+import { absoluteUrl, publicUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
 import { entryEventFields } from './jobs';
 
@@ -275,6 +276,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
       // Its job no longer stands for the (content, template) pair: asking again makes a new one.
       await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
+      if (row.isCover) await fallBackCover(strapi, row.videoId);
     },
 
     async setCover(id: unknown) {
@@ -298,7 +300,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           size: video.size,
           folder: video.folderPath,
         },
-        coverUrl: cover?.url ?? null,
+        coverUrl: cover?.url ? absoluteUrl(strapi, cover.url) : null,
         dynamicImages: images,
       };
     },

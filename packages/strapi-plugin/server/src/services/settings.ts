@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { getWorkflow } from '../data/workflows';
+import { findWorkflow } from '../data/workflows';
 import { invalidParameter } from '../errors';
 
 // Settings changed in the admin live in the plugin store and win over config/plugins.ts; until
@@ -42,7 +42,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const { defaultWorkflow } = parsed.data;
       // Stored by id, so renaming the workflow keeps the setting.
-      const id = defaultWorkflow ? (await getWorkflow(strapi, defaultWorkflow)).workflowId : null;
+      const id = defaultWorkflow ? (await findWorkflow(strapi, defaultWorkflow)).workflowId : null;
       await store().set({ value: { defaultWorkflow: id } });
       return this.get();
     },

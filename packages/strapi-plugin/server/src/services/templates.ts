@@ -1,5 +1,6 @@
 import type { Template } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import type { TemplateInUse } from '../api-types';
 import {
   assertNameFree,
   createTemplate,
@@ -57,22 +58,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return toTemplate(row);
   },
 
+  /** Refused while a workflow or an auto-thumbnail rule uses it; the refusal names them, ids in its details. */
   async remove(templateId: string): Promise<void> {
-    await this.get(templateId);
+    const { name } = await this.get(templateId);
     const workflows = await getService(strapi, 'workflows').usingTemplate(templateId);
     if (workflows.length > 0) {
+      const names = workflows.map((w) => w.name).join(', ');
       throw illegalStatus(
-        `Template ${templateId} is used by workflows ${workflows.join(', ')}; remove it from them first`,
-        {
-          workflows,
-        },
+        workflows.length === 1
+          ? `Template ${name} is used by workflow ${names}; remove it from there first`
+          : `Template ${name} is used by workflows ${names}; remove it from them first`,
+        { workflows } satisfies TemplateInUse,
       );
     }
     const rules = await getService(strapi, 'autoThumbnails').usingTemplate(templateId);
     if (rules.length > 0) {
+      const names = rules.map((r) => r.name).join(', ');
       throw illegalStatus(
-        `Template ${templateId} is used by auto-thumbnail rules of ${rules.join(', ')}; change them first`,
-        { autoThumbnails: rules },
+        rules.length === 1
+          ? `Template ${name} is used by the auto-thumbnail rule of ${names}; change it first`
+          : `Template ${name} is used by the auto-thumbnail rules of ${names}; change them first`,
+        { autoThumbnails: rules } satisfies TemplateInUse,
       );
     }
     await strapi.db.query(UID).delete({ where: { templateId } });

@@ -1,5 +1,8 @@
 import type { Core } from '@strapi/strapi';
+import type { DynamicImage, VideoList } from '../api-types';
 import type { VideoSort } from '../controllers/list-query';
+import { openFailures } from '../data/video-failures';
+import { absoluteUrl } from '../utils/public-url';
 import { presentImage, RESULTS_FOLDER } from './results';
 
 const FILE = 'plugin::upload.file';
@@ -10,7 +13,12 @@ const FOLDER = 'plugin::upload.folder';
 /** The Media Library seen from this plugin: its videos with their dynamic images, and its folders. */
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** The query's values are checked by the controller (controllers/list-query.ts): plain strings and numbers. */
-  async list(query: { page?: number; pageSize?: number; search?: string; sort?: VideoSort }) {
+  async list(query: {
+    page?: number;
+    pageSize?: number;
+    search?: string;
+    sort?: VideoSort;
+  }): Promise<VideoList> {
     const pageSize = query.pageSize ?? 24;
     const page = query.page ?? 1;
     const where: Record<string, unknown> = { mime: { $startsWith: 'video/' } };
@@ -38,22 +46,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           .query(JOB)
           .findMany({ where: { videoId: { $in: ids }, state: { $in: ['queued', 'processing'] } } })
       : [];
+    const failures = await openFailures(strapi, ids);
     return {
       videos: files.map((f: Record<string, unknown>) => {
-        const own = images.filter((i: { videoId: number }) => i.videoId === f.id).map(presentImage);
+        const own = images
+          .filter((i: { videoId: number }) => i.videoId === f.id)
+          .map((i: Record<string, unknown>) => presentImage(i) as DynamicImage);
+        const folder = f.folder as { id: number; name: string } | null;
+        const cover = own.find((i) => i.isCover)?.url;
         return {
-          videoId: f.id,
-          name: f.name,
-          url: f.url,
-          mime: f.mime,
-          size: f.size,
-          createdAt: f.createdAt,
-          folder: (f.folder as { id: number; name: string } | null)
-            ? { id: (f.folder as { id: number }).id, name: (f.folder as { name: string }).name }
-            : null,
-          coverUrl: own.find((i) => i.isCover)?.url ?? null,
+          videoId: f.id as number,
+          name: f.name as string,
+          url: f.url as string,
+          mime: f.mime as string,
+          size: Number(f.size),
+          createdAt: f.createdAt as string,
+          folder: folder ? { id: folder.id, name: folder.name } : null,
+          coverUrl: cover ? absoluteUrl(strapi, cover) : null,
           dynamicImages: own,
           runningJobs: jobs.filter((j: { videoId: number }) => j.videoId === f.id).length,
+          failedJobs: failures
+            .filter((j) => j.videoId === f.id)
+            .map(({ videoId: _v, ...failure }) => failure),
         };
       }),
       pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) },

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { unknownFolderIssue, validateWorkflow, type Workflow } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { getTemplate } from '../data/templates';
-import { getWorkflow, toWorkflow, WORKFLOW as UID, type WorkflowRecord } from '../data/workflows';
+import {
+  findWorkflow,
+  getWorkflow,
+  toWorkflow,
+  WORKFLOW as UID,
+  type WorkflowRecord,
+} from '../data/workflows';
 import { fromValidation, illegalStatus, invalidParameter } from '../errors';
 import { getService } from '../utils/get-service';
 
@@ -42,7 +48,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** A workflow about to run: a disabled one is refused, as VOD refuses a disabled workflow. */
   async getRunnable(workflowId: string): Promise<WorkflowRecord> {
-    const workflow = await this.get(workflowId);
+    return this.runnable(await this.get(workflowId));
+  },
+
+  /** The same for a workflow a person names: by its id or, as the settings' default workflow, its name. */
+  async getRunnableByRef(ref: string): Promise<WorkflowRecord> {
+    return this.runnable(await findWorkflow(strapi, ref));
+  },
+
+  runnable(workflow: WorkflowRecord): WorkflowRecord {
     if (!workflow.enabled) {
       throw illegalStatus(`Workflow ${workflow.name} is disabled; enable it to run it`, {
         workflowId: workflow.workflowId,
@@ -82,10 +96,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await strapi.db.query(UID).delete({ where: { workflowId } });
   },
 
-  async usingTemplate(templateId: string): Promise<string[]> {
+  async usingTemplate(templateId: string): Promise<Array<{ workflowId: string; name: string }>> {
     return (await this.list())
       .filter((w) => w.nodes.some((n) => n.templateId === templateId))
-      .map((w) => w.workflowId);
+      .map((w) => ({ workflowId: w.workflowId, name: w.name }));
   },
 
   /** The workflow bound to a folder, else the configured default; null when none applies. */

@@ -7,3 +7,8 @@ export function publicUrl(strapi: Core.Strapi): string {
     `http://127.0.0.1:${strapi.config.get('server.port')}`
   );
 }
+
+/** A Media Library URL made absolute on the public URL (one already absolute, as a CDN's, is kept). */
+export function absoluteUrl(strapi: Core.Strapi, url: string): string {
+  return new URL(url, publicUrl(strapi)).toString();
+}

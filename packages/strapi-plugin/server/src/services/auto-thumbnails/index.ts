@@ -126,9 +126,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return rules;
     },
 
-    /** Templates in use by a rule can't be deleted (like templates in use by a workflow). */
-    async usingTemplate(templateId: string): Promise<string[]> {
-      return (await this.rules()).filter((r) => r.templateId === templateId).map((r) => r.uid);
+    /** Templates in use by a rule can't be deleted (like templates in use by a workflow): each rule's content type, with its name. */
+    async usingTemplate(templateId: string): Promise<Array<{ uid: string; name: string }>> {
+      return (await this.rules())
+        .filter((r) => r.templateId === templateId)
+        .map((r) => ({ uid: r.uid, name: model(r.uid)?.info?.displayName ?? r.uid }));
     },
 
     /**
