@@ -13,6 +13,8 @@ export interface LibvipsGifTarget {
   width: number;
   height: number;
   fps: number;
+  /** Frames the window should hold: shared evenly between the chunks encoded at once. */
+  frameCount: number;
   /** Where the GIF is written, chunk by chunk. */
   file: string;
   maxOutputBytes: number;
@@ -26,8 +28,11 @@ export interface ChunkLimits {
   parallel: number;
 }
 
-/** 32 MiB chunks, two at a time: about 100 MB of frames at most (two encoding, one filling). */
-export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { chunkBytes: 32 * 1024 * 1024, parallel: 2 };
+/**
+ * 64 MiB chunks, two at a time: about 200 MB of frames at most (two encoding, one filling); at 1080p
+ * that is 7 frames a chunk, each chunk paying one lead frame more.
+ */
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { chunkBytes: 64 * 1024 * 1024, parallel: 2 };
 
 type Sharp = typeof import('sharp');
 let loaded: Promise<Sharp> | null = null;
@@ -67,8 +72,12 @@ export function libvipsGifWriter(
   limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
 ): { readOutput: (stdout: Readable) => Promise<void>; chunks: () => number } {
   const frameBytes = target.width * target.height * 4;
-  // Frames of a chunk besides the lead frame (the previous chunk's last, dropped when joining).
-  const perChunk = Math.max(2, Math.floor(limits.chunkBytes / frameBytes) - 1);
+  // Frames of a chunk besides the lead frame (the previous chunk's last, dropped when joining): what
+  // the byte limit allows, and no more than an even share of the window, so every core gets a chunk.
+  const perChunk = Math.max(
+    2,
+    Math.min(Math.floor(limits.chunkBytes / frameBytes) - 1, Math.ceil(target.frameCount / limits.parallel)),
+  );
   let chunkCount = 0;
 
   const encode = async (frames: Buffer, count: number, first: number): Promise<Uint8Array[]> => {

@@ -239,6 +239,7 @@ export async function runPipeline<T>(
                     {
                       ...plan.geometry,
                       fps: plan.timing.fps,
+                      frameCount: plan.timing.frameCount,
                       file,
                       maxOutputBytes: budget.maxOutputBytes,
                       signal,
