@@ -1,7 +1,7 @@
 // Encoder profiles: what a template asks for (quality, size, speed), and the backend and settings that
 // deliver it per format. The table is chosen from measurements (BENCHMARKS.md, "Encoder profiles"); the
 // worker only carries it out, and reports the choice with its result.
-import type { DynamicImageFormat } from './template.js';
+// No import of template.ts: it imports the profile names from here.
 
 export const ENCODER_PROFILES = ['balanced', 'quality', 'small', 'fast'] as const;
 export type EncoderProfile = (typeof ENCODER_PROFILES)[number];
@@ -83,7 +83,7 @@ export const ENCODER_TABLE: Record<EncoderProfile, { gif: EncoderChoice; webp: E
  * none, the settings it was always made with (so older templates keep their output).
  */
 export function chooseEncoder(
-  format: DynamicImageFormat,
+  format: EncoderChoice['format'],
   profile: EncoderProfile | undefined,
   templateVersion = 2,
 ): EncoderChoice {
