@@ -9,9 +9,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ENCODE_SETTINGS, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import { chooseEncoder, type FfmpegGifSettings, type FfmpegWebpSettings } from '@dynamic-image/core';
+import { resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { findPhotos, type Kind, kinds, makeLongSource, makeSource, type SizeLabel } from './corpus.ts';
 import { findVmaf, median, quality, repeat, run, type Timing, timed, webpFrames } from './measure.ts';
+import { PROFILE_METHODS, profileMethod } from './profiles.ts';
 import { type BenchResults, type Measure, render, WINDOW } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +31,8 @@ const { values: flags } = parseArgs({
     // Leave out the Strapi method (it needs the built CMS), or the queue methods (they need Postgres).
     'no-cms': { type: 'boolean', default: false },
     'no-queue': { type: 'boolean', default: false },
+    // Leave out the seek test (its one-hour source takes minutes to make, once).
+    'no-seek': { type: 'boolean', default: false },
     // Restricts the full form to these clips (kind:size,...), e.g. to try a change quickly.
     only: { type: 'string' },
   },
@@ -40,7 +44,15 @@ const chartPath = flags.out ? join(outDir, 'benchmarks.svg') : join(root, 'bench
 const cacheDir = join(root, 'bench', '.cache');
 const bin = resolveFfmpegBinaries();
 const ffmpeg = bin.ffmpeg.path;
-const settings = DEFAULT_ENCODE_SETTINGS;
+// The ffmpeg graph's settings as the worker has always used them (template version 1, profile balanced).
+const gifSettings = chooseEncoder('gif', undefined, 1).settings as FfmpegGifSettings;
+const webpSettings = chooseEncoder('webp', undefined, 1).settings as FfmpegWebpSettings;
+const settings = {
+  gifStatsMode: gifSettings.statsMode,
+  gifDither: gifSettings.dither,
+  webpQuality: webpSettings.quality,
+  webpCompressionLevel: webpSettings.compressionLevel,
+};
 
 const seek = ['-ss', String(WINDOW.start), '-t', String(WINDOW.duration)];
 const chain = `fps=${WINDOW.fps},scale=${WINDOW.width}:-2:flags=lanczos,setsar=1`;
@@ -111,7 +123,7 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
   await reference(source, ref);
   const out = (name: string) => `${base}-${name}`;
   const ff = (args: string[]) => timed(ffmpeg, ['-v', 'error', ...args]);
-  const cliArgs = (format: string) => [
+  const cliArgs = (format: string, profile?: string) => [
     cli,
     'make',
     source,
@@ -126,8 +138,9 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
     '--duration',
     String(WINDOW.duration),
     '--json',
+    ...(profile ? ['--profile', profile] : []),
     '-o',
-    out(`cli.${format}`),
+    out(`cli${profile ? `-${profile}` : ''}.${format}`),
   ];
   const methods: Method[] = [
     { name: 'floor: decode window', file: null, run: () => ff([...seek, '-i', source, '-f', 'null', '-']) },
@@ -220,6 +233,13 @@ async function benchClip(ctx: Ctx, kind: Kind, size: SizeLabel, source: string):
       run: () => timed(process.execPath, cliArgs('webp')),
     },
   );
+  for (const format of ['gif', 'webp'] as const)
+    for (const profile of PROFILE_METHODS[format])
+      methods.push({
+        name: profileMethod(format, profile),
+        file: out(`cli-${profile}.${format}`),
+        run: () => timed(process.execPath, cliArgs(format, profile)),
+      });
   if (ctx.queue && ctx.worker) {
     const { benchTemplate, runJobs } = await import('./queue.ts');
     const [queue, worker] = [ctx.queue, ctx.worker];
@@ -427,7 +447,11 @@ async function measure(): Promise<BenchResults> {
       await savePartial(results);
     }
     results.overhead = await cliOverhead(plan[0] as [Kind, SizeLabel], photos);
-    if (!flags.small) results.seek = await seekTest();
+    if (!flags.small && !flags['no-seek']) results.seek = await seekTest();
+    results.profileMemory = await profileMemory(
+      await makeSource(ffmpeg, cacheDir, all[0] as Kind, flags.small ? '720p' : '2160p', photos),
+      flags.small ? '720p' : '2160p',
+    );
     if (ctx.queue && ctx.worker && !flags.small) {
       await ctx.worker.stop();
       stops.shift();
@@ -478,6 +502,45 @@ async function cliOverhead([kind, size]: [Kind, SizeLabel], photos: Awaited<Retu
     ffprobeS: probe.seconds,
     clip: `${kind.name} ${size}`,
   };
+}
+
+/**
+ * Peak RSS of the CLI (Node, sharp and ffmpeg: GNU time reports the largest process) for each profile
+ * and format, on a large source at 1080p output and 15 fps. The ffmpeg graph holds the window's frames
+ * (up to its palette budget), so it gets the source's whole 8 s; the libvips backend holds a bounded
+ * number of chunks whatever the length, and gets 1 s (15 frames: three chunks at 1080p, so its peak is reached).
+ */
+async function profileMemory(source: string, size: SizeLabel) {
+  const rows = [];
+  for (const format of ['gif', 'webp'] as const)
+    for (const profile of ['balanced', ...PROFILE_METHODS[format]]) {
+      const backend = chooseEncoder(format, profile as never).backend;
+      const duration = backend === 'libvips' ? 1 : 8;
+      const file = join(tmpdir(), `dynamic-image-mem-${process.pid}.${format}`);
+      const t = await timed(process.execPath, [
+        cli,
+        'make',
+        source,
+        '--format',
+        format,
+        '--fps',
+        '15',
+        '--width',
+        '1920',
+        '--start',
+        '0',
+        '--duration',
+        String(duration),
+        '--profile',
+        profile,
+        '--json',
+        '-o',
+        file,
+      ]);
+      rows.push({ format, profile, backend, duration, seconds: t.seconds, rssMb: t.rssMb });
+      await rm(file, { force: true });
+    }
+  return { clip: `photographic ${size} → 1920×1080, 15 fps`, rows };
 }
 
 async function seekTest() {

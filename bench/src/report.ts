@@ -1,6 +1,6 @@
 // BENCHMARKS.md and the bytes-against-quality chart, from one run's results.
 import { cpus, totalmem } from 'node:os';
-import type { EncodeSettings } from '@dynamic-image/worker';
+import { type ProfileMemory, profileTargets } from './profiles.ts';
 
 // The window and output settings every method shares.
 export const WINDOW = { start: 1, duration: 4, fps: 10, width: 480 };
@@ -30,7 +30,8 @@ export interface BenchResults {
   photos: string | null;
   kinds: Array<{ name: string; description: string; natural: boolean }>;
   vmaf: string | null;
-  settings: EncodeSettings;
+  /** The ffmpeg graph's settings (template version 1, profile balanced). */
+  settings: { gifStatsMode: string; gifDither: string; webpQuality: number; webpCompressionLevel: number };
   queueDb?: string;
   rows: Measure[];
   variants: Measure[];
@@ -46,6 +47,7 @@ export interface BenchResults {
     oneDefault: { jobsPerMinute: number; medianJobS: number };
   };
   memory?: { clip: string; workerMb: number | null; ffmpegMb: number | null };
+  profileMemory?: ProfileMemory;
   cms?: {
     clip: string;
     uploads?: number;
@@ -69,7 +71,7 @@ const fmt = (n: number | null | undefined, digits = 3) =>
 const kib = (b: number | null | undefined) => (b === null || b === undefined ? '–' : (b / 1024).toFixed(0));
 const SIZE_ORDER = ['480p', '720p', '1080p', '2160p'];
 
-interface Target {
+export interface Target {
   name: string;
   figure: string;
   met: boolean | null;
@@ -553,7 +555,7 @@ export function render(
     '| target | figure in this run | met |',
     '|---|---|---|',
   ];
-  const ts = targets(r);
+  const ts = [...targets(r), ...profileTargets(r)];
   for (const t of ts)
     lines.push(
       `| ${t.name} | ${t.figure || '–'} | ${t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**'} |`,

@@ -306,7 +306,10 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       Fps: 10,
       Format: 'gif',
       Duration: 2,
+      // The worker says what made the file: a template without a profile is balanced, today's graph.
+      Encoder: { backend: 'ffmpeg', profile: 'balanced', settings: { statsMode: 'diff' } },
     });
+    expect(gifJob.result).toMatchObject({ encoder: { backend: 'ffmpeg', profile: 'balanced' } });
     expect(Date.parse(event.EventTime as string)).toBeGreaterThan(Date.now() - 120_000);
     expect(event.FileSize).toBeGreaterThan(1000);
 
@@ -398,6 +401,24 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(submitted.status).toBe(201);
     const job = await waitForJob(submitted.json.data.jobId);
     expect(job).toMatchObject({ state: 'success', result: { width: 160, height: 90, fps: 5 } });
+    // A profile in overrideParams picks the encoder, and the job records which one made the file.
+    const quality = await call('POST', '/api/dynamic-image/jobs', {
+      body: {
+        videoId,
+        templateId: gifTemplate.templateId,
+        overrideParams: { width: 128, fps: 5, profile: 'quality' },
+      },
+    });
+    expect(quality.status, JSON.stringify(quality.json)).toBe(201);
+    expect(await waitForJob(quality.json.data.jobId)).toMatchObject({
+      state: 'success',
+      overrideParams: { profile: 'quality' },
+      result: { width: 128, encoder: { backend: 'libvips', profile: 'quality', settings: { effort: 7 } } },
+    });
+    const refused = await call('POST', '/api/dynamic-image/jobs', {
+      body: { videoId, templateId: gifTemplate.templateId, overrideParams: { profile: 'best' } },
+    });
+    expect(refused.status).toBe(400);
     // pg-boss expires the job only after its time limit (DYNAMIC_IMAGE_JOB_TIMEOUT_SECONDS, 600) plus a margin.
     const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-expiry');
     await boss.start();

@@ -1,4 +1,5 @@
 import { checkBudget, type PlanBudget, type PlanCost, planCost } from './budget.js';
+import { chooseEncoder, type EncoderChoice } from './encoder.js';
 import { DynamicImageError } from './errors.js';
 import { type OutputGeometry, resolveOutputGeometry } from './geometry.js';
 import type { SourceProbe } from './probe.js';
@@ -11,6 +12,8 @@ export interface DynamicImagePlan {
   window: CaptureWindow;
   geometry: OutputGeometry;
   timing: FrameTiming;
+  /** The encoder backend and its settings, from the template's profile. */
+  encoder: EncoderChoice;
 }
 
 /** Everything the encoder needs, decided before ffmpeg starts; over the budget, when one is given, it is BUDGET_EXCEEDED. */
@@ -25,7 +28,8 @@ export function planDynamicImage(
   const window = capWindow(resolveCaptureWindow(template, probe), maxWindowSeconds);
   const geometry = resolveOutputGeometry(template, probe);
   const timing = resolveFrameTiming(template.format, template.fps, window);
-  const plan = { format: template.format, window, geometry, timing };
+  const encoder = chooseEncoder(template.format, template.profile, template.version);
+  const plan = { format: template.format, window, geometry, timing, encoder };
   if (budget) checkBudget(costOfPlan(plan), budget);
   return plan;
 }

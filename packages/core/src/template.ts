@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENCODER_PROFILES } from './encoder.js';
 import { DynamicImageError } from './errors.js';
 import { MAX_TIME_SECONDS, TIME_RULE_TEXT, timeSchema } from './time.js';
 
@@ -16,7 +17,12 @@ export const TEMPLATE_LIMITS = {
   gifMaxPlayableFps: 50,
 } as const;
 
-export const TEMPLATE_VERSION = 1;
+/**
+ * 2 added `profile` (encoder profiles). A version 1 template is still accepted as it was: without a
+ * profile it is encoded with the settings it always had (encoder.ts, chooseEncoder).
+ */
+export const TEMPLATE_VERSION = 2;
+export const TEMPLATE_VERSIONS = [1, 2] as const;
 export const FORMATS = ['gif', 'webp'] as const;
 export const CAPTURE_METHODS = ['byDuration', 'trimBeginEnd'] as const;
 export type DynamicImageFormat = (typeof FORMATS)[number];
@@ -28,7 +34,7 @@ export const CAPTURE_METHOD_FIELD = { byDuration: 'duration', trimBeginEnd: 'tri
 const size = z.number().int().min(TEMPLATE_LIMITS.sizeMin).max(TEMPLATE_LIMITS.sizeMax);
 
 const templateFields = {
-  version: z.literal(TEMPLATE_VERSION).default(TEMPLATE_VERSION),
+  version: z.literal(TEMPLATE_VERSIONS).default(TEMPLATE_VERSION),
   name: z
     .string()
     .min(TEMPLATE_LIMITS.nameMin)
@@ -43,6 +49,8 @@ const templateFields = {
   duration: timeSchema.optional(),
   trimEnd: timeSchema.optional(),
   setAsDefaultThumbnail: z.boolean().default(false),
+  /** What the encoder aims for; absent means `balanced` (or, on a version 1 template, its old settings). */
+  profile: z.enum(ENCODER_PROFILES).optional(),
 };
 
 function checkCaptureMethod(
@@ -123,7 +131,7 @@ export const VALIDATION_MESSAGES = {
   string: '{field} must be a string; got {value}',
   boolean: '{field} must be a boolean; got {value}',
   oneOf: '{field} must be {first} or {second}; got {value}',
-  equals: '{field} must be {expected}; got {value}',
+  oneOfList: '{field} must be one of {values}; got {value}',
   integerUpTo: '{field} must be an integer in (0, {max}]; got {value}',
   integerBetween: '{field} must be an integer in [{min}, {max}]; got {value}',
   timeType: `{field} ${TIME_RULE_TEXT.type}; got {value}`,
@@ -200,7 +208,8 @@ const integerUpTo: RuleText = ['integerUpTo', { max: L.fpsMax }];
 const sizeText: RuleText = ['integerBetween', { min: L.sizeMin, max: L.sizeMax }];
 const formatText: RuleText = ['oneOf', { first: FORMATS[0], second: FORMATS[1] }];
 const methodText: RuleText = ['oneOf', { first: CAPTURE_METHODS[0], second: CAPTURE_METHODS[1] }];
-const versionText: RuleText = ['equals', { expected: TEMPLATE_VERSION }];
+const versionText: RuleText = ['oneOf', { first: TEMPLATE_VERSIONS[0], second: TEMPLATE_VERSIONS[1] }];
+const profileText: RuleText = ['oneOfList', { values: ENCODER_PROFILES.join(', ') }];
 const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   name: {
     length: ['length', { min: L.nameMin, max: L.nameMax }],
@@ -214,6 +223,7 @@ const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   captureMethod: { enum: methodText, type: methodText },
   setAsDefaultThumbnail: { type: ['boolean'] },
   version: { enum: versionText, type: versionText },
+  profile: { enum: profileText, type: profileText },
 };
 const TIME_TEXT: Record<string, RuleText> = {
   type: ['timeType'],
@@ -347,6 +357,7 @@ export const overrideParamsSchema = z.strictObject({
   duration: timeSchema.optional(),
   trimEnd: timeSchema.optional(),
   setAsDefaultThumbnail: z.boolean().optional(),
+  profile: templateFields.profile,
 });
 export type OverrideParams = z.input<typeof overrideParamsSchema>;
 

@@ -85,8 +85,16 @@ const cases: Array<[unknown, Partial<ValidationIssue>]> = [
     { messageId: 'oneOf', message: 'captureMethod must be byDuration or trimBeginEnd; got "everything"' },
   ],
   [
-    { ...v, version: 2 },
-    { messageId: 'equals', params: { expected: 1 }, message: 'version must be 1; got 2' },
+    { ...v, profile: 'best' },
+    {
+      messageId: 'oneOfList',
+      params: { values: 'balanced, quality, small, fast' },
+      message: 'profile must be one of balanced, quality, small, fast; got "best"',
+    },
+  ],
+  [
+    { ...v, version: 3 },
+    { messageId: 'oneOf', params: { first: 1, second: 2 }, message: 'version must be 1 or 2; got 3' },
   ],
   [
     { ...v, fps: 61 },

@@ -36,7 +36,7 @@ function expectIssue(input: Record<string, unknown>, field: string, rule: string
 
 describe('template rules', () => {
   it('accepts a valid template and applies defaults', () => {
-    expect(parseTemplate(valid)).toEqual({ ...valid, version: 1, setAsDefaultThumbnail: false });
+    expect(parseTemplate(valid)).toEqual({ ...valid, version: 2, setAsDefaultThumbnail: false });
   });
 
   it.each([

@@ -32,7 +32,7 @@ const v = { name: 'good_name', format: 'gif', fps: 10, captureMethod: 'byDuratio
 const inputs: unknown[] = [
   'nope',
   { ...v, name: undefined, colour: 'red', duration: undefined, trimEnd: 3 },
-  { ...v, name: 'abc', format: 'bmp', fps: 61, width: 5000, height: 'big', version: 2 },
+  { ...v, name: 'abc', format: 'bmp', fps: 61, width: 5000, height: 'big', version: 3, profile: 'best' },
   {
     ...v,
     name: 'bad name!',

@@ -36,6 +36,7 @@ interface TemplateFlags {
   start: string;
   duration?: string;
   trimEnd?: string;
+  profile?: string;
 }
 
 // Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS"; core validates both.
@@ -50,6 +51,7 @@ function templateFromFlags(flags: TemplateFlags, output?: string): Template {
     fps: int(flags.fps),
     start: time(flags.start),
   };
+  if (flags.profile !== undefined) input.profile = flags.profile;
   if (flags.width !== undefined) input.width = int(flags.width);
   if (flags.height !== undefined) input.height = int(flags.height);
   if (flags.trimEnd !== undefined) {
@@ -72,7 +74,8 @@ function addTemplateFlags(command: Command): Command {
     .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS', '0')
     .option('--duration <time>', 'window length (capture by duration; default 3)')
     .option('--trim-end <time>', 'cut this much off the end instead (capture by trimming)')
-    .option('--name <name>', 'template name', 'cli-template');
+    .option('--name <name>', 'template name', 'cli-template')
+    .option('--profile <profile>', 'encoder profile: balanced (default), quality, small or fast');
 }
 
 function fail(err: unknown): never {
@@ -92,7 +95,7 @@ function describeResult(path: string, r: DynamicImageResult): string {
   const kb = (r.bytes / 1024).toFixed(1);
   return (
     `${path}  ${r.format} ${r.width}x${r.height}  ${r.fps} fps  ${r.frameCount} frames  ${r.duration.toFixed(2)} s  ${kb} KiB  ` +
-    `(window ${r.window.start}–${r.window.end} s; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
+    `(${r.encoder?.backend ?? 'ffmpeg'}; window ${r.window.start}–${r.window.end} s; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
   );
 }
 

@@ -1,41 +1,68 @@
-import type { DynamicImagePlan } from '@dynamic-image/core';
+import {
+  chooseEncoder,
+  type DynamicImagePlan,
+  type FfmpegGifSettings,
+  type FfmpegWebpSettings,
+} from '@dynamic-image/core';
 import type { FfmpegRun } from './ffmpeg.js';
 import { FRAME_COUNTER, type ProgressWeights } from './progress.js';
+import { type ChunkLimits, DEFAULT_CHUNK_LIMITS } from './gif-libvips.js';
 import type { ResolvedSource } from './source.js';
 
 export interface EncodeSettings {
   /** Above this many bytes of decoded frames, the GIF palette is made in a first pass. */
   paletteFrameBudgetBytes: number;
-  webpQuality: number;
-  webpCompressionLevel: number;
-  gifDither: string;
-  /** palettegen's stats_mode: which pixels the palette is built from. */
-  gifStatsMode: 'diff' | 'full';
+  /** How the libvips GIF backend splits the window (gif-libvips.ts). */
+  chunks: ChunkLimits;
   threads: number;
+  /**
+   * Overrides of the plan's ffmpeg settings, for experiments and tests; the plan's profile decides
+   * them otherwise (core's encoder.ts, where the reasons for each value are written).
+   */
+  gifDither?: string;
+  gifStatsMode?: 'diff' | 'full';
+  webpQuality?: number;
+  webpCompressionLevel?: number;
 }
 
 export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
   // A split palette graph holds every frame until palettegen has seen the last one (measured: about
   // 75 MB plus 4·W·H bytes per frame); past this, two passes keep memory flat.
   paletteFrameBudgetBytes: 256 * 1024 * 1024,
-  // Chosen from BENCHMARKS.md, "Encoder settings explored" (same 4 s window, 480 px, 10 fps).
-  // WebP q75 at level 4: SSIM about 0.975 on panning photographs and grain at 10–17 % of our GIF's
-  // bytes. q70 saves 3–4 % of bytes for −0.007 SSIM; q60 reaches 15 % on grain only at SSIM 0.94.
-  // Level 6 saves 2–7 % of bytes for up to twice the time (10–13× with Debian's libwebp 1.2.4: 18.7 s
-  // against 1.4 s on one clip), and the worker's time is the scarcer resource.
-  webpQuality: 75,
-  webpCompressionLevel: 4,
-  // Bayer 5. Per kind, the measured best differs: `none` scores +0.001–0.003 luma SSIM at 2–6 %
-  // fewer bytes everywhere, but on photographs it bands skies and bokeh visibly, which SSIM doesn't
-  // see (checked by eye); sierra2_4a suits screen recordings but costs photographs −0.05 SSIM and
-  // +24 % bytes (its noise defeats GIF's LZW); bayer 4 loses 0.007 and bayer 3 bands. The worker
-  // can't tell content apart, and banding on camera footage is the worst of these failures.
-  gifDither: 'bayer:bayer_scale=5',
-  // diff spends the palette on what moves: 14 % fewer bytes than full on test patterns, and
-  // within 0.001 SSIM and 1 % of bytes of full on photographs, grain and screen recordings.
-  gifStatsMode: 'diff',
+  chunks: DEFAULT_CHUNK_LIMITS,
   threads: 0,
 };
+
+// Why these values (measured in BENCHMARKS.md, "Encoder settings explored"), for the ffmpeg backend:
+// - WebP q75 at level 4: SSIM about 0.975 on panning photographs and grain at 10–17 % of our GIF's
+//   bytes. q70 saves 3–4 % of bytes for −0.007 SSIM; q60 reaches 15 % on grain only at SSIM 0.94.
+//   Level 6 saves 2–7 % of bytes for up to twice the time (10–13× with Debian's libwebp 1.2.4).
+// - GIF dither bayer 5: `none` scores +0.001–0.003 luma SSIM at 2–6 % fewer bytes, but on photographs it
+//   bands skies and bokeh visibly, which SSIM doesn't see (checked by eye); sierra2_4a suits screen
+//   recordings but costs photographs −0.05 SSIM and +24 % bytes; bayer 4 loses 0.007 and bayer 3 bands.
+// - stats_mode diff spends the palette on what moves: 14 % fewer bytes than full on test patterns.
+function ffmpegGif(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegGifSettings {
+  const planned =
+    plan.encoder.format === 'gif' && plan.encoder.backend === 'ffmpeg'
+      ? plan.encoder.settings
+      : // The libvips backend planned but unavailable: the graph every version 1 template gets.
+        (chooseEncoder('gif', undefined, 1).settings as FfmpegGifSettings);
+  return {
+    statsMode: settings.gifStatsMode ?? planned.statsMode,
+    dither: settings.gifDither ?? planned.dither,
+  };
+}
+
+function ffmpegWebp(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegWebpSettings {
+  const planned =
+    plan.encoder.format === 'webp'
+      ? plan.encoder.settings
+      : (chooseEncoder('webp', undefined, 1).settings as FfmpegWebpSettings);
+  return {
+    quality: settings.webpQuality ?? planned.quality,
+    compressionLevel: settings.webpCompressionLevel ?? planned.compressionLevel,
+  };
+}
 
 const seconds = (s: number) => s.toFixed(3);
 
@@ -81,6 +108,26 @@ const commonOutput = (settings: EncodeSettings) => [
   String(settings.threads),
 ];
 
+/**
+ * The window's frames as raw RGBA on ffmpeg's file descriptor 3, after the same seek, fps and scale as
+ * the graph: what an encoder outside ffmpeg (gif-libvips.ts) reads.
+ */
+export function buildFrameRun(
+  source: ResolvedSource,
+  plan: DynamicImagePlan,
+  settings: EncodeSettings = DEFAULT_ENCODE_SETTINGS,
+  seek: SeekMode = 'input',
+): EncodeRun['runs'][number] {
+  return {
+    inputs: [sourceInput(source, plan, seek)],
+    complexFilter: `[0:v]${frameChain(plan, seek)},format=rgba[out]`,
+    // File descriptor 3: stdout carries -progress.
+    output: 'pipe:3',
+    outputOptions: ['-map', '[out]', ...commonOutput(settings), '-f', 'rawvideo', '-pix_fmt', 'rgba'],
+    progress: ENCODED,
+  };
+}
+
 export interface EncodeRun {
   /** Each run, with what its progress is counted from (progress.ts). */
   runs: Array<Omit<FfmpegRun, 'timeoutMs' | 'signal' | 'onFrames'> & { progress: ProgressWeights }>;
@@ -108,6 +155,7 @@ export function buildEncodeRuns(
   const input = sourceInput(source, plan, seek);
   const chain = frameChain(plan, seek);
   if (plan.format === 'webp') {
+    const webp = ffmpegWebp(plan, settings);
     return {
       runs: [
         {
@@ -123,9 +171,9 @@ export function buildEncodeRuns(
             '-lossless',
             '0',
             '-quality',
-            String(settings.webpQuality),
+            String(webp.quality),
             '-compression_level',
-            String(settings.webpCompressionLevel),
+            String(webp.compressionLevel),
             '-loop',
             '0',
             '-f',
@@ -137,14 +185,15 @@ export function buildEncodeRuns(
       ],
     };
   }
-  const paletteUse = `paletteuse=dither=${settings.gifDither}:diff_mode=rectangle`;
+  const gif = ffmpegGif(plan, settings);
+  const paletteUse = `paletteuse=dither=${gif.dither}:diff_mode=rectangle`;
   const gifOutput = ['-map', '[out]', ...commonOutput(settings), '-loop', '0', '-f', 'gif', '-y'];
   if (!usesTwoPassPalette(plan, settings)) {
     return {
       runs: [
         {
           inputs: [input],
-          complexFilter: `[0:v]${chain},${FRAME_COUNTER},split[a][b];[a]palettegen=stats_mode=${settings.gifStatsMode}[p];[b][p]${paletteUse}[out]`,
+          complexFilter: `[0:v]${chain},${FRAME_COUNTER},split[a][b];[a]palettegen=stats_mode=${gif.statsMode}[p];[b][p]${paletteUse}[out]`,
           output,
           outputOptions: gifOutput,
           progress: SINGLE_PASS_GIF,
@@ -156,7 +205,7 @@ export function buildEncodeRuns(
     runs: [
       {
         inputs: [input],
-        complexFilter: `[0:v]${chain},${FRAME_COUNTER},palettegen=stats_mode=${settings.gifStatsMode}[out]`,
+        complexFilter: `[0:v]${chain},${FRAME_COUNTER},palettegen=stats_mode=${gif.statsMode}[out]`,
         output: palettePath,
         outputOptions: ['-map', '[out]', ...commonOutput(settings), '-y'],
         progress: COUNTED,

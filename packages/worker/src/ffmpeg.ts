@@ -3,6 +3,7 @@
 // fluent-ffmpeg (unmaintained since 2025) used to sit here; it could not be given an environment,
 // and the worker passes raw options that ffmpeg checks itself, so plain spawn does the job.
 import { execFile, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { FfmpegBinaries } from './binaries.js';
 import {
   countedFrames,
@@ -28,6 +29,11 @@ export interface FfmpegRun {
   limits?: ProcessLimits | undefined;
   /** Frames so far (progress.ts): ffmpeg then writes `-progress` to stdout instead of status lines. */
   onFrames?: ((frames: FrameCounts) => void) | undefined;
+  /**
+   * Reads what ffmpeg writes to file descriptor 3 (an output of `pipe:3`; stdout carries `-progress`): the
+   * run ends when both ffmpeg and this have, and a rejection stops ffmpeg and fails the run with that error.
+   */
+  readOutput?: ((output: Readable) => Promise<void>) | undefined;
 }
 
 export type FfmpegFailureKind = 'timeout' | 'aborted' | 'failed';
@@ -94,9 +100,19 @@ export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ s
     );
     const child = spawn(command, args, {
       env: childEnvironment(),
-      stdio: ['ignore', onFrames ? 'pipe' : 'ignore', 'pipe'],
+      stdio: ['ignore', onFrames ? 'pipe' : 'ignore', 'pipe', run.readOutput ? 'pipe' : 'ignore'],
       windowsHide: true,
     });
+    // The reader's outcome: a failure there is the run's failure, whatever ffmpeg then does.
+    let readerError: unknown = null;
+    const output = child.stdio[3] as Readable | null;
+    const reading =
+      run.readOutput && output
+        ? run.readOutput(output).catch((err: unknown) => {
+            readerError = err;
+            child.kill('SIGKILL');
+          })
+        : Promise.resolve();
     let stderr = '';
     const frames: FrameCounts = { counted: 0, encoded: 0 };
     const count = (key: keyof FrameCounts, value: number | null) => {
@@ -132,10 +148,12 @@ export function runFfmpeg(binaries: FfmpegBinaries, run: FfmpegRun): Promise<{ s
       settle();
       reject(new FfmpegError(ending ?? 'failed', err.message, stderr));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', async (code, signal) => {
       settle();
       errLines.end();
+      await reading;
       if (ending) return reject(new FfmpegError(ending, `ffmpeg ${ending}`, stderr));
+      if (readerError) return reject(readerError);
       if (code === 0) return resolve({ stderr });
       const tail = stderr.trim().split('\n').slice(-3).join(' ');
       reject(new FfmpegError('failed', `${exitText(code, signal)}: ${tail}`, stderr));

@@ -17,8 +17,16 @@ import {
 } from '@dynamic-image/core';
 import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
 import type { FfmpegBinaries } from './binaries.js';
-import { buildEncodeRuns, DEFAULT_ENCODE_SETTINGS, type EncodeSettings, type SeekMode } from './encode.js';
+import {
+  buildEncodeRuns,
+  buildFrameRun,
+  DEFAULT_ENCODE_SETTINGS,
+  type EncodeSettings,
+  type SeekMode,
+} from './encode.js';
+import { encoderReport, withAvailableBackend } from './encoder-choice.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
+import { libvipsGifWriter, OutputTooLarge } from './gif-libvips.js';
 import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { runFraction } from './progress.js';
@@ -209,7 +217,9 @@ export async function runPipeline<T>(
       throw err;
     });
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
-    const plan = planDynamicImage(job.template, probe, budget, job.maxWindowSeconds);
+    const plan = await withAvailableBackend(
+      planDynamicImage(job.template, probe, budget, job.maxWindowSeconds),
+    );
     const probeMs = performance.now() - probeStarted;
 
     // Fixed names inside the job's own folder: nothing a job carries becomes part of a path.
@@ -219,7 +229,28 @@ export async function runPipeline<T>(
     const encodeWindow = async (seek: SeekMode) => {
       report('encode', 0);
       const encodeStarted = performance.now();
-      const { runs } = buildEncodeRuns(source, plan, file, pathInFolder(dir, 'palette.png'), settings, seek);
+      const { runs } =
+        plan.encoder.backend === 'libvips'
+          ? {
+              runs: [
+                {
+                  ...buildFrameRun(source, plan, settings, seek),
+                  readOutput: libvipsGifWriter(
+                    {
+                      ...plan.geometry,
+                      fps: plan.timing.fps,
+                      frameCount: plan.timing.frameCount,
+                      file,
+                      maxOutputBytes: budget.maxOutputBytes,
+                      signal,
+                    },
+                    plan.encoder.settings,
+                    settings.chunks,
+                  ).readOutput,
+                },
+              ],
+            }
+          : buildEncodeRuns(source, plan, file, pathInFolder(dir, 'palette.png'), settings, seek);
       let stderr = '';
       const output = watchOutputSize(file, budget.maxOutputBytes);
       const tooLarge = () =>
@@ -248,7 +279,7 @@ export async function runPipeline<T>(
                 ),
             }));
           } catch (err) {
-            if (output.signal.aborted) throw tooLarge();
+            if (output.signal.aborted || err instanceof OutputTooLarge) throw tooLarge();
             if (err instanceof FfmpegError) throw encodeFailure(err, deadlineController.signal.aborted);
             throw err;
           }
@@ -308,6 +339,7 @@ export async function runPipeline<T>(
       loop: 0,
       window: plan.window,
       sha256: createHash('sha256').update(bytes).digest('hex'),
+      encoder: encoderReport(plan, job.template, settings),
       timings: {
         fetchMs: Math.round(fetchMs),
         probeMs: Math.round(probeMs),

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
+import { chooseEncoder, DynamicImageError, type TemplateInput } from '@dynamic-image/core';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
@@ -355,6 +355,7 @@ describe('encoder and verification failures', () => {
       delayUnitMs: 10 as const,
       capped: false,
     },
+    encoder: chooseEncoder('gif', undefined),
   };
   const good = {
     format: 'gif' as const,

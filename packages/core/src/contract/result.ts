@@ -2,6 +2,7 @@
 // RESULT_HEADER of the result request, whose body is the file itself. No Buffer: core also runs in
 // the admin panel's browser bundle.
 import { z } from 'zod';
+import type { EncoderChoice } from '../encoder.js';
 import type { DynamicImageFormat } from '../template.js';
 import type { CaptureWindow } from '../window.js';
 import { ContractViolation, parseContract } from './violation.js';
@@ -26,6 +27,14 @@ export const jobResultSchema = z.looseObject({
     verifyMs: z.number(),
     totalMs: z.number(),
   }),
+  /** Which backend and settings made the file; an older worker sends none. */
+  encoder: z
+    .looseObject({
+      backend: z.string().min(1).max(32),
+      profile: z.string().max(32).optional(),
+      settings: z.record(z.string(), z.union([z.string().max(64), z.number(), z.boolean()])),
+    })
+    .optional(),
 });
 
 export interface DynamicImageResult {
@@ -44,6 +53,18 @@ export interface DynamicImageResult {
   window: CaptureWindow;
   sha256: string;
   timings: { fetchMs: number; probeMs: number; encodeMs: number; verifyMs: number; totalMs: number };
+  /** The backend and settings that made the file (optional: workers before profiles send none). */
+  encoder?: EncoderReport;
+}
+
+/**
+ * What a worker reports of its encoder: the plan's choice, the profile it came from (absent for a
+ * version 1 template without one), and `fallback` when the worker used another backend than planned.
+ */
+export interface EncoderReport {
+  backend: EncoderChoice['backend'];
+  profile?: string;
+  settings: Record<string, string | number | boolean>;
 }
 
 /** The result header's value: the result as base64url JSON (a header carries no raw JSON safely). */

@@ -1,5 +1,8 @@
 import {
   CAPTURE_METHOD_FIELD,
+  DEFAULT_ENCODER_PROFILE,
+  ENCODER_PROFILES,
+  type EncoderProfile,
   TEMPLATE_LIMITS,
   type ValidationIssue,
   validateTemplate,
@@ -31,6 +34,31 @@ import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
+/** Each profile's name and hint, as literal keys so the translation check sees them. */
+function profileTexts(t: ReturnType<typeof useT>): Record<EncoderProfile, { name: string; hint: string }> {
+  return {
+    balanced: {
+      name: t('field.profile.balanced', 'Balanced'),
+      hint: t(
+        'field.profile.balanced.hint',
+        'Good quality for its size, about as fast as ever (the default)',
+      ),
+    },
+    quality: {
+      name: t('field.profile.quality', 'Quality'),
+      hint: t(
+        'field.profile.quality.hint',
+        'GIF as good as gifski’s at its size; takes several times longer',
+      ),
+    },
+    small: {
+      name: t('field.profile.small', 'Small'),
+      hint: t('field.profile.small.hint', 'Fewest bytes that still look right'),
+    },
+    fast: { name: t('field.profile.fast', 'Fast'), hint: t('field.profile.fast.hint', 'Least CPU time') },
+  };
+}
+
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
 interface FormValues {
   name: string;
@@ -43,6 +71,7 @@ interface FormValues {
   duration: string;
   trimEnd: string;
   setAsDefaultThumbnail: boolean;
+  profile: EncoderProfile;
 }
 
 const EMPTY: FormValues = {
@@ -56,6 +85,7 @@ const EMPTY: FormValues = {
   duration: '3',
   trimEnd: '',
   setAsDefaultThumbnail: false,
+  profile: DEFAULT_ENCODER_PROFILE,
 };
 
 /** What the API receives, built exactly as core validates it. */
@@ -69,6 +99,7 @@ export function toTemplateInput(values: FormValues): Record<string, unknown> {
     captureMethod: values.captureMethod,
     start: timeInput(values.start) ?? 0,
     setAsDefaultThumbnail: values.setAsDefaultThumbnail,
+    profile: values.profile,
   };
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
   input[own] = timeInput(values[own]);
@@ -88,6 +119,7 @@ function fromTemplate(tpl: Template): FormValues {
     duration: tpl.duration == null ? '' : String(tpl.duration),
     trimEnd: tpl.trimEnd == null ? '' : String(tpl.trimEnd),
     setAsDefaultThumbnail: tpl.setAsDefaultThumbnail === true,
+    profile: tpl.profile ?? DEFAULT_ENCODER_PROFILE,
   };
 }
 
@@ -269,6 +301,28 @@ export function TemplateEditPage() {
                 </Grid.Item>
                 <Grid.Item col={3} s={6} direction="column" alignItems="stretch">
                   <Field.Root
+                    name="profile"
+                    error={errorFor('profile')}
+                    hint={profileTexts(t)[values.profile].hint}
+                  >
+                    <Field.Label>{t('field.profile', 'Encoder profile')}</Field.Label>
+                    <SingleSelect
+                      value={values.profile}
+                      onChange={(v: string | number) => set('profile', v as EncoderProfile)}
+                      disabled={!canWrite}
+                    >
+                      {ENCODER_PROFILES.map((profile) => (
+                        <SingleSelectOption key={profile} value={profile}>
+                          {profileTexts(t)[profile].name}
+                        </SingleSelectOption>
+                      ))}
+                    </SingleSelect>
+                    <Field.Error />
+                    <Field.Hint />
+                  </Field.Root>
+                </Grid.Item>
+                <Grid.Item col={3} s={6} direction="column" alignItems="stretch">
+                  <Field.Root
                     name="fps"
                     error={errorFor('fps')}
                     hint={
@@ -389,9 +443,17 @@ export function TemplateEditPage() {
               </Grid.Root>
               {issues.some(
                 (i) =>
-                  !['name', 'format', 'fps', 'width', 'height', 'captureMethod', 'start', own].includes(
-                    i.field,
-                  ),
+                  ![
+                    'name',
+                    'format',
+                    'profile',
+                    'fps',
+                    'width',
+                    'height',
+                    'captureMethod',
+                    'start',
+                    own,
+                  ].includes(i.field),
               ) &&
                 (submitted || touched.size > 0) && (
                   <Box paddingTop={4}>
@@ -401,6 +463,7 @@ export function TemplateEditPage() {
                           ![
                             'name',
                             'format',
+                            'profile',
                             'fps',
                             'width',
                             'height',

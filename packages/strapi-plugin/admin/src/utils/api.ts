@@ -23,6 +23,8 @@ export interface Template {
   duration?: number | null;
   trimEnd?: number | null;
   setAsDefaultThumbnail: boolean;
+  /** Absent on templates saved before profiles (they are encoded as `balanced`). */
+  profile?: 'balanced' | 'quality' | 'small' | 'fast' | null;
   updatedAt?: string;
 }
 

@@ -25,6 +25,7 @@ const FIELDS = [
   'duration',
   'trimEnd',
   'setAsDefaultThumbnail',
+  'profile',
 ] as const;
 
 export function toTemplate(row: Record<string, unknown>): TemplateRecord {
@@ -55,6 +56,7 @@ export function toRow(template: Template): Record<string, unknown> {
     duration: template.duration ?? null,
     trimEnd: template.trimEnd ?? null,
     setAsDefaultThumbnail: template.setAsDefaultThumbnail,
+    profile: template.profile ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { EncoderReport } from '@dynamic-image/core';
 
 /** The event's name in Strapi's webhook store (what a webhook subscribes to). */
 export const COMPLETE_EVENT = 'dynamic-image.complete';
@@ -29,6 +30,8 @@ export interface DynamicImageCompleteEvent {
   EntryUid?: string;
   EntryDocumentId?: string;
   EntryLocale?: string | null;
+  /** The backend and settings that made the file, as the worker reported them (absent from older workers). */
+  Encoder?: EncoderReport;
 }
 
 const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
@@ -64,6 +67,7 @@ export function toVodShape(event: DynamicImageCompleteEvent): Record<string, unk
     ...(event.EntryUid
       ? { EntryUid: event.EntryUid, EntryDocumentId: event.EntryDocumentId, EntryLocale: event.EntryLocale }
       : {}),
+    ...(event.Encoder ? { Encoder: event.Encoder } : {}),
   };
 }
 

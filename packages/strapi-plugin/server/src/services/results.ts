@@ -187,7 +187,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const dynamicImage = presentImage(image);
     // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
     const event = await getService(strapi, 'events').record(
-      successEvent(dynamicImage, entryEventFields(job.entry)),
+      successEvent(dynamicImage, {
+        ...entryEventFields(job.entry),
+        ...(result.encoder ? { Encoder: result.encoder } : {}),
+      }),
     );
     return { dynamicImage, created: true, event, file };
   }
