@@ -5,8 +5,8 @@ import {
   type FfmpegWebpSettings,
 } from '@dynamic-image/core';
 import type { FfmpegRun } from './ffmpeg.js';
-import { FRAME_COUNTER, type ProgressWeights } from './progress.js';
 import { type ChunkLimits, DEFAULT_CHUNK_LIMITS } from './gif-libvips.js';
+import { FRAME_COUNTER, type ProgressWeights } from './progress.js';
 import type { ResolvedSource } from './source.js';
 
 export interface EncodeSettings {
