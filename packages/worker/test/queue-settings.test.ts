@@ -31,6 +31,7 @@ const settingsOf = async (boss: PgBoss, name: string) => {
       retryLimit: q.retryLimit,
       retryDelay: q.retryDelay,
       retryBackoff: q.retryBackoff,
+      retryDelayMax: q.retryDelayMax,
       expireInSeconds: q.expireInSeconds,
       heartbeatSeconds: q.heartbeatSeconds,
       deadLetter: q.deadLetter,

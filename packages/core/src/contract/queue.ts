@@ -33,6 +33,26 @@ export interface JobQueueTuning {
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /**
+ * The heartbeat of jobs the CMS works itself (dead letters, event deliveries), pg-boss's minimum. A
+ * handler that ends while the database is away can't settle its job, which then stays active; with a
+ * heartbeat it is retried about this long after the handler stopped beating, not at its expiry.
+ */
+export const CMS_CLAIM_HEARTBEAT_SECONDS = 10;
+
+/**
+ * The dead-letter queue: recording a job's failure is quick and idempotent, so it is retried with
+ * backoff for hours (through a database outage) and its claim is held by a heartbeat.
+ */
+const DEAD_LETTER_OPTIONS = {
+  retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+  retryLimit: 20,
+  retryDelay: 5,
+  retryBackoff: true,
+  retryDelayMax: 600,
+  heartbeatSeconds: CMS_CLAIM_HEARTBEAT_SECONDS,
+} as const;
+
+/**
  * The queues and the pg-boss options each is created with, dead-letter first (a queue must exist
  * before another names it). A queue that already exists is never changed: its settings were chosen
  * when it was made, and a later sender or worker must not overwrite them.
@@ -41,7 +61,7 @@ export function queueOptions(tuning: Partial<JobQueueTuning> = {}) {
   const given = (key: keyof JobQueueTuning) => tuning[key] ?? QUEUE_DEFAULTS[key];
   const t = Object.fromEntries(TUNING_KEYS.map((key) => [key, given(key)])) as unknown as JobQueueTuning;
   return [
-    { name: QUEUE_NAMES.deadLetter, options: { retentionSeconds: DEAD_LETTER_RETENTION_SECONDS } },
+    { name: QUEUE_NAMES.deadLetter, options: DEAD_LETTER_OPTIONS },
     {
       name: QUEUE_NAMES.jobs,
       options: {

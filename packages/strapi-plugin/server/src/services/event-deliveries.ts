@@ -180,17 +180,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const attempt: Attempt = { at: new Date(started).toISOString(), status, ms: Date.now() - started };
       if (error) attempt.error = error;
       const state: DeliveryState = delivered ? 'delivered' : 'retrying';
-      await strapi.db.query(DELIVERY).update({
-        where: { id: deliveryId },
-        data: {
-          state,
-          attempts: row.attempts + 1,
-          lastStatus: status,
-          lastError: delivered ? null : (error ?? `HTTP ${status}`),
-          deliveredAt: delivered ? new Date() : null,
-          log: [...json<Attempt[]>(row.log ?? []), attempt].slice(-LOG_LENGTH),
-        },
-      });
+      try {
+        await strapi.db.query(DELIVERY).update({
+          where: { id: deliveryId },
+          data: {
+            state,
+            attempts: row.attempts + 1,
+            lastStatus: status,
+            lastError: delivered ? null : (error ?? `HTTP ${status}`),
+            deliveredAt: delivered ? new Date() : null,
+            log: [...json<Attempt[]>(row.log ?? []), attempt].slice(-LOG_LENGTH),
+          },
+        });
+      } catch (err) {
+        // The receiver has it, but nothing says so: the delivery is posted again (at least once).
+        strapi.log.warn(
+          `[dynamic-image] delivery ${deliveryId} answered ${status ?? error}, but the answer was not recorded (${(err as Error).message}): it will be posted again`,
+        );
+        throw err;
+      }
       return state;
     },
 

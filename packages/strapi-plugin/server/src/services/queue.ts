@@ -1,6 +1,7 @@
 // pg-boss from the CMS side: it sends jobs (inside the CMS's own transaction) and works the
 // dead-letter queue, so a job whose retries ran out still ends failed with an event.
 import {
+  CMS_CLAIM_HEARTBEAT_SECONDS,
   isPreviewJob,
   jobExpireInSeconds,
   QUEUE_DEFAULTS,
@@ -145,6 +146,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           retryDelayMax: config.retryDelayMaxSeconds,
           retryBackoff: true,
           expireInSeconds: config.timeoutSeconds + 60,
+          // A delivery whose handler could not record its end (the database went away) is retried once
+          // its heartbeat lapses, not at its expiry.
+          heartbeatSeconds: CMS_CLAIM_HEARTBEAT_SECONDS,
         },
       );
     },
