@@ -33,6 +33,7 @@ import {
   waitForDeliveries,
   waitForFinalStates,
 } from '../support/fleet.js';
+import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 const exec = promisify(execFile);
@@ -73,6 +74,15 @@ async function startWorker(name: string, env: Record<string, string> = {}, tmpDi
 async function stopWorkers() {
   await Promise.all(workers.splice(0).map((w) => w.kill('SIGTERM')));
 }
+
+/** The job's pg-boss rows (the job queue and the dead-letter queue), for a failure message. */
+const queueState = (jobId: string) =>
+  queryRows(
+    database.url,
+    `select name, state, retry_count, retry_limit, heartbeat_on, started_on, now() as now from pgboss.job
+      where id::text = $1 or data->>'jobId' = $1`,
+    [jobId],
+  );
 
 const logs = () => workers.map((w) => `--- ${w.name}\n${w.log().slice(-2000)}`).join('\n');
 
@@ -170,13 +180,26 @@ describe('a worker that dies with no retries left', () => {
     const worker = await startWorker('last');
     const templateId = await template('dead-gif', { format: 'gif', fps: 15, width: 480, duration: 4 });
     const [jobId] = await submitJobs(call, videoId, templateId, 1);
-    const deadline = Date.now() + 60_000;
-    while ((await childPids(worker.pid, 'ffmpeg')).length === 0 && Date.now() < deadline) await sleep(100);
+    await waitUntil(
+      'the worker running ffmpeg',
+      async () => (await childPids(worker.pid, 'ffmpeg')).length > 0,
+      {
+        timeout: 60_000,
+        interval: 100,
+        detail: () => logs(),
+      },
+    );
     await worker.kill('SIGKILL');
     workers.splice(workers.indexOf(worker), 1);
     const rows = await waitForFinalStates(database.url, [jobId as string], 60_000);
+    // Checked before the event is awaited, so a job that never ends fails here, with its queue state.
+    expect(rows[0], JSON.stringify(await queueState(jobId as string))).toMatchObject({
+      state: 'failed',
+      errorCode: 'INTERNAL',
+      images: 0,
+      files: 0,
+    });
     await waitForDeliveries(database.url, [jobId as string]);
-    expect(rows[0]).toMatchObject({ state: 'failed', errorCode: 'INTERNAL', images: 0, files: 0 });
     const [row] = await queryRows<{ message: string }>(
       database.url,
       'select error_message as message from dynamic_image_jobs where job_id = $1',
