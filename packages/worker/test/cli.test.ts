@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -32,6 +32,19 @@ describe('dynamic-image CLI', () => {
     expect(npm.code).toBe(0);
     expect(npm.stdout).toContain('(npm-package, version');
     expect(npm.stdout).toContain('WARNING: ffmpeg comes from @ffmpeg-installer (ffmpeg 4.1, built in 2018');
+  });
+
+  it("keeps V8's compile cache of its modules, so later runs don't compile them again", async () => {
+    // Without NODE_COMPILE_CACHE (which would turn it on by itself): the CLI keeps it in the temporary folder.
+    const tmp = await emptyDir('compile-cache-');
+    const { NODE_COMPILE_CACHE: _, ...env } = process.env;
+    const first = await run(['--help'], { ...env, TMPDIR: tmp });
+    expect(first.code).toBe(0);
+    const cache = join(tmp, 'node-compile-cache');
+    const [dir] = await readdir(cache);
+    expect(dir, 'a cache folder for this Node').toBeDefined();
+    // The program's modules are in it (one entry per compiled file), not only the tiny entry.
+    expect((await readdir(join(cache, dir as string))).length).toBeGreaterThan(5);
   });
 
   it('makes a WebP with the flags from the README', async () => {
