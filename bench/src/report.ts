@@ -1,6 +1,7 @@
 // BENCHMARKS.md and the bytes-against-quality chart, from one run's results.
 import { cpus, totalmem } from 'node:os';
 import { type ProfileMemory, profileTargets } from './profiles.ts';
+import { webpEncoderSection } from './webp-encoders.ts';
 
 // The window and output settings every method shares.
 export const WINDOW = { start: 1, duration: 4, fps: 10, width: 480 };
@@ -608,7 +609,7 @@ export function render(
       lines.push(
         `| ${v.kind} ${v.size} | ${v.method} | ${fmt(v.seconds, 2)} | ${kib(v.bytes)} | ${fmt(v.ssim, 4)} | ${fmt(v.psnr, 1)} |`,
       );
-    lines.push('');
+    lines.push('', ...webpEncoderSection(r.variants));
   }
 
   lines.push('## Queue, CMS, throughput and memory', '');
