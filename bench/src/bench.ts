@@ -528,7 +528,8 @@ async function cliOverhead([kind, size]: [Kind, SizeLabel], photos: Awaited<Retu
   const source = await makeSource(ffmpeg, cacheDir, kind, size, photos);
   const runs = Math.max(RUNS, 5);
   const nodeStart = await repeat(runs, () => timed(process.execPath, ['-e', '0']));
-  const modules = await repeat(runs, () => timed(process.execPath, [cli, 'binaries']));
+  // --help loads every module of the program and starts no child (`binaries` would add an ffmpeg run).
+  const modules = await repeat(runs, () => timed(process.execPath, [cli, '--help']));
   const probe = await repeat(runs, () =>
     timed(bin.ffprobe.path, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', source]),
   );
