@@ -1,7 +1,7 @@
 // The libvips GIF backend: ffmpeg decodes, seeks, applies fps and scale and pipes raw RGBA frames
 // (encode.ts, buildFrameRun); libvips, through sharp, quantises each frame with libimagequant and
 // writes the GIF with cgif. sharp takes a whole image at once, so frames are encoded in chunks of a
-// bounded number of bytes, a few chunks at a time (libimagequant runs on one core per image), and
+// bounded number of bytes, a few chunks at a time (libimagequant runs on one core per image; fewer for large frames), and
 // the chunks are joined as they finish (gif-stitch.ts): memory is bounded by chunk size × chunks in
 // flight, whatever the window's length.
 import { open } from 'node:fs/promises';
@@ -24,15 +24,37 @@ export interface LibvipsGifTarget {
 export interface ChunkLimits {
   /** Raw RGBA bytes of one chunk (its frames × width × height × 4); at least two frames are taken. */
   chunkBytes: number;
-  /** Chunks encoded at once; each holds its frames until written. */
+  /** Chunks encoded at once at most; each holds its frames until written. */
   parallel: number;
+  /**
+   * What the frames held (the chunk filling and those encoding) and the quantiser's working memory may
+   * take together: large frames encode fewer chunks at once. Unset: MEMORY_BUDGET_BYTES.
+   */
+  memoryBytes?: number;
 }
 
 /**
- * 64 MiB chunks, two at a time: about 200 MB of frames at most (two encoding, one filling); at 1080p
- * that is 7 frames a chunk, each chunk paying one lead frame more.
+ * 64 MiB chunks, two at a time where the budget allows: at 480 px two encode while one fills; at 1080p a
+ * chunk is 7 frames (and a lead frame) and one encodes at a time.
  */
 export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { chunkBytes: 64 * 1024 * 1024, parallel: 2 };
+
+/** 256 MiB of frames and quantiser memory: with Node, sharp and cgif, a worker stays under 400 MB. */
+export const MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * libimagequant's working memory while it quantises one frame of a chunk: a float copy of the frame
+ * (16 bytes a pixel) and its dither and contrast maps (measured: a 1080p chunk adds about 40 MB).
+ */
+const QUANTISER_BYTES_PER_PIXEL = 20;
+
+/** Chunks encoded at once: as many as `parallel` allows and the budget holds beside the one filling. */
+export function chunksAtOnce(limits: ChunkLimits, frameBytes: number, framesPerChunk: number): number {
+  const chunk = framesPerChunk * frameBytes;
+  const encoding = chunk + (frameBytes / 4) * QUANTISER_BYTES_PER_PIXEL;
+  const budget = limits.memoryBytes ?? MEMORY_BUDGET_BYTES;
+  return Math.max(1, Math.min(limits.parallel, Math.floor((budget - chunk) / encoding)));
+}
 
 type Sharp = typeof import('sharp');
 let loaded: Promise<Sharp> | null = null;
@@ -70,7 +92,7 @@ export function libvipsGifWriter(
   target: LibvipsGifTarget,
   settings: LibvipsGifSettings,
   limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
-): { readOutput: (stdout: Readable) => Promise<void>; chunks: () => number } {
+): { readOutput: (stdout: Readable) => Promise<void>; chunks: () => number; parallel: () => number } {
   const frameBytes = target.width * target.height * 4;
   // Frames of a chunk besides the lead frame (the previous chunk's last, dropped when joining): what
   // the byte limit allows, and no more than an even share of the window, so every core gets a chunk.
@@ -78,6 +100,7 @@ export function libvipsGifWriter(
     2,
     Math.min(Math.floor(limits.chunkBytes / frameBytes) - 1, Math.ceil(target.frameCount / limits.parallel)),
   );
+  const parallel = chunksAtOnce(limits, frameBytes, perChunk + 1);
   let chunkCount = 0;
 
   const encode = async (frames: Buffer, count: number, first: number): Promise<Uint8Array[]> => {
@@ -135,7 +158,7 @@ export function libvipsGifWriter(
       buffer = Buffer.allocUnsafe((perChunk + 1) * frameBytes);
       last.copy(buffer, 0);
       filled = frameBytes;
-      while (inFlight.length >= limits.parallel) await flushOldest();
+      while (inFlight.length >= parallel) await flushOldest();
     };
     try {
       for await (const data of stdout as AsyncIterable<Buffer>) {
@@ -157,5 +180,5 @@ export function libvipsGifWriter(
       await file.close();
     }
   };
-  return { readOutput, chunks: () => chunkCount };
+  return { readOutput, chunks: () => chunkCount, parallel: () => parallel };
 }

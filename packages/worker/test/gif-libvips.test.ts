@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
 import { DEFAULT_ENCODE_SETTINGS } from '../src/encode.js';
-import { frameDelayMs, libvipsGifWriter } from '../src/gif-libvips.js';
+import { chunksAtOnce, DEFAULT_CHUNK_LIMITS, frameDelayMs, libvipsGifWriter } from '../src/gif-libvips.js';
 import { GIF_TRAILER, gifFrames, gifHead } from '../src/gif-stitch.js';
 import { runPipeline } from '../src/pipeline.js';
 import { binaries, emptyDir, ffprobeFrames, jobFor, samples, workDir } from './support/helpers.js';
@@ -184,5 +184,25 @@ describe('joining chunks', () => {
       name: 'Error',
       message: expect.stringMatching(/byte cap/),
     });
+  });
+});
+
+describe('chunks at once, within the memory budget', () => {
+  const frame = (w: number, h: number) => w * h * 4;
+  it.each([
+    // [output, frames a chunk (with its lead), chunks at once]
+    ['480×270', frame(480, 270), 21, 2],
+    ['1280×720', frame(1280, 720), 18, 2],
+    ['1920×1080', frame(1920, 1080), 8, 1],
+    ['3840×2160', frame(3840, 2160), 3, 1],
+  ])('%s: %i-byte frames, %i a chunk → %i at once', (_, frameBytes, perChunk, expected) => {
+    expect(chunksAtOnce(DEFAULT_CHUNK_LIMITS, frameBytes, perChunk)).toBe(expected);
+  });
+
+  it('never more than asked for, never fewer than one, and a larger budget allows more', () => {
+    const big = frame(1920, 1080);
+    expect(chunksAtOnce({ chunkBytes: 1, parallel: 3, memoryBytes: 10 * 1024 ** 3 }, big, 8)).toBe(3);
+    expect(chunksAtOnce({ chunkBytes: 1, parallel: 2, memoryBytes: 1 }, big, 8)).toBe(1);
+    expect(chunksAtOnce({ chunkBytes: 1, parallel: 2, memoryBytes: 512 * 1024 ** 2 }, big, 8)).toBe(2);
   });
 });
