@@ -115,6 +115,8 @@ describe('an S3 Media Library with the embedded worker (allowed hosts from the p
     expect(video.key).toBeTruthy();
     const objects = await s3.objects();
     expect(objects.get(video.key as string)).toBeGreaterThan(0);
+    // The documented options are the provider's current form (root-level S3 options warn: deprecated).
+    expect(site.cms.log()).not.toContain('passed at root level');
   });
 
   it('makes a GIF and a WebP from the video in the bucket, and stores them there byte for byte', async () => {

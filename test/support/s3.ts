@@ -50,7 +50,8 @@ export async function startS3(bucket: string): Promise<S3Store> {
   return {
     endpoint,
     bucket,
-    providerOptions: { s3Options, params: { Bucket: bucket } },
+    // `params` inside `s3Options`, as the provider's docs have it (at the top level it warns: deprecated).
+    providerOptions: { s3Options: { ...s3Options, params: { Bucket: bucket } } },
     async objects() {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       return new Map((listed.Contents ?? []).map((o) => [o.Key as string, o.Size as number]));
