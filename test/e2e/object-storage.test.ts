@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
+import { launchBrowser, logIn } from '../support/browser.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import {
   apiClient,
@@ -143,6 +144,37 @@ describe('an S3 Media Library with the embedded worker (allowed hosts from the p
     images = (await call('GET', `/videos/${video.videoId}/dynamic-images`)).json.data as Json[];
     expect(images.map((i) => i.format).sort()).toEqual(['gif', 'webp']);
     await expectStoredByteForByte(images, results);
+  });
+
+  it("shows the results from the bucket in the plugin's admin pages", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const refused: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+      });
+      await logIn(page, site.cms.url, 'ada@example.com', 'Admin12345!');
+      await page.goto(`${site.cms.url}/admin/plugins/dynamic-image/results`);
+      const shown = page.getByTestId('result-image');
+      await expect.poll(() => shown.count(), { timeout: 20_000 }).toBe(images.length);
+      // Each <img> loaded from its URL in the bucket: the admin's CSP lets the store's origin in.
+      await expect
+        .poll(
+          () =>
+            shown.evaluateAll((all) =>
+              all.map((img) => (img as unknown as { src: string; naturalWidth: number }).naturalWidth),
+            ),
+          { timeout: 10_000, message: refused.join('\n') },
+        )
+        .toEqual(images.map(() => 256));
+      const sources = await shown.evaluateAll((all) =>
+        all.map((img) => (img as unknown as { src: string }).src),
+      );
+      for (const src of sources) expect(keyOf(src), src).toBeTruthy();
+    } finally {
+      await browser.close();
+    }
   });
 
   it('sets a dynamic image as the cover, on its URL in the bucket', async () => {
