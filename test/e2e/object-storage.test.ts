@@ -26,7 +26,11 @@ let s3: S3Store;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const served = async (url: string) => {
   const response = await fetch(url);
-  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 };
 /** The object key of a URL on the store (path-style: /<bucket>/<key>), or null for a URL elsewhere. */
 const keyOf = (url: string) => {
@@ -82,7 +86,8 @@ async function expectStoredByteForByte(images: Json[], results: Json[]) {
     const key = keyOf(image.url);
     expect(key, image.url).toBeTruthy();
     expect(objects.get(key as string), key as string).toBe(job.result.bytes);
-    const { bytes } = await served(image.url);
+    const { bytes, type } = await served(image.url);
+    expect(type, job.result.format).toBe(`image/${job.result.format}`);
     expect(bytes.length, job.result.format).toBe(job.result.bytes);
     expect(sha256(bytes), job.result.format).toBe(job.result.sha256);
   }
