@@ -54,6 +54,39 @@ describe('the embedded worker', () => {
     ]);
   });
 
+  it("reads an S3 bucket's objects at <Bucket>.<endpoint host> unless forcePathStyle says otherwise", () => {
+    // The SDK (lib-storage) names an upload `<protocol>//<Bucket>.<endpoint host>/<key>` for a custom
+    // endpoint without forcePathStyle (DigitalOcean Spaces, R2 …): the provider stores that URL.
+    const spaces = (s3Options: Record<string, unknown>, rest: Record<string, unknown> = {}) =>
+      fakeStrapi({}, { provider: 'aws-s3', providerOptions: { s3Options, ...rest } }).service.sourceHosts();
+    const endpoint = 'https://fra1.digitaloceanspaces.com';
+    expect(spaces({ endpoint, region: 'fra1', params: { Bucket: 'media' } })).toEqual([
+      'cms.example.org:1337',
+      'fra1.digitaloceanspaces.com',
+      'media.fra1.digitaloceanspaces.com',
+    ]);
+    // The provider's older form: S3 options at the top level.
+    expect(
+      fakeStrapi(
+        {},
+        { provider: 'aws-s3', providerOptions: { endpoint, params: { Bucket: 'media' } } },
+      ).service.sourceHosts(),
+    ).toContain('media.fra1.digitaloceanspaces.com');
+    // Path-style URLs, URLs on a base URL, and an endpoint given as an address (no bucket subdomain
+    // to it) stay on the hosts named.
+    expect(spaces({ endpoint: 'http://10.0.0.5:9000', params: { Bucket: 'media' } })).toEqual([
+      'cms.example.org:1337',
+      '10.0.0.5:9000',
+    ]);
+    expect(spaces({ endpoint, forcePathStyle: true, params: { Bucket: 'media' } })).toEqual([
+      'cms.example.org:1337',
+      'fra1.digitaloceanspaces.com',
+    ]);
+    expect(
+      spaces({ endpoint, params: { Bucket: 'media' } }, { baseUrl: 'https://cdn.example.org' }).sort(),
+    ).toEqual(['cdn.example.org', 'cms.example.org:1337', 'fra1.digitaloceanspaces.com']);
+  });
+
   it('is open (to public addresses only) for a provider whose URLs it cannot tell, and says so', () => {
     const { service, lines } = fakeStrapi(
       {},

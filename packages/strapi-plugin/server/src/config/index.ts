@@ -55,7 +55,7 @@ export const pluginConfigSchema = z
       /**
        * Hosts the embedded worker may read sources from: `host` (the scheme's default port), `host:port`
        * or `host:*`; '*' for any host with a public address. Default: the public URL's host and port,
-       * and the hosts in the upload provider's options.
+       * and the hosts in the upload provider's options (with an S3 bucket's host: bucketHost).
        */
       allowedHosts: z
         .union([

@@ -2,6 +2,7 @@
 // its own process (the plugin can't: it must not depend on the worker package). This service hands the
 // app the worker's options, keeps the worker it started, stops it with Strapi, and warns when no
 // worker came, so jobs don't wait in the queue unnoticed.
+import { isIP } from 'node:net';
 import type { Core } from '@strapi/strapi';
 import { limitsOf, type PluginConfig } from '../config';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
@@ -31,6 +32,32 @@ export function providerUrls(options: unknown, depth = 0): string[] {
   return urls;
 }
 
+/**
+ * Where an S3 provider's objects are when its options name an endpoint without `forcePathStyle` (and no
+ * base URL): the SDK (lib-storage) gives each upload `<protocol>//<Bucket>.<endpoint host>/<key>`, the URL the
+ * provider stores (DigitalOcean Spaces, R2 … as Strapi's docs configure them). Null for any other shape.
+ */
+export function bucketHost(options: unknown): string | null {
+  if (!options || typeof options !== 'object') return null;
+  const root = options as Record<string, unknown>;
+  // The provider merges its `s3Options` with the older top-level form, the top level winning.
+  const s3 = { ...(root.s3Options as Record<string, unknown> | undefined), ...root };
+  const bucket = (s3.params as Record<string, unknown> | undefined)?.Bucket;
+  if (root.baseUrl || !s3.endpoint || s3.forcePathStyle === true) return null;
+  if (typeof bucket !== 'string' || !/^[a-z0-9.-]+$/i.test(bucket)) return null;
+  let endpoint: URL;
+  try {
+    const text = String(s3.endpoint);
+    endpoint = new URL(/^https?:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    return null;
+  }
+  // An address has no bucket subdomain; an endpoint already on the bucket's host is named as it is.
+  const hostname = endpoint.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(hostname) || hostname.startsWith(`${bucket}.`)) return null;
+  return `${bucket}.${endpoint.host}`;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   let worker: EmbeddedWorker | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -46,8 +73,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /**
      * Hosts (`host:port`, or `host` for the scheme's default port) the embedded worker may read
      * sources from (undefined: any host with a public address): `worker.allowedHosts` when set (`'*'`
-     * for any), else the public URL's host and the hosts named in the upload provider's options. A provider whose URLs can't be told from its options (S3
-     * without a baseUrl…) leaves the default open, with a line in the log saying how to narrow it.
+     * for any), else the public URL's host, the hosts named in the upload provider's options and, for an
+     * S3 endpoint without forcePathStyle, its bucket's host (bucketHost). A provider whose URLs can't be
+     * told from its options (S3 without a baseUrl…) leaves the default open, with a line in the log
+     * saying how to narrow it.
      */
     sourceHosts(): string[] | undefined {
       const configured = config().worker.allowedHosts;
@@ -61,6 +90,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
       const named = providerUrls(upload.providerOptions).map((url) => new URL(url).host);
       for (const host of named) hosts.add(host);
+      const bucket = bucketHost(upload.providerOptions);
+      if (bucket) hosts.add(bucket);
       const provider = upload.provider ?? 'local';
       if (provider !== 'local' && named.length === 0) {
         strapi.log.info(
