@@ -553,6 +553,8 @@ async function cliOverhead([kind, size]: [Kind, SizeLabel], photos: Awaited<Retu
  * number of chunks whatever the length, and gets 1 s (15 frames: three chunks at 1080p, so its peak is reached).
  */
 async function profileMemory(source: string, size: SizeLabel) {
+  // As workers are run (docs/running-ffmpeg-safely.md): two malloc arenas for sharp's many threads.
+  process.env.MALLOC_ARENA_MAX ??= '2';
   const rows = [];
   for (const format of ['gif', 'webp'] as const)
     for (const profile of ['balanced', ...PROFILE_METHODS[format]]) {
