@@ -40,4 +40,5 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await getService(strapi, 'autoThumbnails').bootstrap();
   getService(strapi, 'embeddedWorker').watch();
   getService(strapi, 'events').start();
+  getService(strapi, 'sharedEncodes').start();
 };

@@ -195,8 +195,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { dynamicImage, created: true, event, file };
   }
 
+  /** Entries waiting for this job get its result before the event, so a webhook reader sees it in place. */
+  async function announceSuccess(jobId: string) {
+    for (const listener of successListeners) await listener(jobId);
+  }
+
   return {
     resultsFolder,
+
+    announceSuccess,
 
     onJobSuccess(listener: (jobId: string) => Promise<void>) {
       successListeners.push(listener);
@@ -245,9 +252,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return recorded.dynamicImage;
       }
       await announceResult(strapi, recorded.file);
-      // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
-      for (const listener of successListeners) await listener(jobId);
+      await announceSuccess(jobId);
       await getService(strapi, 'events').send([recorded.event]);
+      // Jobs of other videos with the same bytes waiting on this encode (shared-encodes.ts) end now too.
+      await getService(strapi, 'sharedEncodes').settle(jobId);
       return recorded.dynamicImage;
     },
 
@@ -270,15 +278,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return rows.map(presentImage);
     },
 
-    /** Removes the record and its Media Library file. */
+    /**
+     * Removes the record, and its Media Library file unless another video's record still uses it (the same
+     * bytes uploaded twice share one encode: shared-encodes.ts). The file goes with its last record.
+     */
     async remove(id: unknown) {
       const dynamicImageId = dynamicImageIdOf(id);
       const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId }, populate: ['file'] });
       if (!row) throw notFound('DynamicImage', dynamicImageId);
-      if (row.file) await upload().remove(row.file);
-      await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
-      // Its job no longer stands for the (content, template) pair: asking again makes a new one.
-      await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
+      const fileId = row.file?.id as number | undefined;
+      const last = await strapi.db.transaction(async ({ trx }) => {
+        // Two deletes of the records on one file at once: the second sees the first's, and takes the file.
+        if (fileId) await withAdvisoryLock(trx, 'result-file', String(fileId));
+        await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
+        // Its job no longer stands for the (content, template) pair: asking again makes a new one.
+        await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
+        return fileId
+          ? (await strapi.db.query(IMAGE).count({ where: { file: { id: fileId } } })) === 0
+          : false;
+      });
+      if (last) await upload().remove(row.file);
       if (row.isCover) await fallBackCover(strapi, row.videoId);
     },
 
