@@ -1,9 +1,11 @@
 // The same bytes uploaded twice, as two Media Library files: two videos, each with its own job, dynamic
 // image, cover and DynamicImageComplete, from one encode. A standalone worker, started by the tests, so
 // that a second upload can arrive while the first's encode is still to run.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
@@ -34,6 +36,22 @@ beforeAll(async () => {
     generateSample(binaries, 'landscape', await mkdtemp(join(tmpdir(), 'dynamic-image-same-')), seconds);
   clips.after = await sample(3);
   clips.meanwhile = await sample(4);
+  // Sound only, in an MP4 file: a video to the CMS until the worker finds no picture (AUDIO_ONLY).
+  const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-same-'));
+  const m4a = await generateSample(binaries, 'audio-only', dir, 2);
+  clips.voice = join(dir, 'voice.mp4');
+  await promisify(execFile)(binaries.ffmpeg.path, [
+    '-y',
+    '-v',
+    'error',
+    '-i',
+    m4a,
+    '-c',
+    'copy',
+    '-f',
+    'mp4',
+    clips.voice,
+  ]);
   database = await startTestDatabase();
   cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'standalone' });
   const access = await bootstrapAccess(cms.url);
@@ -120,7 +138,12 @@ async function expectOwnResult(videoId: number, job: Json) {
   expect(done, `${done.errorCode}: ${done.errorMessage}`).toMatchObject({ state: 'success', videoId });
   const images = (await call('GET', `/videos/${videoId}/dynamic-images`)).json.data as Json[];
   expect(images).toEqual([
-    expect.objectContaining({ jobId: job.jobId, videoId, dynamicImageId: done.dynamicImageId, isCover: true }),
+    expect.objectContaining({
+      jobId: job.jobId,
+      videoId,
+      dynamicImageId: done.dynamicImageId,
+      isCover: true,
+    }),
   ]);
   const info = (await call('GET', `/videos/${videoId}`)).json.data;
   expect(info.coverUrl).toBe(new URL(images[0]?.url, cms.url).toString());
@@ -141,7 +164,7 @@ function eventsOf(videoId: number) {
 }
 
 describe('the same bytes uploaded twice', () => {
-  it('while the first encode is still to run: both videos end with their own results, from one encode', async () => {
+  it('while the first encode is still to run: both videos end as it does, each with its own records, from one encode', async () => {
     // No worker yet: the first upload's encode is queued and can't have ended when the second arrives.
     const first = await upload(clips.meanwhile as string, 'first.mp4');
     const second = await upload(clips.meanwhile as string, 'second.mp4');
@@ -149,6 +172,9 @@ describe('the same bytes uploaded twice', () => {
     expect(second.job).toMatchObject({ created: true, state: 'queued', videoId: second.videoId });
     expect(second.job.jobId).not.toBe(first.job.jobId);
     expect(second.job.encodeJobId).toBe(first.job.jobId);
+    const voice = await upload(clips.voice as string, 'voice.mp4');
+    const voiceAgain = await upload(clips.voice as string, 'voice-again.mp4');
+    expect(voiceAgain.job.encodeJobId).toBe(voice.job.jobId);
     await startWorker();
     const a = await expectOwnResult(first.videoId, first.job);
     const b = await expectOwnResult(second.videoId, second.job);
@@ -161,6 +187,20 @@ describe('the same bytes uploaded twice', () => {
     expect(b.event.FileURL).toBe(a.event.FileURL);
     expect(eventsOf(first.videoId)).toHaveLength(1);
     expect(eventsOf(second.videoId)).toHaveLength(1);
+
+    // A failed encode fails every job sharing it, each with its own event.
+    for (const { videoId, job } of [voice, voiceAgain]) {
+      expect(await ended(job.jobId)).toMatchObject({ state: 'failed', errorCode: 'AUDIO_ONLY', videoId });
+      const event = await hooks.waitFor((e) => e.VideoId === videoId);
+      expect(event).toMatchObject({
+        Status: 'fail',
+        ErrorCode: 'AUDIO_ONLY',
+        JobId: job.jobId,
+        VideoId: videoId,
+      });
+      expect(eventsOf(videoId)).toHaveLength(1);
+    }
+    expect(await queuedEncodes([voice.job.jobId, voiceAgain.job.jobId])).toEqual([voice.job.jobId]);
   });
 
   let first: { videoId: number; job: Json };
@@ -206,4 +246,3 @@ describe('the same bytes uploaded twice', () => {
     expect((await fetch(still.coverUrl)).status).toBe(404);
   });
 });
-
