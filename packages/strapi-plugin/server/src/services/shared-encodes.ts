@@ -3,7 +3,7 @@
 // video names the job whose encode it shares (`encodeJobId`) and is never queued; when that encode ends,
 // each sharing job ends the same way, with its own dynamic image (the same Media Library file), its own
 // cover and its own DynamicImageComplete. One short transaction per sharing job, under its result lock.
-import type { DynamicImageResult } from '@dynamic-image/core';
+import { type DynamicImageResult, type ErrorCode, isErrorCode } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import type { Row } from '../data/content-jobs';
 import { jsonColumn } from '../data/json';
@@ -11,14 +11,16 @@ import { withAdvisoryLock } from '../data/locks';
 import { endedMeanwhile, jobStateConflict } from '../errors';
 import { getService } from '../utils/get-service';
 import type { PendingEvent } from './events';
-import { entryEventFields } from './jobs';
-import { presentImage } from './results';
+import { presentImage, successEventOf } from './image-rows';
+import { entryEventFields, failEvent } from './job-rows';
 
 const JOB = 'plugin::dynamic-image.job';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
 const ENDED = ['success', 'failed'];
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  /** Run once a sharing job's result is stored, before its event is sent (bootstrap adds the auto-thumbnail fill). */
+  const successListeners: Array<(jobId: string) => Promise<void>> = [];
   /**
    * A dynamic image the encode made, still stored: the encoding job's, else one a sharing job got (the
    * encoding job's own may have been deleted since).
@@ -100,9 +102,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       // Ended meanwhile (a failure report takes no lock): roll back the dynamic image made above.
       if (count === 0) throw jobStateConflict('Job', job.jobId, 'ended');
-      const results = getService(strapi, 'results');
       return getService(strapi, 'events').record(
-        results.successEvent(presentImage(own), {
+        successEventOf(strapi, presentImage(own), {
           ...entryEventFields(job.entry),
           ...(result?.encoder ? { Encoder: result.encoder } : {}),
         }),
@@ -113,17 +114,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await share(job, encode);
       return;
     }
-    await getService(strapi, 'results').announceSuccess(job.jobId);
+    for (const listener of successListeners) await listener(job.jobId);
     await getService(strapi, 'events').send([event]);
   }
 
+  /** Ends `job` failed with the shared encode's error, and its own fail event (as jobs.fail does for one). */
   async function fail(job: Row, code: string, message: string): Promise<void> {
-    await getService(strapi, 'jobs')
-      .fail(job.jobId, { code, message, attempt: 0, final: true })
-      .catch(endedMeanwhile);
+    const errorCode: ErrorCode = isErrorCode(code) ? code : 'INTERNAL';
+    const event = await strapi.db.transaction(async () => {
+      const { count } = await strapi.db.query(JOB).updateMany({
+        where: { jobId: job.jobId, state: { $notIn: ENDED } },
+        data: { state: 'failed', errorCode, errorMessage: message.slice(0, 2000), finishedAt: new Date() },
+      });
+      if (count === 0) return null;
+      return getService(strapi, 'events').record(failEvent(job, errorCode, message));
+    });
+    await getService(strapi, 'events').send([event]);
   }
 
   return {
+    onJobSuccess(listener: (jobId: string) => Promise<void>) {
+      successListeners.push(listener);
+    },
+
     /**
      * Ends every job waiting on `encodeJobId`'s encode the way it ended, once it has. Called when an encode
      * ends and after a sharing job is made (its encode may have ended first); a job ended already is skipped.
