@@ -26,6 +26,7 @@ let database: TestDatabase;
 let cms: RunningCms;
 let hooks: WebhookReceiver;
 let call: Call;
+let apiToken: string;
 let worker: WorkerProcess | undefined;
 let workflowId: string;
 const clips: Record<string, string> = {};
@@ -36,6 +37,7 @@ beforeAll(async () => {
     generateSample(binaries, 'landscape', await mkdtemp(join(tmpdir(), 'dynamic-image-same-')), seconds);
   clips.after = await sample(3);
   clips.meanwhile = await sample(4);
+  clips.article = await sample(5);
   // Sound only, in an MP4 file: a video to the CMS until the worker finds no picture (AUDIO_ONLY).
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-same-'));
   const m4a = await generateSample(binaries, 'audio-only', dir, 2);
@@ -55,7 +57,8 @@ beforeAll(async () => {
   database = await startTestDatabase();
   cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'standalone' });
   const access = await bootstrapAccess(cms.url);
-  call = apiClient(() => cms.url, access.apiToken);
+  apiToken = access.apiToken;
+  call = apiClient(() => cms.url, apiToken);
   hooks = await startWebhookReceiver();
   const webhook = await fetch(`${cms.url}/admin/webhooks`, {
     method: 'POST',
@@ -158,6 +161,42 @@ async function expectOwnResult(videoId: number, job: Json) {
   return { done, image: images[0] as Json, event };
 }
 
+/** A plain Media Library upload (no workflow runs: this CMS has no default one). */
+async function mediaUpload(path: string, name: string): Promise<number> {
+  const form = new FormData();
+  form.append('files', new Blob([await readFile(path)], { type: 'video/mp4' }), name);
+  const response = await fetch(`${cms.url}/api/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiToken}` },
+    body: form,
+  });
+  const files = (await response.json()) as Json[];
+  expect(response.status, JSON.stringify(files)).toBe(201);
+  return files[0]?.id;
+}
+
+/** Publishes an article with this video (the example app's auto-thumbnail rule) and waits for its thumbnail. */
+async function publishArticle(
+  title: string,
+  video: number,
+): Promise<{ documentId: string; thumbnail: Json }> {
+  const created = await fetch(`${cms.url}/api/articles?status=published`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ data: { title, video } }),
+  });
+  const body = (await created.json()) as Json;
+  expect(created.status, JSON.stringify(body)).toBe(201);
+  const documentId = body.data.documentId as string;
+  const thumbnail = await waitUntil(`the thumbnail of ${title}`, async () => {
+    const answer = await fetch(`${cms.url}/api/articles/${documentId}?populate=*`, {
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
+    return ((await answer.json()) as Json).data?.thumbnail as Json | undefined;
+  });
+  return { documentId, thumbnail };
+}
+
 /** The DynamicImageComplete events received for a video. */
 function eventsOf(videoId: number) {
   return hooks.events.filter((e) => e.VideoId === videoId);
@@ -224,6 +263,31 @@ describe('the same bytes uploaded twice', () => {
     expect(b.image.dynamicImageId).not.toBe(a.image.dynamicImageId);
     expect(eventsOf(first.videoId)).toHaveLength(1);
     expect(eventsOf(second.videoId)).toHaveLength(1);
+  });
+
+  it('an article published with the second file gets its own job, thumbnail and event', async () => {
+    const x = await mediaUpload(clips.article as string, 'article.mp4');
+    const y = await mediaUpload(clips.article as string, 'article-again.mp4');
+    const a = await publishArticle('First', x);
+    const b = await publishArticle('Second', y);
+    expect(b.thumbnail.id).toBe(a.thumbnail.id);
+    const [jobX] = (await call('GET', `/jobs?videoId=${x}`)).json.data as Json[];
+    const [jobY] = (await call('GET', `/jobs?videoId=${y}`)).json.data as Json[];
+    expect(jobY).toMatchObject({
+      state: 'success',
+      videoId: y,
+      encodeJobId: jobX?.jobId,
+      entry: { documentId: b.documentId },
+    });
+    const event = await hooks.waitFor((e) => e.EntryDocumentId === b.documentId);
+    expect(event).toMatchObject({
+      Status: 'success',
+      VideoId: y,
+      JobId: jobY?.jobId,
+      DynamicImageId: jobY?.dynamicImageId,
+    });
+    expect(await queuedEncodes([jobX?.jobId, jobY?.jobId])).toEqual([jobX?.jobId]);
+    expect(hooks.events.filter((e) => e.EntryDocumentId === b.documentId)).toHaveLength(1);
   });
 
   it("deleting one video's dynamic image keeps the file the other video's still uses; the last takes it", async () => {
