@@ -58,6 +58,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await withAdvisoryLock(trx, 'job-result', job.jobId);
       // A delete of the last dynamic image on this file takes this lock: the file stays while we link it.
       await withAdvisoryLock(trx, 'result-file', String(source.file.id));
+      // Two settles of one encode at once (its end, and a sharing job made just then): the first ends it.
+      const current = await strapi.db.query(JOB).findOne({ where: { jobId: job.jobId } });
+      if (!current || ENDED.includes(current.state)) throw jobStateConflict('Job', job.jobId, current?.state);
       const image = await strapi.db.query(IMAGE).findOne({ where: { id: source.id }, populate: ['file'] });
       if (!image?.file?.id) return null;
       const snapshot = jsonColumn<{ setAsDefaultThumbnail?: boolean } | null>(job.templateSnapshot);
