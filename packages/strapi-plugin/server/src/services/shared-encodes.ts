@@ -173,10 +173,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the fan-out): at start, then with the event re-send sweep's interval.
      */
     async settleStranded(): Promise<void> {
-      const waiting: Row[] = await strapi.db
+      const waiting: Row[] = await strapi.db.query(JOB).findMany({
+        select: ['encodeJobId'],
+        where: { encodeJobId: { $notNull: true }, state: { $notIn: ENDED } },
+      });
+      const encodes = [...new Set(waiting.map((j) => j.encodeJobId as string))];
+      if (!encodes.length) return;
+      const ended: Row[] = await strapi.db
         .query(JOB)
-        .findMany({ where: { encodeJobId: { $notNull: true }, state: { $notIn: ENDED } }, limit: 100 });
-      for (const id of new Set(waiting.map((j) => j.encodeJobId as string))) await this.settle(id);
+        .findMany({ select: ['jobId'], where: { jobId: { $in: encodes }, state: { $in: ENDED } } });
+      for (const { jobId } of ended) await this.settle(jobId);
     },
 
     timers: [] as NodeJS.Timeout[],
