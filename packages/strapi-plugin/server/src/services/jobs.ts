@@ -185,8 +185,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : await jobsOfContent(strapi, dedupeKey, video.id);
         if (own) return { ...presentJob(own), created: false };
         const encodeJobId = other && !refusal ? encodeJobOf(other) : null;
-        if (encodeJobId && nested)
-          getService(strapi, 'sharedEncodes').settleAfterCommit(encodeJobId, onCommit);
         await getService(strapi, 'callers').ensureRoom(request.caller, 1, trx);
         const jobId = randomUUID();
         const row = await strapi.db.query(JOB).create({
@@ -218,7 +216,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           return { ...presentJob(row), created: true };
         }
         // Never queued: it ends when the encode it shares does (shared-encodes.ts).
-        if (encodeJobId) return { ...presentJob(row), created: true };
+        if (encodeJobId) {
+          if (nested) getService(strapi, 'sharedEncodes').settleAfterCommit(encodeJobId, onCommit);
+          return { ...presentJob(row), created: true };
+        }
         const payload: DynamicImageJobData = {
           version: JOB_CONTRACT_VERSION,
           jobId,
