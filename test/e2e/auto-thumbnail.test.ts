@@ -387,6 +387,32 @@ describe('publishing an article with a video', () => {
     expect(await cmStatus(id)).toBe('published');
   });
 
+  it('an article whose video is another file of the same bytes gets its own job and event, on the same file', async () => {
+    // Another Media Library file, another video: its job shares the first one's encode (no new work).
+    const copy = await upload(clips.a as string, 'a-again.mp4', 'video/mp4');
+    const created = await call('POST', '/api/articles?status=published', {
+      body: { data: { title: 'Same bytes', video: copy.id } },
+    });
+    const id = created.json.data.documentId;
+    const { job, event } = await endedJob(id, 1);
+    expect(job).toMatchObject({ state: 'success', videoId: copy.id, encodeJobId: first.jobId });
+    expect(job.jobId).not.toBe(first.jobId);
+    const image = await dynamicImageFile(job);
+    expect(image.fileId).toBe((await dynamicImageFile(first)).fileId);
+    expect(event).toMatchObject({
+      Status: 'success',
+      JobId: job.jobId,
+      VideoId: copy.id,
+      DynamicImageId: image.dynamicImageId,
+      EntryDocumentId: id,
+    });
+    const filled = await versions(id);
+    expect(filled.published?.thumbnail?.id).toBe(image.fileId);
+    expect(filled.draft?.thumbnail?.id).toBe(image.fileId);
+    await settle();
+    expect(eventsOf(id)).toHaveLength(1);
+  });
+
   it('unpublishing or deleting the entry leaves the Media Library file alone', async () => {
     const { published } = await versions(documentId);
     const jobs = await jobsOf(documentId);

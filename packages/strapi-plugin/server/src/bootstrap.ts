@@ -29,15 +29,18 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     },
     (delivery) => getService(strapi, 'eventDeliveries').handle(delivery),
   );
-  getService(strapi, 'results').onJobSuccess((jobId) =>
+  const fillEntries = (jobId: string) =>
     getService(strapi, 'autoThumbnails')
       .onJobSuccess(jobId)
       .catch((err: Error) => {
         strapi.log.error(`[dynamic-image] auto-thumbnail of job ${jobId} not set: ${err.message}`);
-      }),
-  );
+      });
+  getService(strapi, 'results').onJobSuccess(fillEntries);
+  // A job sharing another video's encode (the same bytes) succeeds there, not in results.
+  getService(strapi, 'sharedEncodes').onJobSuccess(fillEntries);
   getService(strapi, 'uploads').subscribe();
   await getService(strapi, 'autoThumbnails').bootstrap();
   getService(strapi, 'embeddedWorker').watch();
   getService(strapi, 'events').start();
+  getService(strapi, 'sharedEncodes').start();
 };

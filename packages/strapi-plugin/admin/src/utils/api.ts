@@ -52,6 +52,8 @@ export interface Job {
   startedAt: string | null;
   finishedAt: string | null;
   dynamicImageId: number | null;
+  /** The job whose encode this one shares (the same bytes uploaded as another video), if any. */
+  encodeJobId?: string | null;
   /** Set by the auto-thumbnail on publish (when that feature is installed). */
   entry?: { uid: string; documentId: string; locale?: string | null } | null;
 }

@@ -10,6 +10,7 @@ export type LockNamespace =
   | 'dedupe'
   | 'job-result'
   | 'pending-events'
+  | 'result-file'
   | 'results-folder'
   | 'template-name';
 

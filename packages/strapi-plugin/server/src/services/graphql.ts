@@ -86,6 +86,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.string('errorMessage');
           t.int('attempts');
           t.int('dynamicImageId');
+          t.string('encodeJobId');
           t.field('template', { type: 'JSON' });
           t.field('result', { type: 'JSON' });
           t.field('entry', { type: 'JSON' });

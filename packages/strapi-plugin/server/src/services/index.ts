@@ -10,6 +10,7 @@ import previews from './previews';
 import queue from './queue';
 import results from './results';
 import settings from './settings';
+import sharedEncodes from './shared-encodes';
 import signatures from './signatures';
 import status from './status';
 import templates from './templates';
@@ -30,6 +31,7 @@ export default {
   queue,
   results,
   settings,
+  sharedEncodes,
   signatures,
   status,
   templates,

@@ -19,6 +19,7 @@ import {
 import type { Core } from '@strapi/strapi';
 import { limitsOf, type PluginConfig } from '../config';
 import { checked } from '../contract';
+import { encodeJobOf, jobsOfContent } from '../data/content-jobs';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { getTemplate } from '../data/templates';
@@ -36,18 +37,12 @@ import { getService } from '../utils/get-service';
 import { publicUrl as publicUrlOf } from '../utils/public-url';
 import type { PendingEvent } from './events';
 import { parseJobFilters } from './job-filters';
+import { failEvent, type JobEntry, presentJob } from './job-rows';
 
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
 
 export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry' | 'publish';
-
-/** The entry a job was made for (auto-thumbnail on publish), so its result can go back to it. */
-export interface JobEntry {
-  uid: string;
-  documentId: string;
-  locale: string | null;
-}
 
 export interface SubmitRequest {
   videoId: unknown;
@@ -83,49 +78,6 @@ function stable(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-export function presentJob(row: Record<string, unknown>) {
-  return {
-    jobId: row.jobId,
-    state: row.state,
-    progress: row.progress ?? 0,
-    stage: row.stage ?? null,
-    videoId: row.videoId,
-    templateId: row.templateId,
-    workflowId: row.workflowId ?? null,
-    origin: row.origin,
-    template: jsonColumn(row.templateSnapshot),
-    overrideParams: jsonColumn(row.overrideParams) ?? null,
-    errorCode: row.errorCode ?? null,
-    errorMessage: row.errorMessage ?? null,
-    attempts: row.attempts ?? 0,
-    queuedAt: row.queuedAt,
-    startedAt: row.startedAt ?? null,
-    finishedAt: row.finishedAt ?? null,
-    dynamicImageId: row.dynamicImageId ?? null,
-    result: jsonColumn(row.result) ?? null,
-    entry: jsonColumn<JobEntry | null>(row.entry) ?? null,
-  };
-}
-
-/** The entry fields of a `DynamicImageComplete` payload, when the job came from an entry. */
-export function entryEventFields(entry: unknown) {
-  const e = jsonColumn<JobEntry | null | undefined>(entry);
-  if (!e) return {};
-  return { EntryUid: e.uid, EntryDocumentId: e.documentId, EntryLocale: e.locale ?? null };
-}
-
-/** The `DynamicImageComplete` of a job that ended failed. */
-function failEvent(row: Record<string, unknown>, code: ErrorCode, message: string) {
-  return {
-    VideoId: row.videoId as number,
-    JobId: row.jobId as string,
-    Status: 'fail' as const,
-    ErrorCode: code,
-    ErrorMessage: message,
-    ...entryEventFields(row.entry),
-  };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -222,21 +174,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .digest('hex');
 
       let failed: PendingEvent | null = null;
-      const made = await strapi.db.transaction(async ({ trx }) => {
+      // A job made inside another transaction (an entry's publish) is settled once that one commits.
+      const nested = strapi.db.inTransaction();
+      const made = await strapi.db.transaction(async ({ trx, onCommit }) => {
         // Two CMS instances reacting to one upload serialise here; the second finds the first's job.
         await withAdvisoryLock(trx, 'dedupe', dedupeKey);
-        if (!request.force) {
-          const existing = await strapi.db
-            .query(JOB)
-            .findOne({ where: { dedupeKey, state: { $ne: 'failed' } } });
-          if (existing) return { ...presentJob(existing), created: false };
-        }
+        // This video's job of the same content and template is the answer; another video's, an encode to share.
+        const { own, other } = request.force
+          ? { own: null, other: null }
+          : await jobsOfContent(strapi, dedupeKey, video.id);
+        if (own) return { ...presentJob(own), created: false };
+        const encodeJobId = other && !refusal ? encodeJobOf(other) : null;
         await getService(strapi, 'callers').ensureRoom(request.caller, 1, trx);
         const jobId = randomUUID();
         const row = await strapi.db.query(JOB).create({
           data: {
             jobId,
             dedupeKey,
+            encodeJobId,
             video: video.id,
             videoId: video.id,
             templateId,
@@ -260,6 +215,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           failed = await getService(strapi, 'events').record(failEvent(row, refusal.code, refusal.message));
           return { ...presentJob(row), created: true };
         }
+        // Never queued: it ends when the encode it shares does (shared-encodes.ts).
+        if (encodeJobId) {
+          if (nested) getService(strapi, 'sharedEncodes').settleAfterCommit(encodeJobId, onCommit);
+          return { ...presentJob(row), created: true };
+        }
         const payload: DynamicImageJobData = {
           version: JOB_CONTRACT_VERSION,
           jobId,
@@ -280,7 +240,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { ...presentJob(row), created: true };
       });
       await getService(strapi, 'events').send([failed]);
-      return made;
+      if (!made.created || !made.encodeJobId || nested) return made;
+      // The shared encode may have ended already (or meanwhile): this job ends with it, now.
+      await getService(strapi, 'sharedEncodes').settle(made.encodeJobId as string);
+      return { ...(await this.get(made.jobId as string)), created: true };
     },
 
     /** `force` makes every job again even where the same file and template already have one. */
@@ -398,6 +361,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return getService(strapi, 'events').record(failEvent(row, code, String(failure.message ?? '')));
       });
       await getService(strapi, 'events').send([pending]);
+      // Jobs of other videos with the same bytes waiting on this encode fail with it (shared-encodes.ts).
+      if (pending) await getService(strapi, 'sharedEncodes').settle(jobId);
     },
 
     /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */

@@ -15,9 +15,10 @@ import {
   type UploadedResult,
 } from '../result-upload';
 import { getService } from '../utils/get-service';
-import { absoluteUrl, publicUrl } from '../utils/public-url';
+import { absoluteUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
-import { entryEventFields } from './jobs';
+import { presentImage, successEventOf } from './image-rows';
+import { entryEventFields } from './job-rows';
 
 const JOB = 'plugin::dynamic-image.job';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
@@ -32,27 +33,6 @@ type JobRow = { videoId: number; templateId: string; templateSnapshot: unknown; 
 type Recorded =
   | { dynamicImage: ReturnType<typeof presentImage>; created: true; event: PendingEvent; file: ResultFile }
   | { dynamicImage: ReturnType<typeof presentImage>; created: false };
-
-export function presentImage(row: Record<string, unknown>) {
-  const file = row.file as { id?: number; url?: string; mime?: string } | null | undefined;
-  return {
-    dynamicImageId: row.id,
-    jobId: row.jobId,
-    videoId: row.videoId,
-    templateId: row.templateId,
-    fileId: file?.id ?? null,
-    url: file?.url ?? null,
-    format: row.format,
-    width: row.width,
-    height: row.height,
-    duration: Number(row.duration),
-    fps: Number(row.fps),
-    frameCount: row.frameCount,
-    size: row.size,
-    isCover: row.isCover === true,
-    createdAt: row.createdAt,
-  };
-}
 
 /** A dynamic image id from a path or an argument: a positive integer, or a coded 400 (not a database error). */
 function dynamicImageIdOf(value: unknown): number {
@@ -94,26 +74,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
-  function successEvent(
-    d: ReturnType<typeof presentImage>,
-    extra: Partial<DynamicImageCompleteEvent> = {},
-  ): Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'> {
-    return {
-      VideoId: d.videoId as number,
-      JobId: d.jobId as string,
-      Status: 'success',
-      DynamicImageId: d.dynamicImageId as number,
-      FileURL: new URL(String(d.url), publicUrl(strapi)).toString(),
-      FileSize: d.size as number,
-      Width: d.width as number,
-      Height: d.height as number,
-      Fps: d.fps,
-      Format: d.format as string,
-      Duration: d.duration,
-      ...extra,
-    };
-  }
+  const successEvent = (d: ReturnType<typeof presentImage>, extra: Partial<DynamicImageCompleteEvent> = {}) =>
+    successEventOf(strapi, d, extra);
 
   /**
    * The job a result is for, while it can take one; or the dynamic image it already has from this very
@@ -248,6 +210,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Entries waiting for this job get it before the event, so a webhook reader sees it in place.
       for (const listener of successListeners) await listener(jobId);
       await getService(strapi, 'events').send([recorded.event]);
+      // Jobs of other videos with the same bytes waiting on this encode (shared-encodes.ts) end now too.
+      await getService(strapi, 'sharedEncodes').settle(jobId);
       return recorded.dynamicImage;
     },
 
@@ -270,15 +234,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return rows.map(presentImage);
     },
 
-    /** Removes the record and its Media Library file. */
+    /**
+     * Removes the record, and its Media Library file unless another video's record still uses it (the same
+     * bytes uploaded twice share one encode: shared-encodes.ts). The file goes with its last record.
+     */
     async remove(id: unknown) {
       const dynamicImageId = dynamicImageIdOf(id);
       const row = await strapi.db.query(IMAGE).findOne({ where: { id: dynamicImageId }, populate: ['file'] });
       if (!row) throw notFound('DynamicImage', dynamicImageId);
-      if (row.file) await upload().remove(row.file);
-      await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
-      // Its job no longer stands for the (content, template) pair: asking again makes a new one.
-      await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
+      const fileId = row.file?.id as number | undefined;
+      const last = await strapi.db.transaction(async ({ trx }) => {
+        // Two deletes of the records on one file at once: the second sees the first's, and takes the file.
+        if (fileId) await withAdvisoryLock(trx, 'result-file', String(fileId));
+        await strapi.db.query(IMAGE).delete({ where: { id: dynamicImageId } });
+        // Its job no longer stands for the (content, template) pair: asking again makes a new one.
+        await strapi.db.query(JOB).updateMany({ where: { dynamicImageId }, data: { dedupeKey: null } });
+        return fileId
+          ? (await strapi.db.query(IMAGE).count({ where: { file: { id: fileId } } })) === 0
+          : false;
+      });
+      if (last) await upload().remove(row.file);
       if (row.isCover) await fallBackCover(strapi, row.videoId);
     },
 

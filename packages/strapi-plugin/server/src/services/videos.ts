@@ -3,7 +3,8 @@ import type { DynamicImage, VideoList } from '../api-types';
 import type { VideoSort } from '../controllers/list-query';
 import { openFailures } from '../data/video-failures';
 import { absoluteUrl } from '../utils/public-url';
-import { presentImage, RESULTS_FOLDER } from './results';
+import { presentImage } from './image-rows';
+import { RESULTS_FOLDER } from './results';
 
 const FILE = 'plugin::upload.file';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Core } from '@strapi/strapi';
 import { withAdvisoryLock } from '../../data/locks';
-import type { JobEntry } from '../jobs';
+import type { JobEntry } from '../job-rows';
 import { localized, type Model, type RuleFields } from './rules';
 
 /** The auto-thumbnail record of one entry's target field: the video it was made from, its job, its file. */

@@ -6,8 +6,7 @@ import type { Core } from '@strapi/strapi';
 import { jsonColumn } from '../../data/json';
 import { withAdvisoryLock } from '../../data/locks';
 import { getService } from '../../utils/get-service';
-import type { JobEntry } from '../jobs';
-import { entryEventFields } from '../jobs';
+import { entryEventFields, type JobEntry } from '../job-rows';
 import { resolveConfigRules } from './config-rules';
 import { fillEntry, type MediaRef, modelOf, RECORD, versions } from './entries';
 import {
