@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CMS_CLAIM_HEARTBEAT_SECONDS,
   ContractViolation,
   DEAD_LETTER_RETENTION_SECONDS,
   DynamicImageError,
@@ -204,12 +205,20 @@ describe('endpoints', () => {
 });
 
 describe('queues', () => {
-  it('creates the dead-letter queue first, with the defaults, keeping 14 days', () => {
+  it('creates the dead-letter queue first, keeping 14 days, retried for hours, its claim held by a heartbeat', () => {
     const [dead, jobs] = queueOptions();
     expect(dead).toEqual({
       name: QUEUE_NAMES.deadLetter,
-      options: { retentionSeconds: DEAD_LETTER_RETENTION_SECONDS },
+      options: {
+        retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+        retryLimit: 20,
+        retryDelay: 5,
+        retryBackoff: true,
+        retryDelayMax: 600,
+        heartbeatSeconds: CMS_CLAIM_HEARTBEAT_SECONDS,
+      },
     });
+    expect(CMS_CLAIM_HEARTBEAT_SECONDS).toBe(10);
     expect(DEAD_LETTER_RETENTION_SECONDS).toBe(14 * 24 * 3600);
     expect(jobs).toEqual({
       name: QUEUE_NAMES.jobs,
