@@ -319,7 +319,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByTestId('cover-badge').waitFor();
     const info = await api('GET', `/api/dynamic-image/videos/${videoId}`);
     // Absolute, as the webhook's FileURL: a reader elsewhere can fetch it as given.
-    expect(info.json.data.coverUrl).toBe(new URL(info.json.data.dynamicImages[0].url, cms.url).toString());
+    expect(info.json.data.coverUrl).toBe(info.json.data.dynamicImages[0].url);
     await shoot(page, '10-results-cover');
 
     await subNav(page).getByRole('link', { name: 'Videos' }).click();
@@ -372,19 +372,33 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await dialog.locator('input[name="width"]').fill('160');
     await dialog.locator('input[name="fps"]').fill('5');
     await expect.poll(() => dialog.getByText(message, { exact: true }).count(), UI).toBe(0);
+    // The encoder profile, as the template form offers it: the template's own until another is picked.
+    const profile = dialog.getByRole('combobox', { name: 'Encoder profile' });
+    expect(await profile.textContent()).toContain('As the template (Balanced)');
+    await profile.click();
+    await page.getByRole('option', { name: 'Small' }).click();
+    await dialog.getByText('Fewest bytes that still look right').waitFor();
     await dialog.getByRole('button', { name: 'Make it' }).click();
     await page.getByText('Job started').first().waitFor();
     await card.getByText('2 dynamic images').waitFor({ timeout: 60_000 });
-    // No workflow took part: one job of that template with those overrides, and its image has them.
+    // No workflow took part: one job of that template with those overrides, and its image has them; the
+    // job says it was made in the admin, and the encoder report names the profile picked.
     const jobs = (await api('GET', `/api/dynamic-image/jobs?videoId=${videoId}`)).json.data as Json[];
     const job = jobs[0] as Json;
     expect(job).toMatchObject({
       templateId,
       workflowId: null,
-      overrideParams: { width: 160, fps: 5 },
+      origin: 'admin',
+      overrideParams: { width: 160, fps: 5, profile: 'small' },
       state: 'success',
-      result: { width: 160, fps: 5 },
+      result: { width: 160, fps: 5, encoder: { profile: 'small' } },
     });
+    // The Jobs page tells where it came from.
+    await subNav(page).getByRole('link', { name: 'Jobs' }).click();
+    const row = page.locator(`[data-testid="job-row"][data-job-id="${job.jobId}"]`);
+    await row.getByText('One-off made in the admin').waitFor(UI);
+    await subNav(page).getByRole('link', { name: 'Videos' }).click();
+    await card.waitFor();
   });
 
   it('previews the template on that video without adding to the Media Library', async () => {
@@ -679,7 +693,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     expect(entry.json.data.thumbnail?.id).toBe(image.fileId);
     // The rule saved above also makes it the video's cover.
     const info = await api('GET', `/api/dynamic-image/videos/${job.videoId}`);
-    expect(info.json.data.coverUrl).toBe(new URL(image.url, cms.url).toString());
+    expect(info.json.data.coverUrl).toBe(image.url);
 
     // Settings' delivery log shows the event delivered on its first attempt; Resend sends it once more.
     await page.goto(`${cms.url}${BASE}/settings`);

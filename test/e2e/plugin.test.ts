@@ -388,10 +388,10 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(after.dynamicImages).toEqual([
       expect.objectContaining({ dynamicImageId: webp.dynamicImageId, isCover: true }),
     ]);
-    expect(after.coverUrl).toBe(new URL(webp.url, cms.url).toString());
+    expect(after.coverUrl).toBe(webp.url);
     const listed = (await call('GET', '/dynamic-image/videos?pageSize=100', { token: adminToken })).json.data;
     expect(listed.videos.find((v: Json) => v.videoId === videoId).coverUrl).toBe(after.coverUrl);
-    expect((await fetch(`${cms.url}${gif.url}`)).status).toBe(404);
+    expect((await fetch(gif.url)).status).toBe(404);
   });
 
   it('submits a job for a video already in the CMS, with override params', async () => {
@@ -1073,7 +1073,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     ).dynamicImageVideoInfo as Json;
     const image = info.dynamicImages.find((d: Json) => d.dynamicImageId === job.dynamicImageId);
     expect(image).toMatchObject({ isCover: true });
-    expect(info.coverUrl).toBe(new URL(image.url, cms.url).toString());
+    expect(info.coverUrl).toBe(image.url);
     expect(info.video).toMatchObject({ videoId, mime: 'video/mp4' });
 
     expect(
@@ -1083,7 +1083,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
         }),
       ).deleteDynamicImage,
     ).toBe(true);
-    expect((await fetch(`${cms.url}${image.url}`)).status).toBe(404);
+    expect((await fetch(image.url)).status).toBe(404);
     const after = ok(
       await gql('query($v: ID!) { dynamicImages(videoId: $v) { dynamicImageId } }', { v: String(videoId) }),
     );
@@ -1326,7 +1326,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       const images = (await call('GET', `/api/dynamic-image/videos/${fileId}/dynamic-images`)).json
         .data as Json[];
       const image = images.find((i) => i.dynamicImageId === done.dynamicImageId) as Json;
-      const bytes = new Uint8Array(await (await fetch(`${cms.url}${image.url}`)).arrayBuffer());
+      const bytes = new Uint8Array(await (await fetch(image.url)).arrayBuffer());
       // The template's width when the job was asked for, not the edited one.
       expect(inspectAnimation(bytes)).toMatchObject({ format: 'gif', width: 160, height: 90 });
     }

@@ -116,7 +116,7 @@ describe('a standalone worker process, sharing only Postgres and HTTP with the C
       result: { format: 'webp', width: 256, height: 144 },
     });
     const images = (await call('GET', `/videos/${job.videoId}/dynamic-images`)).data;
-    const bytes = new Uint8Array(await (await fetch(`${cms.url}${images[0].url}`)).arrayBuffer());
+    const bytes = new Uint8Array(await (await fetch(images[0].url)).arrayBuffer());
     expect(inspectAnimation(bytes)).toMatchObject({ format: 'webp', width: 256, height: 144, loopCount: 0 });
     // The job ran in the standalone process: the CMS started no worker of its own.
     expect(workerLog).toContain('working on dynamic-image.jobs');

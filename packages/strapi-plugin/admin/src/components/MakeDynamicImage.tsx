@@ -2,6 +2,8 @@ import {
   applyOverrides,
   CAPTURE_METHOD_FIELD,
   type Template as CoreTemplate,
+  DEFAULT_ENCODER_PROFILE,
+  type EncoderProfile,
   TemplateValidationError,
   type ValidationIssue,
 } from '@dynamic-image/core';
@@ -24,10 +26,12 @@ import { errorOf, type SubmitJobRequest, type Template, type Video } from '../ut
 import { timeInput } from '../utils/format';
 import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
+import { ProfileSelect } from './ProfileSelect';
 
 /** The overrides as typed; an empty field keeps the template's value. */
 interface Values {
   format: 'template' | 'gif' | 'webp';
+  profile: 'template' | EncoderProfile;
   fps: number | undefined;
   width: number | undefined;
   height: number | undefined;
@@ -40,6 +44,7 @@ interface Values {
 
 const BLANK: Values = {
   format: 'template',
+  profile: 'template',
   fps: undefined,
   width: undefined,
   height: undefined,
@@ -48,12 +53,23 @@ const BLANK: Values = {
   cover: null,
 };
 
-const FIELDS = ['format', 'fps', 'width', 'height', 'start', 'duration', 'trimEnd', 'setAsDefaultThumbnail'];
+const FIELDS = [
+  'format',
+  'profile',
+  'fps',
+  'width',
+  'height',
+  'start',
+  'duration',
+  'trimEnd',
+  'setAsDefaultThumbnail',
+];
 
 /** VOD's OverrideParams from the form: only what differs from the template. */
 function overrideParams(template: Template, values: Values): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (values.format !== 'template') out.format = values.format;
+  if (values.profile !== 'template') out.profile = values.profile;
   for (const key of ['fps', 'width', 'height'] as const)
     if (values[key] !== undefined) out[key] = values[key];
   const start = timeInput(values.start);
@@ -221,6 +237,15 @@ export function MakeDynamicImage({
                 </SingleSelect>
                 <Field.Error />
               </Field.Root>
+            </Grid.Item>
+            <Grid.Item col={6} direction="column" alignItems="stretch">
+              <ProfileSelect
+                value={values.profile}
+                onChange={(v) => set('profile', v)}
+                error={errorFor('profile')}
+                disabled={!template}
+                inherited={template?.profile ?? DEFAULT_ENCODER_PROFILE}
+              />
             </Grid.Item>
             <Grid.Item col={6} direction="column" alignItems="stretch">
               {number('fps', t('field.fps', 'Frame rate'))}

@@ -1,7 +1,6 @@
 import {
   CAPTURE_METHOD_FIELD,
   DEFAULT_ENCODER_PROFILE,
-  ENCODER_PROFILES,
   type EncoderProfile,
   TEMPLATE_LIMITS,
   type ValidationIssue,
@@ -26,6 +25,7 @@ import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@str
 import * as React from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { PreviewPanel } from '../components/PreviewPanel';
+import { ProfileSelect } from '../components/ProfileSelect';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template } from '../utils/api';
@@ -33,31 +33,6 @@ import { timeInput } from '../utils/format';
 import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
-
-/** Each profile's name and hint, as literal keys so the translation check sees them. */
-function profileTexts(t: ReturnType<typeof useT>): Record<EncoderProfile, { name: string; hint: string }> {
-  return {
-    balanced: {
-      name: t('field.profile.balanced', 'Balanced'),
-      hint: t(
-        'field.profile.balanced.hint',
-        'Good quality for its size, about as fast as ever (the default)',
-      ),
-    },
-    quality: {
-      name: t('field.profile.quality', 'Quality'),
-      hint: t(
-        'field.profile.quality.hint',
-        'GIF as good as gifski’s at its size; takes several times longer',
-      ),
-    },
-    small: {
-      name: t('field.profile.small', 'Small'),
-      hint: t('field.profile.small.hint', 'Fewest bytes that still look right'),
-    },
-    fast: { name: t('field.profile.fast', 'Fast'), hint: t('field.profile.fast.hint', 'Least CPU time') },
-  };
-}
 
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
 interface FormValues {
@@ -300,26 +275,12 @@ export function TemplateEditPage() {
                   </Field.Root>
                 </Grid.Item>
                 <Grid.Item col={3} s={6} direction="column" alignItems="stretch">
-                  <Field.Root
-                    name="profile"
+                  <ProfileSelect
+                    value={values.profile}
+                    onChange={(v) => set('profile', v)}
                     error={errorFor('profile')}
-                    hint={profileTexts(t)[values.profile].hint}
-                  >
-                    <Field.Label>{t('field.profile', 'Encoder profile')}</Field.Label>
-                    <SingleSelect
-                      value={values.profile}
-                      onChange={(v: string | number) => set('profile', v as EncoderProfile)}
-                      disabled={!canWrite}
-                    >
-                      {ENCODER_PROFILES.map((profile) => (
-                        <SingleSelectOption key={profile} value={profile}>
-                          {profileTexts(t)[profile].name}
-                        </SingleSelectOption>
-                      ))}
-                    </SingleSelect>
-                    <Field.Error />
-                    <Field.Hint />
-                  </Field.Root>
+                    disabled={!canWrite}
+                  />
                 </Grid.Item>
                 <Grid.Item col={3} s={6} direction="column" alignItems="stretch">
                   <Field.Root

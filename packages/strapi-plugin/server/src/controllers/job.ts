@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { callerOf } from '../services/callers';
+import { callerOf, isAdmin } from '../services/callers';
 import { getService } from '../utils/get-service';
 import { body, respond } from './respond';
 
@@ -9,13 +9,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** VOD's SubmitDynamicImageJob. */
     submit: respond(async (ctx) => {
       const { videoId, templateId, overrideParams, force } = body(ctx);
+      const caller = callerOf(ctx.state);
       return jobs().submit({
         videoId,
         templateId,
         overrideParams,
-        origin: 'api',
+        // No content-API caller: the admin panel's route, whose one-off ("Make dynamic image") says so.
+        origin: caller === null && isAdmin(ctx.state) ? 'admin' : 'api',
         force: force === true,
-        caller: callerOf(ctx.state),
+        caller,
       });
     }, 201),
     /** VOD's GetDynamicImageJob. */

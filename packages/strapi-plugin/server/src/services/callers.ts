@@ -11,6 +11,11 @@ interface AuthState {
   auth?: { strategy?: { name?: string }; credentials?: { id?: unknown } | null };
 }
 
+/** Whether the request came through the admin panel's routes (an admin JWT). */
+export function isAdmin(state: unknown): boolean {
+  return (state as AuthState | undefined)?.auth?.strategy?.name === 'admin';
+}
+
 /** `api-token:7`, `users-permissions:12`, `users-permissions:public`; null for the admin panel. */
 export function callerOf(state: unknown): string | null {
   const auth = (state as AuthState | undefined)?.auth;

@@ -1,9 +1,13 @@
 // A dynamic image row as the API and the events read it: its public shape, and its `DynamicImageComplete`.
 import type { Core } from '@strapi/strapi';
-import { publicUrl } from '../utils/public-url';
+import { absoluteUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent } from './events';
 
-export function presentImage(row: Record<string, unknown>) {
+/**
+ * `url` is absolute on the public URL, as `coverUrl` and the webhook's `FileURL`: a reader elsewhere can
+ * fetch it as given (a provider's URL, as S3's, is absolute already and kept).
+ */
+export function presentImage(strapi: Core.Strapi, row: Record<string, unknown>) {
   const file = row.file as { id?: number; url?: string; mime?: string } | null | undefined;
   return {
     dynamicImageId: row.id,
@@ -11,7 +15,7 @@ export function presentImage(row: Record<string, unknown>) {
     videoId: row.videoId,
     templateId: row.templateId,
     fileId: file?.id ?? null,
-    url: file?.url ?? null,
+    url: file?.url ? absoluteUrl(strapi, file.url) : null,
     format: row.format,
     width: row.width,
     height: row.height,
@@ -26,7 +30,6 @@ export function presentImage(row: Record<string, unknown>) {
 
 /** `DynamicImageComplete` for a stored dynamic image; `extra` names another video or entry. */
 export function successEventOf(
-  strapi: Core.Strapi,
   d: ReturnType<typeof presentImage>,
   extra: Partial<DynamicImageCompleteEvent> = {},
 ): Omit<DynamicImageCompleteEvent, 'EventType' | 'EventTime'> {
@@ -35,7 +38,7 @@ export function successEventOf(
     JobId: d.jobId as string,
     Status: 'success',
     DynamicImageId: d.dynamicImageId as number,
-    FileURL: new URL(String(d.url), publicUrl(strapi)).toString(),
+    FileURL: String(d.url), // absolute already (presentImage)
     FileSize: d.size as number,
     Width: d.width as number,
     Height: d.height as number,

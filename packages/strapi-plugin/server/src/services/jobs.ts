@@ -42,7 +42,8 @@ import { failEvent, type JobEntry, presentJob } from './job-rows';
 const JOB = 'plugin::dynamic-image.job';
 const FILE = 'plugin::upload.file';
 
-export type JobOrigin = 'api' | 'upload' | 'workflow' | 'retry' | 'publish';
+/** Where a job came from; `admin` is a one-off made in the admin panel ("Make dynamic image"). */
+export type JobOrigin = 'api' | 'admin' | 'upload' | 'workflow' | 'retry' | 'publish';
 
 export interface SubmitRequest {
   videoId: unknown;
@@ -249,12 +250,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** `force` makes every job again even where the same file and template already have one. */
     async submitWorkflow(
       videoId: unknown,
-      workflowId: string,
+      workflowRef: string,
       origin: JobOrigin,
       force = false,
       caller: string | null = null,
     ) {
-      const workflow = await getService(strapi, 'workflows').getRunnable(workflowId);
+      const workflow = await getService(strapi, 'workflows').getRunnableByRef(workflowRef);
       await this.video(videoId);
       // Room and budget for the whole workflow first, so a refused run doesn't leave half its jobs behind.
       await getService(strapi, 'callers').ensureRoom(caller, workflow.nodes.length);

@@ -15,7 +15,6 @@ import {
   type UploadedResult,
 } from '../result-upload';
 import { getService } from '../utils/get-service';
-import { absoluteUrl } from '../utils/public-url';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
 import { presentImage, successEventOf } from './image-rows';
 import { entryEventFields } from './job-rows';
@@ -75,7 +74,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   const successEvent = (d: ReturnType<typeof presentImage>, extra: Partial<DynamicImageCompleteEvent> = {}) =>
-    successEventOf(strapi, d, extra);
+    successEventOf(d, extra);
 
   /**
    * The job a result is for, while it can take one; or the dynamic image it already has from this very
@@ -91,7 +90,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const existing = await strapi.db
         .query(IMAGE)
         .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
-      if (existing?.sha256 === result.sha256) return { stored: presentImage(existing) };
+      if (existing?.sha256 === result.sha256) return { stored: presentImage(strapi, existing) };
     }
     // A failed job stays failed (its event is sent); a success keeps the file it has.
     if (job.state === 'success' || job.state === 'failed') throw jobStateConflict('Job', jobId, job.state);
@@ -146,7 +145,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       },
     });
     if (count === 0) throw jobStateConflict('Job', jobId, 'ended');
-    const dynamicImage = presentImage(image);
+    const dynamicImage = presentImage(strapi, image);
     // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
     const event = await getService(strapi, 'events').record(
       successEvent(dynamicImage, {
@@ -224,14 +223,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await strapi.db
         .query(IMAGE)
         .findOne({ where: { id: job.dynamicImageId }, populate: ['file'] });
-      return row ? presentImage(row) : null;
+      return row ? presentImage(strapi, row) : null;
     },
 
     async listForVideo(videoId: number) {
       const rows = await strapi.db
         .query(IMAGE)
         .findMany({ where: { videoId }, populate: ['file'], orderBy: { createdAt: 'desc' } });
-      return rows.map(presentImage);
+      return rows.map((r: Record<string, unknown>) => presentImage(strapi, r));
     },
 
     /**
@@ -278,7 +277,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           size: video.size,
           folder: video.folderPath,
         },
-        coverUrl: cover?.url ? absoluteUrl(strapi, cover.url) : null,
+        coverUrl: cover?.url ?? null,
         dynamicImages: images,
       };
     },

@@ -106,7 +106,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Ended meanwhile (a failure report takes no lock): roll back the dynamic image made above.
       if (count === 0) throw jobStateConflict('Job', job.jobId, 'ended');
       return getService(strapi, 'events').record(
-        successEventOf(strapi, presentImage(own), {
+        successEventOf(presentImage(strapi, own), {
           ...entryEventFields(job.entry),
           ...(result?.encoder ? { Encoder: result.encoder } : {}),
         }),

@@ -2,7 +2,6 @@ import type { Core } from '@strapi/strapi';
 import type { DynamicImage, VideoList } from '../api-types';
 import type { VideoSort } from '../controllers/list-query';
 import { openFailures } from '../data/video-failures';
-import { absoluteUrl } from '../utils/public-url';
 import { presentImage } from './image-rows';
 import { RESULTS_FOLDER } from './results';
 
@@ -52,7 +51,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       videos: files.map((f: Record<string, unknown>) => {
         const own = images
           .filter((i: { videoId: number }) => i.videoId === f.id)
-          .map((i: Record<string, unknown>) => presentImage(i) as DynamicImage);
+          .map((i: Record<string, unknown>) => presentImage(strapi, i) as DynamicImage);
         const folder = f.folder as { id: number; name: string } | null;
         const cover = own.find((i) => i.isCover)?.url;
         return {
@@ -63,7 +62,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           size: Number(f.size),
           createdAt: f.createdAt as string,
           folder: folder ? { id: folder.id, name: folder.name } : null,
-          coverUrl: cover ? absoluteUrl(strapi, cover) : null,
+          coverUrl: cover ?? null,
           dynamicImages: own,
           runningJobs: jobs.filter((j: { videoId: number }) => j.videoId === f.id).length,
           failedJobs: failures
@@ -92,7 +91,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     ]);
     return {
       dynamicImages: rows.map((r: Record<string, unknown>) => ({
-        ...presentImage(r),
+        ...presentImage(strapi, r),
         videoName: (r.video as { name?: string } | null)?.name ?? null,
       })),
       pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) },

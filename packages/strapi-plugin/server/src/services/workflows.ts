@@ -46,12 +46,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return getWorkflow(strapi, workflowId);
   },
 
-  /** A workflow about to run: a disabled one is refused, as VOD refuses a disabled workflow. */
-  async getRunnable(workflowId: string): Promise<WorkflowRecord> {
-    return this.runnable(await this.get(workflowId));
-  },
-
-  /** The same for a workflow a person names: by its id or, as the settings' default workflow, its name. */
+  /**
+   * A workflow about to run, by its id or its name (as upload and the settings' default workflow name it):
+   * a disabled one is refused, as VOD refuses a disabled workflow.
+   */
   async getRunnableByRef(ref: string): Promise<WorkflowRecord> {
     return this.runnable(await findWorkflow(strapi, ref));
   },
