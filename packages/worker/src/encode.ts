@@ -133,8 +133,9 @@ export interface EncodeRun {
   runs: Array<Omit<FfmpegRun, 'timeoutMs' | 'signal' | 'onFrames'> & { progress: ProgressWeights }>;
 }
 
-// What a run's progress is counted from. WebP encodes each frame as it comes: ffmpeg's count of
-// encoded frames says it all. A GIF's palette is made from every frame before any is encoded, so
+// What a run's progress is counted from. WebP encodes each frame as it comes, so the graph's counter,
+// just before the encoder, says how far it is, frame by frame (ffmpeg's count of encoded frames comes
+// only every half second: one or two values for a one-second encode). A GIF's palette is made from every frame before any is encoded, so
 // the single-pass graph counts frames on their way to the palette for most of its time (measured:
 // 70–90 % of the run, decoding and palettegen's statistics), and encoded frames for the rest. Each
 // of the two passes counts its frames as they pass (-progress reports only every half second, and
@@ -160,7 +161,7 @@ export function buildEncodeRuns(
       runs: [
         {
           inputs: [input],
-          complexFilter: `[0:v]${chain},format=yuv420p[out]`,
+          complexFilter: `[0:v]${chain},${FRAME_COUNTER},format=yuv420p[out]`,
           output,
           outputOptions: [
             '-map',
@@ -180,7 +181,7 @@ export function buildEncodeRuns(
             'webp',
             '-y',
           ],
-          progress: ENCODED,
+          progress: COUNTED,
         },
       ],
     };

@@ -1,10 +1,11 @@
 // How far an encode has gone, counted in frames against the plan's frame count. Two of ffmpeg's
 // outputs tell it:
-// - `-progress pipe:1`: `frame=N`, the frames handed to the encoder so far, every half second. That
-//   is the whole story for WebP (libwebp_anim hands its one packet to the muxer only at the end, so
-//   the `time=` of the status line stays at zero) and for a GIF whose palette is already made.
-// - A counter in the filter graph (metadata add, then print), which logs a line as each frame passes.
-//   A GIF made in one run encodes nothing until palettegen has seen the last frame, and ffmpeg prints
+// - `-progress pipe:1`: `frame=N`, the frames handed to the encoder so far, every half second (WebP's
+//   libwebp_anim hands its one packet to the muxer only at the end, so the status line's `time=` stays
+//   at zero). That is the story for a GIF whose palette is already made, and for the raw frames of the
+//   libvips backend.
+// - A counter in the filter graph (metadata add, then print), which logs a line as each frame passes:
+//   WebP's frames, just before the encoder that takes each as it comes, and a GIF's. A GIF made in one run encodes nothing until palettegen has seen the last frame, and ffmpeg prints
 //   no progress at all before every output has started: measured on a 720p source, nothing for the
 //   first 10.3 s of an 11.7 s run. The counter sees those frames as they are decoded. (The 2018 npm
 //   build, 4.1, prints nothing for it; its progress then comes from the encoded frames only.)
