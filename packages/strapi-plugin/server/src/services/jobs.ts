@@ -34,7 +34,7 @@ import {
 } from '../errors';
 
 import { getService } from '../utils/get-service';
-import { publicUrl as publicUrlOf } from '../utils/public-url';
+import { absoluteUrl, publicUrl as publicUrlOf } from '../utils/public-url';
 import type { PendingEvent } from './events';
 import { parseJobFilters } from './job-filters';
 import { failEvent, type JobEntry, presentJob } from './job-rows';
@@ -83,7 +83,6 @@ function stable(value: unknown): string {
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const publicUrl = () => publicUrlOf(strapi);
-  const absolute = (url: string) => (/^https?:\/\//.test(url) ? url : new URL(url, publicUrl()).toString());
   const limits = () => limitsOf(strapi.config.get('plugin::dynamic-image') as PluginConfig);
 
   return {
@@ -225,7 +224,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           version: JOB_CONTRACT_VERSION,
           jobId,
           source: {
-            url: absolute(video.url),
+            url: absoluteUrl(strapi, video.url),
             name: video.name,
             mime: video.mime,
             size: Math.round(Number(video.size) * 1024),
