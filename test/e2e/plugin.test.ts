@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { QUEUE_NAMES, queueOptions } from '@dynamic-image/core';
 import {
   createBoss,
@@ -21,6 +19,7 @@ import { resolveSource, type SourcePolicy } from '../../packages/worker/src/sour
 import { openSource } from '../../packages/worker/src/source-gateway.js';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, cmsDir, type RunningCms, startCms } from '../support/cms.js';
+import { remux } from '../support/fleet.js';
 import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
@@ -106,19 +105,7 @@ beforeAll(async () => {
   media.named = await landscape(10);
   media.octet = await landscape(11);
   // The same clip as QuickTime, a type the app's upload security denies (UPLOAD_DENIED_TYPES).
-  media.quicktime = join(dir, 'clip.mov');
-  await promisify(execFile)(binaries.ffmpeg.path, [
-    '-y',
-    '-v',
-    'error',
-    '-i',
-    media.plain,
-    '-c',
-    'copy',
-    '-f',
-    'mov',
-    media.quicktime,
-  ]);
+  media.quicktime = await remux(media.plain, join(dir, 'clip.mov'), 'mov');
   tmpRoot = await mkdtemp(join(tmpdir(), 'dynamic-image-tmproot-'));
   cmsTmp = join(tmpRoot, 'a', 'b', 'c', 'd', 'tmp');
   await mkdir(cmsTmp, { recursive: true });
@@ -603,19 +590,7 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
     expect(refused.json.error.code).toBe('InvalidParameter.Files');
     // The same sound in an MP4 file, as a phone might record it, reads as video/mp4 until the worker
     // finds no video stream in it.
-    const audio = join(dir, 'voice-note.mp4');
-    await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
-      '-y',
-      '-v',
-      'error',
-      '-i',
-      m4a,
-      '-c',
-      'copy',
-      '-f',
-      'mp4',
-      audio,
-    ]);
+    const audio = await remux(m4a, join(dir, 'voice-note.mp4'), 'mp4');
     const upload = await call('POST', '/api/dynamic-image/upload', {
       form: await videoForm(audio, 'voice-note.mp4', { workflowId: workflow.workflowId }),
     });

@@ -1,12 +1,10 @@
 // The same bytes uploaded twice, as two Media Library files: two videos, each with its own job, dynamic
 // image, cover and DynamicImageComplete, from one encode. A standalone worker, started by the tests, so
 // that a second upload can arrive while the first's encode is still to run.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
@@ -17,6 +15,7 @@ import {
   type Call,
   type Json,
   removeWorkerDirs,
+  remux,
   startWorkerProcess,
   type WorkerProcess,
 } from '../support/fleet.js';
@@ -41,19 +40,7 @@ beforeAll(async () => {
   // Sound only, in an MP4 file: a video to the CMS until the worker finds no picture (AUDIO_ONLY).
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-same-'));
   const m4a = await generateSample(binaries, 'audio-only', dir, 2);
-  clips.voice = join(dir, 'voice.mp4');
-  await promisify(execFile)(binaries.ffmpeg.path, [
-    '-y',
-    '-v',
-    'error',
-    '-i',
-    m4a,
-    '-c',
-    'copy',
-    '-f',
-    'mp4',
-    clips.voice,
-  ]);
+  clips.voice = await remux(m4a, join(dir, 'voice.mp4'), 'mp4');
   database = await startTestDatabase();
   cms = await startCms(database.url, {
     DYNAMIC_IMAGE_WORKER_MODE: 'standalone',

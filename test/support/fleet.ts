@@ -183,6 +183,13 @@ export function apiClient(baseUrl: () => string, token: string): Call {
   };
 }
 
+/** The same streams in another container (`-c copy`): a clip as QuickTime, a sound as an MP4 file. */
+export async function remux(input: string, output: string, format: string): Promise<string> {
+  const ffmpeg = resolveFfmpegBinaries().ffmpeg.path;
+  await exec(ffmpeg, ['-y', '-v', 'error', '-i', input, '-c', 'copy', '-f', format, output]);
+  return output;
+}
+
 /** Uploads a generated clip to the Media Library (no workflow: no job) and returns its videoId. */
 export async function uploadClip(baseUrl: string, token: string, seconds = 3): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-e2e-'));
