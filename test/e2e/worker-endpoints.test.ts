@@ -11,8 +11,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RESULT_HEADER, SIGNATURE_HEADER } from '@dynamic-image/core';
-import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import { QUEUE_NAMES, RESULT_HEADER, SIGNATURE_HEADER } from '@dynamic-image/core';
+import { createBoss, generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { queryRows } from '../../packages/worker/test/support/sql.js';
@@ -27,14 +27,19 @@ let database: TestDatabase;
 let cms: RunningCms;
 let gate: UploadGate;
 let apiToken: string;
+let adminToken: string;
 let videoId: number;
 let templateId: string;
 const figures: Record<string, unknown> = {};
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${cms.url}/api/dynamic-image${path}`, {
+/** The plugin's content API (the admin API with `admin`: previews are made in the admin only). */
+async function api(method: string, path: string, body?: unknown, admin = false) {
+  const response = await fetch(`${cms.url}${admin ? '' : '/api'}/dynamic-image${path}`, {
     method,
-    headers: { authorization: `Bearer ${apiToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${admin ? adminToken : apiToken}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: response.status, json: (await response.json()) as Json };
@@ -183,10 +188,16 @@ async function resultFor(jobId: string): Promise<{ bytes: Buffer; meta: string }
   return { bytes: gifBytes, meta: Buffer.from(JSON.stringify(result)).toString('base64url') };
 }
 
-/** Delivers `jobId`'s result as a worker does (a signature of its own each time). */
-async function deliver(jobId: string): Promise<{ status: number; code?: string; data?: Json }> {
-  const { bytes, meta } = await resultFor(jobId);
-  const path = workerPath(jobId);
+/**
+ * Delivers `jobId`'s result as a worker does (a signature of its own each time), to `path` (a preview's
+ * result endpoint, say); `resultOf` names the job the result header says it is for.
+ */
+async function deliver(
+  jobId: string,
+  path = workerPath(jobId),
+  resultOf = jobId,
+): Promise<{ status: number; code?: string; data?: Json }> {
+  const { bytes, meta } = await resultFor(resultOf);
   const res = await fetch(`${cms.url}${path}`, {
     method: 'POST',
     body: bytes,
@@ -217,7 +228,7 @@ beforeAll(async () => {
   cmsTmpDir = await mkdtemp(join(tmpdir(), 'dynamic-image-endpoints-cms-'));
   gate = await startUploadGate();
   cms = await startCms(database.url, { DYNAMIC_IMAGE_WORKER_MODE: 'off', TMPDIR: cmsTmpDir, ...gate.env });
-  ({ apiToken } = await bootstrapAccess(cms.url));
+  ({ apiToken, adminToken } = await bootstrapAccess(cms.url));
   const form = new FormData();
   form.append('files', new Blob([await readFile(clip)], { type: 'video/mp4' }), 'clip.mp4');
   const upload = await fetch(`${cms.url}/api/upload`, {
@@ -602,5 +613,132 @@ describe('a result is uploaded before it is recorded, and removed when it is not
     // Delivered again later: the same answer, and nothing more is uploaded.
     expect(await deliver(jobId)).toMatchObject({ status: 200, data: { dynamicImageId } });
     expect(gate.uploads.length).toBe(uploadsBefore + 2);
+  });
+});
+
+// Jobs and previews are one job kind with two destinations (services/worker-reports): what is shown above
+// for jobs holds for a preview, whose result goes into its row instead of the Media Library.
+describe('a preview takes its reports as a job does', () => {
+  const previewPath = (previewId: string, suffix = '') =>
+    `/api/dynamic-image/worker/previews/${previewId}${suffix}`;
+  const newPreview = async (): Promise<string> => {
+    const template = { name: 'endpoints-preview', format: 'gif', fps: 5, width: 160 };
+    const res = await api(
+      'POST',
+      '/previews',
+      { videoId, template: { ...template, captureMethod: 'byDuration', duration: 1 } },
+      true,
+    );
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    return res.json.data.previewId;
+  };
+  const report = (path: string, value: unknown) => {
+    const body = json(value);
+    return signedPost(path, body, signature(cms.secret, { path, body }));
+  };
+  const previewOf = async (previewId: string) =>
+    (await api('GET', `/previews/${previewId}`, undefined, true)).json.data as Json;
+
+  it('answers 409 to a result, progress or failure for a failed preview, which stays failed', async () => {
+    const previewId = await newPreview();
+    const failure = { code: 'SOURCE_UNREACHABLE', message: 'gone', attempt: 1, final: true };
+    expect(await report(previewPath(previewId, '/failure'), failure)).toEqual({
+      status: 204,
+      code: undefined,
+    });
+    expect(await deliver(previewId, previewPath(previewId))).toMatchObject({
+      status: 409,
+      code: 'Conflict.JobState',
+    });
+    const progress = { jobId: previewId, percent: 50, stage: 'encode', attempt: 2 };
+    expect(await report(previewPath(previewId, '/progress'), progress)).toEqual({
+      status: 409,
+      code: 'Conflict.JobState',
+    });
+    const again = { code: 'TIMEOUT', message: 'again', attempt: 2, final: true };
+    expect(await report(previewPath(previewId, '/failure'), again)).toEqual({
+      status: 409,
+      code: 'Conflict.JobState',
+    });
+    expect(await previewOf(previewId)).toMatchObject({
+      state: 'failed',
+      errorCode: 'SOURCE_UNREACHABLE',
+      errorMessage: 'gone',
+      dataUrl: null,
+    });
+  });
+
+  it('keeps its result in its row, answers the same result again, and refuses a late progress report', async () => {
+    const previewId = await newPreview();
+    const progress = { jobId: previewId, percent: 40, stage: 'encode', attempt: 1 };
+    expect(await report(previewPath(previewId, '/progress'), progress)).toEqual({
+      status: 204,
+      code: undefined,
+    });
+    expect(await previewOf(previewId)).toMatchObject({ state: 'processing', progress: 40 });
+    const uploadsBefore = gate.uploads.length;
+    for (let i = 0; i < 2; i++) {
+      expect(await deliver(previewId, previewPath(previewId))).toMatchObject({
+        status: 200,
+        data: { previewId, state: 'success' },
+      });
+    }
+    // Nothing went to the upload provider (the Media Library).
+    expect(gate.uploads.length).toBe(uploadsBefore);
+    expect(await report(previewPath(previewId, '/progress'), progress)).toEqual({
+      status: 409,
+      code: 'Conflict.JobState',
+    });
+    const preview = await previewOf(previewId);
+    expect(preview).toMatchObject({ state: 'success', progress: 100, errorCode: null });
+    expect(preview.dataUrl).toBe(`data:image/gif;base64,${(gifBytes as Buffer).toString('base64')}`);
+  });
+
+  it("refuses a result made for another job, at a job's endpoint and at a preview's alike", async () => {
+    const [jobId, previewId] = [await newJob(360), await newPreview()];
+    for (const [id, path] of [
+      [jobId, workerPath(jobId)],
+      [previewId, previewPath(previewId)],
+    ] as const) {
+      expect(await deliver(id, path, jobId === id ? previewId : jobId)).toMatchObject({
+        status: 400,
+        code: 'InvalidParameter.Result.JobId',
+      });
+    }
+    expect((await api('GET', `/jobs/${jobId}`)).json.data).toMatchObject({ state: 'queued' });
+    expect(await previewOf(previewId)).toMatchObject({ state: 'queued' });
+  });
+
+  it("a preview pg-boss gives up on ends failed, with the worker's code or pg-boss's reason", async () => {
+    const [coded, lost] = [await newPreview(), await newPreview()];
+    // Each preview's last attempt fails: as its worker reported it, and as pg-boss itself does when the
+    // worker's heartbeat lapses. pg-boss then moves it to the dead-letter queue the CMS works.
+    await queryRows(database.url, 'update pgboss.job set retry_count = retry_limit where id = any($1)', [
+      [coded, lost],
+    ]);
+    const boss = createBoss({ databaseUrl: database.url, schema: 'pgboss' }, 'e2e-dead-preview');
+    boss.on('error', () => {});
+    await boss.start();
+    try {
+      await boss.fail(QUEUE_NAMES.jobs, coded, { error: { code: 'SOURCE_UNREACHABLE', message: 'gone' } });
+      await boss.fail(QUEUE_NAMES.jobs, lost, { value: { message: 'job heartbeat timeout' } });
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+    const failed = async (previewId: string) =>
+      waitUntil(
+        `preview ${previewId} to fail`,
+        async () => {
+          const preview = await previewOf(previewId);
+          return preview.state === 'failed' ? preview : undefined;
+        },
+        { timeout: 30_000, interval: 300 },
+      );
+    expect(await failed(coded)).toMatchObject({ errorCode: 'SOURCE_UNREACHABLE', errorMessage: 'gone' });
+    expect(await failed(lost)).toMatchObject({
+      errorCode: 'INTERNAL',
+      errorMessage:
+        'The preview ran out of retries: its last worker stopped without a result (job heartbeat timeout)',
+    });
   });
 });

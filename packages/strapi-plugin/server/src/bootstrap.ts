@@ -23,10 +23,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   // The services that report back (the queue's dead letters, a stored result) are given what to call
   // here, so no service calls one that calls it.
   await getService(strapi, 'queue').start(
-    async ({ jobId, preview, output }) => {
-      if (preview) await getService(strapi, 'previews').markDead(jobId, output);
-      else await getService(strapi, 'jobs').markDead(jobId, output);
-    },
+    ({ kind, jobId, output }) => getService(strapi, 'workerReports').dead(kind, jobId, output),
     (delivery) => getService(strapi, 'eventDeliveries').handle(delivery),
   );
   const fillEntries = (jobId: string) =>

@@ -6,20 +6,9 @@ import { RESULT_HEADER, SIGNATURE_HEADER } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { ApiError, invalidParameter } from '../errors';
-import { resultByteLimit } from '../result-limit';
+import type { JobKind } from '../services/worker-reports';
 import { respond } from './respond';
 import { closeAfterAnswer, readReport, receiveFile } from './worker-body';
-
-/** Where a result goes, and where the template that bounds its size is kept. */
-const TARGETS = {
-  job: { uid: 'plugin::dynamic-image.job', key: 'jobId', template: 'templateSnapshot', service: 'results' },
-  preview: {
-    uid: 'plugin::dynamic-image.preview',
-    key: 'previewId',
-    template: 'template',
-    service: 'previews',
-  },
-} as const;
 
 // Worker requests are sent as application/octet-stream so Strapi's body parser leaves them
 // alone: the HMAC covers the exact bytes. Nothing is read before the signature header has passed
@@ -27,6 +16,7 @@ const TARGETS = {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const plugin = () => strapi.plugin('dynamic-image');
   const signatures = () => plugin().service('signatures');
+  const reports = () => plugin().service('workerReports');
 
   const admit = (ctx: Context) => {
     try {
@@ -57,45 +47,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** A result file, streamed to a folder of this request's own and removed once stored. */
-  const result = async (ctx: Context, target: keyof typeof TARGETS, id: string) => {
-    const { uid, key, template, service } = TARGETS[target];
+  const result = async (ctx: Context, kind: JobKind, id: string) => {
     const signature = admit(ctx);
-    // The plan bounds the file; an unknown id gets the general bound, so that it is unknown is only
-    // told (404) to a caller whose signature holds.
-    const row = await strapi.db.query(uid).findOne({ where: { [key]: id } });
-    const limit = resultByteLimit(row?.[template] ?? null);
+    const limit = await reports().resultLimit(kind, id);
     const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-delivery-'));
     try {
       const file = await receiveFile(ctx, dir, limit);
       await verify(ctx, signature, file.sha256);
-      return await plugin()
-        .service(service)
-        .store(id, file, ctx.get(RESULT_HEADER) || undefined);
+      return await reports().result(kind, id, file, ctx.get(RESULT_HEADER) || undefined);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   };
 
-  return {
-    result: respond((ctx) => result(ctx, 'job', ctx.params.jobId)),
+  /** The three endpoints of a job kind, its id in the route parameter `param`. */
+  const endpoints = (kind: JobKind, param: string) => ({
+    result: respond((ctx) => result(ctx, kind, ctx.params[param])),
     progress: respond(async (ctx) => {
-      const progress = await report(ctx);
-      await plugin().service('jobs').markProgress(ctx.params.jobId, progress);
+      await reports().progress(kind, ctx.params[param], await report(ctx));
     }),
     failure: respond(async (ctx) => {
-      const failure = await report(ctx);
-      await plugin().service('jobs').markFailure(ctx.params.jobId, failure);
+      await reports().failure(kind, ctx.params[param], await report(ctx));
     }),
-    previewResult: respond((ctx) => result(ctx, 'preview', ctx.params.previewId)),
-    previewProgress: respond(async (ctx) => {
-      await plugin()
-        .service('previews')
-        .markProgress(ctx.params.previewId, await report(ctx));
-    }),
-    previewFailure: respond(async (ctx) => {
-      await plugin()
-        .service('previews')
-        .markFailure(ctx.params.previewId, await report(ctx));
-    }),
+  });
+  const job = endpoints('job', 'jobId');
+  const preview = endpoints('preview', 'previewId');
+
+  return {
+    ...job,
+    previewResult: preview.result,
+    previewProgress: preview.progress,
+    previewFailure: preview.failure,
   };
 };

@@ -16,6 +16,7 @@ import status from './status';
 import templates from './templates';
 import uploads from './uploads';
 import videos from './videos';
+import workerReports from './worker-reports';
 import workflows from './workflows';
 
 export default {
@@ -37,5 +38,6 @@ export default {
   templates,
   uploads,
   videos,
+  workerReports,
   workflows,
 };

@@ -3,14 +3,6 @@ import {
   applyOverrides,
   checkBudget,
   DynamicImageError,
-  type DynamicImageJobData,
-  deliveryUrl,
-  type ErrorCode,
-  type FailureBody,
-  isErrorCode,
-  JOB_CONTRACT_VERSION,
-  parseFailureBody,
-  parseProgressBody,
   submitCost,
   type Template,
   TemplateValidationError,
@@ -18,25 +10,14 @@ import {
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
 import { limitsOf, type PluginConfig } from '../config';
-import { checked } from '../contract';
 import { encodeJobOf, jobsOfContent } from '../data/content-jobs';
-import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { getTemplate } from '../data/templates';
-import {
-  endedMeanwhile,
-  fromCore,
-  fromValidation,
-  illegalStatus,
-  invalidParameter,
-  jobStateConflict,
-  notFound,
-} from '../errors';
-
+import { fromCore, fromValidation, illegalStatus, invalidParameter, notFound } from '../errors';
 import { getService } from '../utils/get-service';
-import { absoluteUrl, publicUrl as publicUrlOf } from '../utils/public-url';
 import type { PendingEvent } from './events';
 import { parseJobFilters } from './job-filters';
+import { jobPayload, type VideoFile } from './job-payload';
 import { failEvent, type JobEntry, presentJob } from './job-rows';
 
 const JOB = 'plugin::dynamic-image.job';
@@ -58,18 +39,6 @@ export interface SubmitRequest {
   caller?: string | null;
 }
 
-/** The Media Library file of a video, as the jobs read it. */
-interface VideoFile {
-  id: number;
-  url: string;
-  name: string;
-  mime: string;
-  size: number | string;
-  hash: string;
-  folderPath?: string;
-  updatedAt: unknown;
-}
-
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -82,12 +51,9 @@ function stable(value: unknown): string {
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const publicUrl = () => publicUrlOf(strapi);
   const limits = () => limitsOf(strapi.config.get('plugin::dynamic-image') as PluginConfig);
 
   return {
-    publicUrl,
-
     async video(videoId: unknown): Promise<VideoFile> {
       const id = Number(videoId);
       if (!Number.isInteger(id) || id <= 0)
@@ -220,22 +186,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (nested) getService(strapi, 'sharedEncodes').settleAfterCommit(encodeJobId, onCommit);
           return { ...presentJob(row), created: true };
         }
-        const payload: DynamicImageJobData = {
-          version: JOB_CONTRACT_VERSION,
-          jobId,
-          source: {
-            url: absoluteUrl(strapi, video.url),
-            name: video.name,
-            mime: video.mime,
-            size: Math.round(Number(video.size) * 1024),
-            videoId: video.id,
+        const payload = jobPayload(
+          strapi,
+          { jobId, video, template, resultPath: workerEndpoints.jobResult(jobId) },
+          {
+            timeoutSeconds: strapi.config.get('plugin::dynamic-image.jobTimeoutSeconds') as number,
+            budget: { maxPixelFrames, maxOutputBytes },
           },
-          template,
-          delivery: { kind: 'http', url: deliveryUrl(publicUrl(), workerEndpoints.jobResult(jobId)) },
-          timeoutSeconds: strapi.config.get('plugin::dynamic-image.jobTimeoutSeconds') as number,
-          requestedAt: new Date().toISOString(),
-          budget: { maxPixelFrames, maxOutputBytes },
-        };
+        );
         await getService(strapi, 'queue').send(payload, trx);
         return { ...presentJob(row), created: true };
       });
@@ -308,85 +266,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         entry: job.entry,
         caller,
       });
-    },
-
-    /** Progress from a worker (any body: it is checked here): the job is processing, unless it ended. */
-    async markProgress(jobId: string, body: unknown) {
-      const progress = checked(parseProgressBody, body);
-      if (progress.jobId !== jobId)
-        throw invalidParameter('body', `the report is for job ${progress.jobId}, not ${jobId}`);
-      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
-      if (!row) throw notFound('Job', jobId);
-      if (row.state === 'success' || row.state === 'failed') throw jobStateConflict('Job', jobId, row.state);
-      // Conditional: a progress report can arrive after the result (reports aren't awaited), and
-      // must not turn a finished job back into a processing one.
-      const { count } = await strapi.db.query(JOB).updateMany({
-        where: { jobId, state: { $notIn: ['success', 'failed'] } },
-        data: {
-          state: 'processing',
-          progress: Math.max(0, Math.min(99, Math.round(progress.percent))),
-          stage: progress.stage,
-          attempts: Math.max(Number(row.attempts ?? 0), progress.attempt),
-          startedAt: row.startedAt ?? new Date(),
-        },
-      });
-      if (count === 0) throw jobStateConflict('Job', jobId, 'ended');
-    },
-
-    /** A failure from a worker (any body: it is checked here); only a final one ends the job. */
-    async markFailure(jobId: string, body: unknown) {
-      return this.fail(jobId, checked(parseFailureBody, body));
-    },
-
-    /** Records a checked failure; `attempt` 0 is the CMS's own (a dead job), not a worker's. */
-    async fail(jobId: string, failure: Omit<FailureBody, 'attempt'> & { attempt: number }) {
-      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
-      if (!row) throw notFound('Job', jobId);
-      if (row.state === 'success' || row.state === 'failed') throw jobStateConflict('Job', jobId, row.state);
-      const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL';
-      // Conditional on the state, so that of a worker's final report and the dead-letter queue
-      // (or two CMS instances) arriving together, only one ends the job and sends the event. The event
-      // is recorded in the same transaction, and sent after it commits.
-      const pending = await strapi.db.transaction(async () => {
-        const { count } = await strapi.db.query(JOB).updateMany({
-          where: { jobId, state: { $notIn: ['success', 'failed'] } },
-          data: {
-            errorCode: code,
-            errorMessage: String(failure.message ?? '').slice(0, 2000),
-            attempts: Math.max(Number(row.attempts ?? 0), failure.attempt),
-            ...(failure.final ? { state: 'failed', finishedAt: new Date() } : {}),
-          },
-        });
-        if (!failure.final || count === 0) return null;
-        return getService(strapi, 'events').record(failEvent(row, code, String(failure.message ?? '')));
-      });
-      await getService(strapi, 'events').send([pending]);
-      // Jobs of other videos with the same bytes waiting on this encode fail with it (shared-encodes.ts).
-      if (pending) await getService(strapi, 'sharedEncodes').settle(jobId);
-    },
-
-    /** A job pg-boss gave up on (retries used up, worker gone): it ends failed, once. */
-    async markDead(jobId: string, output: unknown) {
-      const row = await strapi.db.query(JOB).findOne({ where: { jobId } });
-      // Unknown, or already ended (its worker's final failure or its result got there first).
-      if (!row || row.state === 'success' || row.state === 'failed') return;
-      const stored = jsonColumn<{
-        error?: { code?: string; message?: string };
-        // What pg-boss itself writes when it fails a job (heartbeat lost, expired).
-        value?: { message?: string };
-      } | null>(output);
-      const error = stored?.error;
-      const lost = stored?.value?.message;
-      await this.fail(jobId, {
-        code: error?.code ?? 'INTERNAL',
-        message:
-          error?.message ??
-          (lost
-            ? `The job ran out of retries: its last worker stopped without a result (${lost})`
-            : 'The job ran out of retries without a result'),
-        attempt: 0,
-        final: true,
-      }).catch(endedMeanwhile);
     },
   };
 };

@@ -14,6 +14,7 @@ import { fromKnex, PgBoss } from 'pg-boss';
 import { jsonColumn } from '../data/json';
 import { type QueueCounts, queueCounts } from '../data/pgboss-jobs';
 import { deliveryConfig } from '../events/delivery-config';
+import type { JobKind } from './job-states';
 
 /** DynamicImageComplete deliveries, worked by the CMS itself (it holds the webhooks). */
 export const EVENTS_QUEUE = 'dynamic-image.events';
@@ -23,7 +24,7 @@ const EVENT_BATCH_SIZE = 10;
 type Knex = Parameters<typeof fromKnex>[0];
 
 /** What becomes of a job or preview pg-boss gave up on; given by bootstrap, so the queue calls no service. */
-export type DeadLetterHandler = (dead: { jobId: string; preview: boolean; output: unknown }) => Promise<void>;
+export type DeadLetterHandler = (dead: { kind: JobKind; jobId: string; output: unknown }) => Promise<void>;
 /** Posts one DynamicImageComplete delivery; throws when pg-boss should retry it. */
 export type EventDeliveryHandler = (job: {
   data: { deliveryId: number };
@@ -109,7 +110,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             // sourceOutput: what the last attempt stored (the worker's failure), when there was one.
             const { sourceOutput } = job as unknown as { sourceOutput?: unknown };
             const jobId = String(data?.jobId ?? '');
-            await onDead({ jobId, preview: isPreviewJob(data), output: sourceOutput });
+            await onDead({ kind: isPreviewJob(data) ? 'preview' : 'job', jobId, output: sourceOutput });
           }
         },
       );

@@ -1,6 +1,5 @@
-import { type DynamicImageResult, decodeResultMetadata } from '@dynamic-image/core';
+import type { DynamicImageResult } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
-import { checked } from '../contract';
 import type { ReceivedFile } from '../controllers/worker-body';
 import { fallBackCover } from '../data/covers';
 import { jsonColumn } from '../data/json';
@@ -18,6 +17,7 @@ import { getService } from '../utils/get-service';
 import type { DynamicImageCompleteEvent, PendingEvent } from './events';
 import { presentImage, successEventOf } from './image-rows';
 import { entryEventFields } from './job-rows';
+import { jobStates, TABLES } from './job-states';
 
 const JOB = 'plugin::dynamic-image.job';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
@@ -131,20 +131,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       populate: ['file'],
     });
     // Conditional: a failure report doesn't take this lock, and may have ended the job since it was read.
-    const { count } = await strapi.db.query(JOB).updateMany({
-      where: { jobId, state: { $notIn: ['success', 'failed'] } },
-      data: {
-        state: 'success',
-        progress: 100,
-        stage: 'done',
-        finishedAt: new Date(),
-        result,
-        dynamicImageId: image.id,
-        errorCode: null,
-        errorMessage: null,
-      },
+    const written = await jobStates(strapi, TABLES.job).updateRunning(jobId, {
+      state: 'success',
+      progress: 100,
+      stage: 'done',
+      finishedAt: new Date(),
+      result,
+      dynamicImageId: image.id,
+      errorCode: null,
+      errorMessage: null,
     });
-    if (count === 0) throw jobStateConflict('Job', jobId, 'ended');
+    if (!written) throw jobStateConflict('Job', jobId, 'ended');
     const dynamicImage = presentImage(strapi, image);
     // Recorded with the success, sent after the commit (and re-sent if this CMS stops in between).
     const event = await getService(strapi, 'events').record(
@@ -164,19 +161,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Stores a worker's verified file (received on disk; moved from there) once per job: a retried
-     * delivery of the same result returns the stored one instead of adding a second file. A job that
-     * ended otherwise (failed, or another result) answers 409. The file goes to the upload provider
-     * with no transaction or lock held (a slow provider ties up nothing of the database), and is then
-     * recorded in a short transaction; an upload that isn't recorded is deleted from the provider.
+     * Stores a worker's file (received on disk, moved from there; checked against its result in
+     * worker-reports) once per job: a retried delivery of the same result returns the stored one instead
+     * of adding a second file. A job that ended otherwise (failed, or another result) answers 409. The
+     * file goes to the upload provider with no transaction or lock held (a slow provider ties up nothing
+     * of the database), and is then recorded in a short transaction; an upload that isn't recorded is
+     * deleted from the provider.
      */
-    async store(jobId: string, received: ReceivedFile, encodedResult: string | undefined) {
-      // The result header (RESULT_HEADER), checked with core's contract.
-      const result: DynamicImageResult = checked(decodeResultMetadata, encodedResult, 'result');
-      if (result.jobId !== jobId) throw invalidParameter('result.jobId', 'the result belongs to another job');
-      if (received.sha256 !== result.sha256 || received.size !== result.bytes) {
-        throw invalidParameter('body', 'the file does not match the result (sha256 or size)');
-      }
+    async store(jobId: string, received: ReceivedFile, result: DynamicImageResult) {
       // Answered from the job's row before anything is uploaded; checked again once under the lock.
       const taking = await jobTaking(jobId, result);
       if ('stored' in taking) return taking.stored;

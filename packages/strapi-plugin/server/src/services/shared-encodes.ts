@@ -13,10 +13,10 @@ import { getService } from '../utils/get-service';
 import type { PendingEvent } from './events';
 import { presentImage, successEventOf } from './image-rows';
 import { entryEventFields, failEvent } from './job-rows';
+import { ENDED } from './job-states';
 
 const JOB = 'plugin::dynamic-image.job';
 const IMAGE = 'plugin::dynamic-image.dynamic-image';
-const ENDED = ['success', 'failed'];
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Run once a sharing job's result is stored, before its event is sent (bootstrap adds the auto-thumbnail fill). */
