@@ -342,6 +342,40 @@ async function exploreSettings(ctx: Ctx, kind: Kind, size: SizeLabel, source: st
     ],
     'gif',
   );
+  // The GIF encoder's transparency: off, or chosen frame by frame by gifsicle's lossless rewrite (balanced).
+  byFfmpeg(
+    'GIF stats_mode=diff dither=bayer 5, transparency off (-gifflags -transdiff)',
+    ['-lavfi', gifGraph('diff'), '-loop', '0', '-gifflags', '-transdiff'],
+    'gif',
+  );
+  const gifsicle = bin.gifsicle?.path;
+  if (gifsicle)
+    for (const dither of ['bayer:bayer_scale=5', 'none'])
+      variants.push({
+        name: `GIF stats_mode=diff dither=${dither.replace('bayer:bayer_scale=', 'bayer ')}, then gifsicle -O2`,
+        ext: 'gif',
+        run: async (file) => {
+          const graph = await timed(ffmpeg, [
+            '-v',
+            'error',
+            ...seek,
+            '-i',
+            source,
+            '-lavfi',
+            gifGraph('diff', dither),
+            '-loop',
+            '0',
+            '-y',
+            `${file}.ffmpeg.gif`,
+          ]);
+          const rewrite = await timed(gifsicle, ['--no-warnings', '-O2', `${file}.ffmpeg.gif`, '-o', file]);
+          return {
+            seconds: graph.seconds + rewrite.seconds,
+            rssMb: Math.max(graph.rssMb ?? 0, rewrite.rssMb ?? 0) || null,
+            cpuSeconds: (graph.cpuSeconds ?? 0) + (rewrite.cpuSeconds ?? 0) || null,
+          };
+        },
+      });
   // WebP: ffmpeg's libwebp (the system's) against libwebp 1.6 through sharp at the same qualities, so their
   // bytes can be compared at equal SSIM (webp-encoders.ts); and grain taken out before encoding.
   const webpQualities = [

@@ -293,8 +293,17 @@ describe('the dynamic-image plugin in a real Strapi, with the embedded worker', 
       Fps: 10,
       Format: 'gif',
       Duration: 2,
-      // The worker says what made the file: a template without a profile is balanced, today's graph.
-      Encoder: { backend: 'ffmpeg', profile: 'balanced', settings: { statsMode: 'diff' } },
+      // The worker says what made the file: a template without a profile is balanced, the graph, then
+      // gifsicle's lossless rewrite (npm test installs gifsicle beside ffmpeg).
+      Encoder: {
+        backend: 'ffmpeg',
+        profile: 'balanced',
+        settings: {
+          statsMode: 'diff',
+          optimize: true,
+          optimizer: expect.stringMatching(/^gifsicle -O2: \d+ → \d+ bytes$/),
+        },
+      },
     });
     expect(gifJob.result).toMatchObject({ encoder: { backend: 'ffmpeg', profile: 'balanced' } });
     expect(Date.parse(event.EventTime as string)).toBeGreaterThan(Date.now() - 120_000);

@@ -13,6 +13,13 @@ export interface FfmpegGifSettings {
   statsMode: 'diff' | 'full';
   /** paletteuse's dither, as ffmpeg spells it. */
   dither: string;
+  /**
+   * Rewrite the finished GIF with gifsicle -O2 where the worker has it: the same pixels, fewer bytes.
+   * ffmpeg's GIF encoder makes every pixel that equals the previous frame's transparent, which breaks
+   * LZW's runs on panning or grainy content (+5–11 % bytes); gifsicle keeps transparency only where it
+   * shortens the frame. Measured in BENCHMARKS.md, "Encoder profiles".
+   */
+  optimize?: boolean;
 }
 
 /** libvips (through sharp): libimagequant per frame, cgif writing. */
@@ -52,6 +59,8 @@ const VERSION_1: { gif: EncoderChoice; webp: EncoderChoice } = {
  *   libimagequant's dither map (no dithering on flat areas): effort 5 loses 0.02 SSIM on photographs.
  *   interFrameMaxError leaves near-identical pixels transparent, which LZW packs: 6 brings photographs to
  *   gifski's bytes; `small` adds less dither and 8, fewest bytes at SSIM ≥ 0.95;
+ * - `balanced` GIF adds gifsicle's lossless rewrite (3–11 % fewer bytes, identical frames, a few per
+ *   cent more time); `fast` leaves it out;
  * - `fast`: the graph (the cheapest palette method measured), and WebP at compression level 2.
  */
 export const ENCODER_TABLE: Record<EncoderProfile, { gif: EncoderChoice; webp: EncoderChoice }> = {
@@ -59,7 +68,14 @@ export const ENCODER_TABLE: Record<EncoderProfile, { gif: EncoderChoice; webp: E
     gif: VERSION_1.gif,
     webp: { format: 'webp', backend: 'ffmpeg', settings: { quality: 75, compressionLevel: 2 } },
   },
-  balanced: VERSION_1,
+  balanced: {
+    gif: {
+      format: 'gif',
+      backend: 'ffmpeg',
+      settings: { statsMode: 'diff', dither: 'bayer:bayer_scale=5', optimize: true },
+    },
+    webp: VERSION_1.webp,
+  },
   quality: {
     gif: {
       format: 'gif',

@@ -80,12 +80,13 @@ describe('the profile field', () => {
 describe('chooseEncoder', () => {
   const version1Gif = { statsMode: 'diff', dither: 'bayer:bayer_scale=5' };
   const version1Webp = { quality: 75, compressionLevel: 4 };
+  const balancedGif = { ...version1Gif, optimize: true };
   it.each([
     // format, profile, template version, backend, settings (partial)
     ['gif', undefined, 1, 'ffmpeg', version1Gif],
     ['webp', undefined, 1, 'ffmpeg', version1Webp],
-    ['gif', undefined, 2, 'ffmpeg', version1Gif],
-    ['gif', 'balanced', 2, 'ffmpeg', version1Gif],
+    ['gif', undefined, 2, 'ffmpeg', balancedGif],
+    ['gif', 'balanced', 2, 'ffmpeg', balancedGif],
     ['gif', 'fast', 2, 'ffmpeg', version1Gif],
     ['gif', 'quality', 2, 'libvips', { effort: 7 }],
     ['gif', 'quality', 1, 'libvips', { effort: 7 }],
@@ -97,6 +98,12 @@ describe('chooseEncoder', () => {
   ] as const)('%s, profile %s, version %i → %s %j', (format, profile, version, backend, settings) => {
     const choice = chooseEncoder(format, profile, version);
     expect(choice).toMatchObject({ format, backend, settings });
+  });
+
+  it('only balanced GIF is rewritten by gifsicle; version 1 templates keep the bytes they always had', () => {
+    expect(chooseEncoder('gif', undefined, 1).settings).not.toHaveProperty('optimize');
+    expect(chooseEncoder('gif', 'fast').settings).not.toHaveProperty('optimize');
+    expect(chooseEncoder('gif', 'balanced').settings).toHaveProperty('optimize', true);
   });
 
   it('every profile has a choice for every format, of that format', () => {

@@ -10,6 +10,7 @@ import {
 } from '@dynamic-image/core';
 import type { EncodeSettings } from './encode.js';
 import { loadSharp } from './gif-libvips.js';
+import { describeOptimize, type OptimizeOutcome } from './gif-optimize.js';
 
 export type EncodePlan = DynamicImagePlan & {
   /** Why the planned backend was not used, when it wasn't. */
@@ -30,7 +31,12 @@ export async function withAvailableBackend(plan: DynamicImagePlan): Promise<Enco
   }
 }
 
-export function encoderReport(plan: EncodePlan, template: Template, settings: EncodeSettings): EncoderReport {
+export function encoderReport(
+  plan: EncodePlan,
+  template: Template,
+  settings: EncodeSettings,
+  optimized?: OptimizeOutcome,
+): EncoderReport {
   const profile = template.profile ?? (template.version >= 2 ? DEFAULT_ENCODER_PROFILE : undefined);
   const report: EncoderReport = {
     backend: plan.encoder.backend,
@@ -54,6 +60,7 @@ export function encoderReport(plan: EncodePlan, template: Template, settings: En
     report.settings.chunkBytes = settings.chunks.chunkBytes;
     report.settings.parallel = settings.chunks.parallel;
   }
+  if (optimized) report.settings.optimizer = describeOptimize(optimized);
   if (plan.fallback) report.settings.fallback = plan.fallback;
   return report;
 }

@@ -27,6 +27,7 @@ import {
 import { encoderReport, withAvailableBackend } from './encoder-choice.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { libvipsGifWriter, OutputTooLarge } from './gif-libvips.js';
+import { type OptimizeOutcome, optimizeGif } from './gif-optimize.js';
 import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { runFraction } from './progress.js';
@@ -226,6 +227,7 @@ export async function runPipeline<T>(
     const file = pathInFolder(dir, `output.${plan.format}`);
     let encodeMs = 0;
     let verifyMs = 0;
+    let optimized: OptimizeOutcome | undefined;
     const encodeWindow = async (seek: SeekMode) => {
       report('encode', 0);
       const encodeStarted = performance.now();
@@ -285,6 +287,22 @@ export async function runPipeline<T>(
           }
         }
         if (await output.check()) throw tooLarge();
+        if (
+          plan.encoder.backend === 'ffmpeg' &&
+          plan.encoder.format === 'gif' &&
+          plan.encoder.settings.optimize
+        ) {
+          optimized = await optimizeGif(options.binaries.gifsicle, file, {
+            timeoutMs: remaining(),
+            signal,
+            limits: options.limits,
+          });
+          if (signal.aborted) {
+            throw deadlineController.signal.aborted
+              ? new DynamicImageError('TIMEOUT', 'Encoding ran past the time limit; gifsicle was stopped')
+              : new DynamicImageError('CANCELLED');
+          }
+        }
       } finally {
         output.stop();
         encodeMs += performance.now() - encodeStarted;
@@ -339,7 +357,7 @@ export async function runPipeline<T>(
       loop: 0,
       window: plan.window,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      encoder: encoderReport(plan, job.template, settings),
+      encoder: encoderReport(plan, job.template, settings, optimized),
       timings: {
         fetchMs: Math.round(fetchMs),
         probeMs: Math.round(probeMs),

@@ -95,3 +95,27 @@ describe('resolveFfmpegBinaries', () => {
     );
   });
 });
+
+describe('gifsicle', () => {
+  it('is GIFSICLE_PATH, else the one on PATH, else none (and a job goes on without it)', async () => {
+    const npm = await npmBuild();
+    const own = await fakeBinaries(['gifsicle']);
+    const system = await fakeBinaries(['ffmpeg', 'ffprobe', 'gifsicle']);
+    expect(resolveFfmpegBinaries({ PATH: system }, npm).gifsicle).toEqual({
+      path: join(system, 'gifsicle'),
+      source: 'system',
+    });
+    expect(
+      resolveFfmpegBinaries({ PATH: system, GIFSICLE_PATH: join(own, 'gifsicle') }, npm).gifsicle,
+    ).toEqual({ path: join(own, 'gifsicle'), source: 'env' });
+    expect(resolveFfmpegBinaries({ PATH: npm.dir }, npm).gifsicle).toBeNull();
+  });
+
+  it('refuses a GIFSICLE_PATH that is not an executable file', async () => {
+    const system = await fakeBinaries(['ffmpeg', 'ffprobe']);
+    const notExecutable = await fakeBinaries(['gifsicle'], 0o644);
+    expect(() =>
+      resolveFfmpegBinaries({ PATH: system, GIFSICLE_PATH: join(notExecutable, 'gifsicle') }),
+    ).toThrow(/GIFSICLE_PATH=.*gifsicle is not an executable file/);
+  });
+});

@@ -26,11 +26,14 @@ describe('dynamic-image CLI', () => {
   it('names the ffmpeg it runs, its version, and warns about the 2018 npm build', async () => {
     const system = await run(['binaries']);
     expect(system.code).toBe(0);
-    expect(system.stdout).toMatch(/^ffmpeg: \S+\/ffmpeg; ffprobe: \S+\/ffprobe \(system, version \S+\)\n$/);
+    expect(system.stdout).toMatch(
+      /^ffmpeg: \S+\/ffmpeg; ffprobe: \S+\/ffprobe \(system, version \S+\)\ngifsicle: \S+\/gifsicle \(system\)\n$/,
+    );
     // With nothing on PATH, only the npm build is left.
     const npm = await run(['binaries'], { PATH: await emptyDir('no-ffmpeg-') });
     expect(npm.code).toBe(0);
     expect(npm.stdout).toContain('(npm-package, version');
+    expect(npm.stdout).toContain('gifsicle: not found (balanced GIFs keep ffmpeg');
     expect(npm.stdout).toContain('WARNING: ffmpeg comes from @ffmpeg-installer (ffmpeg 4.1, built in 2018');
   });
 
