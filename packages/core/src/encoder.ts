@@ -1,5 +1,5 @@
 // Encoder profiles: what a template asks for (quality, size, speed), and the backend and settings that
-// deliver it per format. The table is chosen from measurements (BENCHMARKS.md, "Encoder profiles"); the
+// deliver it per format. The table is chosen from measurements (docs/encoder-profiles.md); the
 // worker only carries it out, and reports the choice with its result.
 // No import of template.ts: it imports the profile names from here.
 
@@ -17,7 +17,7 @@ export interface FfmpegGifSettings {
    * Rewrite the finished GIF with gifsicle -O2 where the worker has it: the same pixels, fewer bytes.
    * ffmpeg's GIF encoder makes every pixel that equals the previous frame's transparent, which breaks
    * LZW's runs on panning or grainy content (+5–11 % bytes); gifsicle keeps transparency only where it
-   * shortens the frame. Measured in BENCHMARKS.md, "Encoder profiles".
+   * shortens the frame. Measured in docs/encoder-profiles.md.
    */
   optimize?: boolean;
 }
@@ -52,7 +52,7 @@ const VERSION_1: { gif: EncoderChoice; webp: EncoderChoice } = {
 };
 
 /**
- * What each profile means per format, chosen from measurements (BENCHMARKS.md, "Encoder profiles"):
+ * What each profile means per format, chosen from measurements (docs/encoder-profiles.md):
  * - `balanced` stays on ffmpeg's graph: libvips reaches more SSIM per byte, but only from effort 6, at
  *   3–4× the graph's CPU time, far past the profile's time bound (1.3×);
  * - `quality` and `small`: libvips GIF (per-frame libimagequant palettes). Effort 6 turns on

@@ -2,7 +2,7 @@
 // encoder.ts: `optimize`). ffmpeg's GIF encoder marks every pixel equal to the previous frame's as
 // transparent; on panning or grainy content that scatters transparent pixels through the frame and breaks
 // LZW's runs. gifsicle keeps transparency where it shortens a frame and recompresses: the same frames in
-// 3–11 % fewer bytes (BENCHMARKS.md). gifsicle reads only the GIF ffmpeg just wrote, but it runs in the
+// 3–11 % fewer bytes (docs/encoder-profiles.md). gifsicle reads only the GIF ffmpeg just wrote, but it runs in the
 // same sandbox as ffmpeg all the same (a minimal environment, memory and CPU limits, the job's deadline).
 import { execFile } from 'node:child_process';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
