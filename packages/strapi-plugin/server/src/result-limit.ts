@@ -1,4 +1,5 @@
 import { TEMPLATE_LIMITS } from '@dynamic-image/core';
+import { jsonColumn } from './data/json';
 
 /** No result is taken above this, whatever the template (the old in-memory cap, now on disk). */
 export const MAX_RESULT_BYTES = 256 * 1024 * 1024;
@@ -11,10 +12,7 @@ const HEADROOM_BYTES = 1024 * 1024;
  * MAX_RESULT_BYTES.
  */
 export function resultByteLimit(template: unknown): number {
-  const t = (typeof template === 'string' ? JSON.parse(template) : template) as Record<
-    string,
-    unknown
-  > | null;
+  const t = jsonColumn<Record<string, unknown> | null>(template);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
   const side = (v: unknown) => Math.min(num(v) ?? TEMPLATE_LIMITS.sizeMax, TEMPLATE_LIMITS.sizeMax);
   const fps = Math.min(num(t?.fps) ?? TEMPLATE_LIMITS.fpsMax, TEMPLATE_LIMITS.fpsMax);

@@ -6,6 +6,7 @@ import type { Sql } from './sql';
 
 export type LockNamespace =
   | 'auto-thumbnail'
+  | 'caller'
   | 'cover'
   | 'dedupe'
   | 'job-result'

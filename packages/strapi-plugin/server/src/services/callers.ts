@@ -3,6 +3,8 @@
 // not counted (its RBAC actions already say who may submit).
 import type { Core } from '@strapi/strapi';
 import { limitsOf, type PluginConfig } from '../config';
+import { withAdvisoryLock } from '../data/locks';
+import type { Sql } from '../data/sql';
 import { tooManyActiveJobs } from '../errors';
 
 const JOB = 'plugin::dynamic-image.job';
@@ -36,13 +38,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Refuses when `caller` has no room for `adding` more jobs. Inside a transaction it first takes the
      * caller's advisory lock, so two submissions at once can't both take the last place.
      */
-    async ensureRoom(
-      caller: string | null | undefined,
-      adding = 1,
-      trx?: { raw: Core.Strapi['db']['connection']['raw'] },
-    ) {
+    async ensureRoom(caller: string | null | undefined, adding = 1, trx?: Sql) {
       if (!caller) return;
-      if (trx) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`caller:${caller}`]);
+      if (trx) await withAdvisoryLock(trx, 'caller', caller);
       const max = limit();
       const count = await active(caller);
       if (count + adding > max) throw tooManyActiveJobs(count, max);

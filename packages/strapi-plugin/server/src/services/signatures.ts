@@ -8,6 +8,7 @@ import {
   signingString,
 } from '@dynamic-image/core';
 import type { Core } from '@strapi/strapi';
+import { deleteExpiredRows } from '../data/expired-rows';
 import { ApiError } from '../errors';
 
 const USED = 'plugin::dynamic-image.used-signature';
@@ -25,7 +26,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function prune(table: string, expiresAt: string): Promise<void> {
     if (Date.now() - prunedAt < PRUNE_EVERY_MS) return;
     prunedAt = Date.now();
-    await strapi.db.connection(table).where(expiresAt, '<', new Date()).delete();
+    await deleteExpiredRows(strapi.db.connection, table, expiresAt);
   }
 
   return {
