@@ -232,7 +232,7 @@ describe('the plugin installed into a new Strapi app from the packed packages', 
         'export const covers = (videos: Video[]) => videos.map((video) => video.coverUrl);\n',
     );
     try {
-      await run('npx', ['--no', 'tsc', '--noEmit', '-p', '.'], app);
+      await run(join(app, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], app);
     } finally {
       await rm(file);
     }
