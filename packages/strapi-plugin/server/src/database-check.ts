@@ -28,11 +28,14 @@ export function databaseRefusal(client: unknown): string | null {
   );
 }
 
-/** An error Strapi prints as that one line: no stack, which would read like a crash. */
+/**
+ * An error Strapi prints as that one line. Its logger prints an error's message and then, on the next line, its
+ * stack: so the stack is empty (a stack would read like a crash; the name and message again, like two errors).
+ */
 export class UnsupportedDatabaseError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UnsupportedDatabaseError';
-    this.stack = `${this.name}: ${message}`;
+    this.stack = '';
   }
 }

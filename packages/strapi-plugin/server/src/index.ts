@@ -1,3 +1,4 @@
+import type { DynamicImageServer } from './app-types';
 import bootstrap from './bootstrap';
 import config from './config';
 import contentTypes from './content-types';
@@ -7,4 +8,16 @@ import register from './register';
 import routes from './routes';
 import services from './services';
 
-export default { register, bootstrap, destroy, config, contentTypes, controllers, routes, services };
+export type * from './app-types';
+
+const server: DynamicImageServer = {
+  register,
+  bootstrap,
+  destroy,
+  config,
+  contentTypes,
+  controllers,
+  routes,
+  services,
+};
+export default server;
