@@ -40,12 +40,7 @@ export const CAPTURE_METHOD_FIELD = { byDuration: 'duration', trimBeginEnd: 'tri
 
 const size = z.number().int().min(TEMPLATE_LIMITS.sizeMin).max(TEMPLATE_LIMITS.sizeMax);
 /** Hundredths at most: the rate ffmpeg is given (fps × speed) stays an exact fraction. */
-const hundredths = (n: number) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9;
-const speed = z
-  .number()
-  .min(TEMPLATE_LIMITS.speedMin)
-  .max(TEMPLATE_LIMITS.speedMax)
-  .refine(hundredths, { params: { rule: 'precision' } });
+const speed = z.number().min(TEMPLATE_LIMITS.speedMin).max(TEMPLATE_LIMITS.speedMax).multipleOf(0.01);
 
 const templateFields = {
   version: z.literal(TEMPLATE_VERSIONS).default(TEMPLATE_VERSION),

@@ -4,7 +4,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chooseEncoder, DynamicImageError, resolveFrameTiming, type TemplateInput } from '@dynamic-image/core';
+import {
+  chooseEncoder,
+  DynamicImageError,
+  resolveFrameTiming,
+  type TemplateInput,
+} from '@dynamic-image/core';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
