@@ -7,14 +7,21 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
+import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../src/encode.js';
 import { runPipeline } from '../src/pipeline.js';
 import { binaries, emptyDir, jobFor, samples } from './support/helpers.js';
 
-async function make(source: string, overrides: Partial<TemplateInput>) {
+async function make(source: string, overrides: Partial<TemplateInput>, encodeSettings?: EncodeSettings) {
   const job = jobFor(source, { width: 160, ...overrides });
   const result = await runPipeline(
     job,
-    { binaries, tmpDir: await emptyDir('tmp-'), sourcePolicy: { allowFile: true }, timeoutSeconds: 120 },
+    {
+      binaries,
+      tmpDir: await emptyDir('tmp-'),
+      sourcePolicy: { allowFile: true },
+      timeoutSeconds: 120,
+      encodeSettings,
+    },
     async (output) => {
       await deliverToFile(job, output);
       return output.result;
@@ -43,9 +50,12 @@ function difference(a: Buffer, b: Buffer): number {
   return sum / a.length;
 }
 
-// The three encoders: ffmpeg's GIF graph (balanced, then gifsicle), libvips' GIF (quality), ffmpeg's WebP.
-const encoders: Array<[string, Partial<TemplateInput>]> = [
+// The encoders: ffmpeg's GIF graph (balanced, then gifsicle; and with its palette made in a first pass),
+// libvips' GIF (quality), ffmpeg's WebP.
+const TWO_PASSES: EncodeSettings = { ...DEFAULT_ENCODE_SETTINGS, paletteFrameBudgetBytes: 1 };
+const encoders: Array<[string, Partial<TemplateInput>, EncodeSettings?]> = [
   ['gif (ffmpeg)', { format: 'gif' }],
+  ['gif (ffmpeg, two passes)', { format: 'gif' }, TWO_PASSES],
   ['gif (libvips)', { format: 'gif', profile: 'quality' }],
   ['webp', { format: 'webp' }],
 ];
@@ -57,13 +67,13 @@ describe('loopCount', () => {
     [1, null, 1],
     [3, 2, 3],
   ];
-  for (const [name, encoder] of encoders) {
+  for (const [name, encoder, settings] of encoders) {
     it.each(cases)(`${name}: %i plays is written as GIF %j / WebP %j`, async (plays, gifField, webpField) => {
-      const { result, bytes, info } = await make(samples.landscape, {
-        ...encoder,
-        duration: 1,
-        loopCount: plays,
-      });
+      const { result, bytes, info } = await make(
+        samples.landscape,
+        { ...encoder, duration: 1, loopCount: plays },
+        settings,
+      );
       expect(info.loopCount).toBe(encoder.format === 'gif' ? gifField : webpField);
       // libvips reads the same number of plays back from the file.
       expect((await decoded(bytes)).loop).toBe(plays);
@@ -73,10 +83,10 @@ describe('loopCount', () => {
 });
 
 describe('speed', () => {
-  for (const [name, encoder] of encoders) {
+  for (const [name, encoder, settings] of encoders) {
     it(`${name}: the same frames, played at 10 fps × speed`, async () => {
       const runs = await Promise.all(
-        [1, 2, 0.5].map((speed) => make(samples.landscape, { ...encoder, duration: 2, speed })),
+        [1, 2, 0.5].map((speed) => make(samples.landscape, { ...encoder, duration: 2, speed }, settings)),
       );
       const [normal, fast, slow] = await Promise.all(runs.map((r) => decoded(r.bytes)));
       for (const run of [normal, fast, slow]) expect(run?.frames.length).toBe(20);
@@ -107,9 +117,13 @@ describe('speed', () => {
 });
 
 describe('boomerang', () => {
-  for (const [name, encoder] of encoders) {
+  for (const [name, encoder, settings] of encoders) {
     it(`${name}: forward, then backward without repeating the ends`, async () => {
-      const { result, bytes } = await make(samples.landscape, { ...encoder, duration: 1, boomerang: true });
+      const { result, bytes } = await make(
+        samples.landscape,
+        { ...encoder, duration: 1, boomerang: true },
+        settings,
+      );
       const { frames, delay } = await decoded(bytes);
       const n = 10;
       expect(frames.length).toBe(2 * n - 2);
