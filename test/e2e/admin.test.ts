@@ -169,6 +169,12 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.locator('input[name="width"]').fill('320');
     await page.getByText('Empty: the height follows the video’s aspect ratio.').waitFor();
 
+    // A playback field: plays in all, by core's rule (0 plays forever).
+    const plays = page.locator('input[name="loopCount"]');
+    await plays.fill('-1');
+    await page.getByText('loopCount must be an integer in [0, 65535]; got -1', { exact: true }).waitFor();
+    await plays.fill('2');
+
     await name.fill('hero_gif');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL((u) => /\/templates\/[0-9a-f]{32}$/.test(u.pathname));
@@ -180,7 +186,11 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
       fps: 10,
       width: 320,
       duration: 2,
+      loopCount: 2,
     });
+    // The playback fields left at their defaults are not saved: the template is as one without them.
+    expect(stored.json.data).not.toHaveProperty('speed');
+    expect(stored.json.data).not.toHaveProperty('boomerang');
     await shoot(page, '04-template-saved');
   });
 

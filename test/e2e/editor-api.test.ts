@@ -1,9 +1,10 @@
 // What an editor meets through the content API of a real Strapi with its embedded worker: a workflow run
-// by its name (as upload and the settings take it), and dynamic image URLs a reader elsewhere can fetch.
+// by its name (as upload and the settings take it), dynamic image URLs a reader elsewhere can fetch, and
+// the playback fields (plays, speed, boomerang, orientation) in a template and in overrideParams.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSample, resolveFfmpegBinaries } from '@dynamic-image/worker';
+import { generateSample, inspectAnimation, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
@@ -18,6 +19,7 @@ let adminToken: string;
 let videoId: number;
 let workflowId: string;
 let templateId: string;
+let portraitId: number;
 
 async function call(method: string, path: string, body?: unknown, token = apiToken) {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -45,6 +47,7 @@ function waitForJob(jobId: string): Promise<Json> {
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-editor-'));
   const video = await generateSample(resolveFfmpegBinaries(), 'landscape', dir, 3);
+  const portrait = await generateSample(resolveFfmpegBinaries(), 'portrait-rotated', dir, 2);
   database = await startTestDatabase();
   // No default workflow and no auto-thumbnail rule: the only jobs are the ones these tests start.
   cms = await startCms(database.url, { DYNAMIC_IMAGE_AUTO_THUMBNAIL: '[]' });
@@ -54,6 +57,11 @@ beforeAll(async () => {
   const upload = await call('POST', '/api/upload', form);
   expect(upload.status, JSON.stringify(upload.json)).toBe(201);
   videoId = upload.json[0].id;
+  const phone = new FormData();
+  phone.append('files', new Blob([await readFile(portrait)], { type: 'video/mp4' }), 'phone.mp4');
+  const phoneUpload = await call('POST', '/api/upload', phone);
+  expect(phoneUpload.status, JSON.stringify(phoneUpload.json)).toBe(201);
+  portraitId = phoneUpload.json[0].id;
   const template = await call('POST', '/api/dynamic-image/templates', {
     name: 'editor_gif',
     format: 'gif',
@@ -134,5 +142,112 @@ describe('the content API as an editor meets it', () => {
     const listed = await call('GET', `/api/dynamic-image/jobs/${admin.json.data.jobId}`);
     expect(listed.json.data.origin).toBe('admin');
     await Promise.all([waitForJob(admin.json.data.jobId), waitForJob(api.json.data.jobId)]);
+  });
+
+  it('takes the playback fields in a template and in overrideParams, and the result reports them', async () => {
+    // A template saved without them reads back without them.
+    const old = (await call('GET', `/api/dynamic-image/templates/${templateId}`)).json.data as Json;
+    for (const field of ['loopCount', 'speed', 'boomerang', 'sizeMode'])
+      expect(old).not.toHaveProperty(field);
+
+    const fields = { loopCount: 3, speed: 2, boomerang: true, sizeMode: 'longSide' };
+    const created = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_phone_boomerang',
+      format: 'webp',
+      fps: 5,
+      width: 160,
+      captureMethod: 'byDuration',
+      duration: 1,
+      ...fields,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const phoneTemplate = created.json.data.templateId as string;
+    expect((await call('GET', `/api/dynamic-image/templates/${phoneTemplate}`)).json.data).toMatchObject(
+      fields,
+    );
+
+    const wrong = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_wrong_speed',
+      format: 'gif',
+      fps: 5,
+      captureMethod: 'byDuration',
+      duration: 1,
+      speed: 10,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error.details.issues).toMatchObject([{ field: 'speed', messageId: 'speed' }]);
+    const wrongOverride = await call('POST', '/api/dynamic-image/jobs', {
+      videoId: portraitId,
+      templateId: phoneTemplate,
+      overrideParams: { loopCount: -1 },
+    });
+    expect(wrongOverride.status).toBe(400);
+    expect(wrongOverride.json.error.details.issues).toMatchObject([{ field: 'overrideParams.loopCount' }]);
+
+    // The template as saved, and overridden: one play, half speed, GIF, as set (no boomerang).
+    const asSaved = await call('POST', '/api/dynamic-image/jobs', {
+      videoId: portraitId,
+      templateId: phoneTemplate,
+    });
+    const overridden = await call('POST', '/api/dynamic-image/jobs', {
+      videoId: portraitId,
+      templateId: phoneTemplate,
+      overrideParams: { format: 'gif', loopCount: 1, speed: 0.5, boomerang: false },
+    });
+    expect([asSaved.status, overridden.status], JSON.stringify([asSaved.json, overridden.json])).toEqual([
+      201, 201,
+    ]);
+    const [saved, over] = await Promise.all([
+      waitForJob(asSaved.json.data.jobId),
+      waitForJob(overridden.json.data.jobId),
+    ]);
+    // 5 frames over the 1 s window: a boomerang of 8 at 10 fps; the portrait video stays portrait.
+    expect(saved).toMatchObject({ state: 'success' });
+    expect(saved.result).toMatchObject({
+      format: 'webp',
+      width: 90,
+      height: 160,
+      frameCount: 8,
+      fps: 10,
+      duration: 0.8,
+      loop: 3,
+      speed: 2,
+      boomerang: true,
+    });
+    expect(over).toMatchObject({ state: 'success' });
+    expect(over.result).toMatchObject({
+      format: 'gif',
+      width: 90,
+      height: 160,
+      frameCount: 5,
+      fps: 2.5,
+      duration: 2,
+      loop: 1,
+      speed: 0.5,
+      boomerang: false,
+    });
+
+    // The stored files say the same: WebP's ANIM counts plays, one GIF play has no loop block.
+    const images = (await call('GET', `/api/dynamic-image/videos/${portraitId}/dynamic-images`)).json
+      .data as Json[];
+    const fileOf = async (jobId: string) => {
+      const image = images.find((i) => i.jobId === jobId) as Json;
+      return inspectAnimation(new Uint8Array(await (await fetch(image.url as string)).arrayBuffer()));
+    };
+    expect(await fileOf(saved.jobId)).toMatchObject({
+      format: 'webp',
+      width: 90,
+      height: 160,
+      frameCount: 8,
+      loopCount: 3,
+    });
+    expect(await fileOf(over.jobId)).toMatchObject({
+      format: 'gif',
+      width: 90,
+      height: 160,
+      frameCount: 5,
+      loopCount: null,
+      durationMs: 2000,
+    });
   });
 });

@@ -3,7 +3,8 @@
 // plugin checks what a template alone tells at submit, the worker checks the full plan once the
 // source is probed.
 import { DynamicImageError } from './errors.js';
-import { type DynamicImageFormat, TEMPLATE_LIMITS, type Template } from './template.js';
+import type { DynamicImageFormat, Template } from './template.js';
+import { resolveFrameTiming } from './timing.js';
 
 export interface PlanBudget {
   /** Output width × height × frame count. */
@@ -41,13 +42,24 @@ export interface PlanCost {
   pixelFrames: number;
   /** The rough upper estimate of the file's size. */
   outputBytes: number;
+  /** Pixel-frames held in memory at once by a boomerang's reversal (ffmpeg's `reverse`); 0 without. */
+  bufferedPixelFrames: number;
 }
+
+/**
+ * A boomerang plays the window backwards, and ffmpeg's `reverse` filter holds every frame of the window
+ * until the last: 64 Mi pixel-frames is 96 MiB of 4:2:0 frames (256 MiB at 4 bytes a pixel), for
+ * example 480×270 for 500 frames, or 1080p for 32. Past it the plan is refused (BUDGET_EXCEEDED).
+ */
+export const MAX_BUFFERED_PIXEL_FRAMES = 64 * 1024 * 1024;
 
 export function planCost(
   format: DynamicImageFormat,
   width: number,
   height: number,
   frames: number,
+  /** Frames a boomerang reverses (held at once); 0 without one. */
+  reversedFrames = 0,
 ): PlanCost {
   const pixelFrames = width * height * frames;
   return {
@@ -56,6 +68,7 @@ export function planCost(
     frames,
     pixelFrames,
     outputBytes: Math.ceil(pixelFrames * OUTPUT_BYTES_PER_PIXEL_FRAME[format]),
+    bufferedPixelFrames: width * height * reversedFrames,
   };
 }
 
@@ -67,10 +80,20 @@ export function planCost(
 export function submitCost(template: Template): PlanCost | null {
   if (template.captureMethod !== 'byDuration' || template.duration === undefined) return null;
   if (template.width === undefined || template.height === undefined) return null;
-  const cap = template.format === 'gif' ? TEMPLATE_LIMITS.gifMaxPlayableFps : TEMPLATE_LIMITS.fpsMax;
-  const fps = Math.min(template.fps, cap);
-  const frames = Math.max(1, Math.round(template.duration * fps));
-  return planCost(template.format, template.width, template.height, frames);
+  const window = {
+    start: template.start,
+    end: template.start + template.duration,
+    duration: template.duration,
+  };
+  const timing = resolveFrameTiming(template.format, template.fps, window, template);
+  // longSide may turn the box, never change its area.
+  return planCost(
+    template.format,
+    template.width,
+    template.height,
+    timing.frameCount,
+    timing.boomerang ? timing.sampledFrames : 0,
+  );
 }
 
 const grouped = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -91,6 +114,18 @@ export function checkBudget(cost: PlanCost, budget: PlanBudget): void {
       'BUDGET_EXCEEDED',
       `The dynamic image could reach ${mib(cost.outputBytes)} (${grouped(cost.outputBytes)} bytes estimated for ${size}), over the limit of ${mib(budget.maxOutputBytes)} (maxOutputBytes): lower the size, fps or duration`,
       { limit: 'maxOutputBytes', figure: cost.outputBytes, max: budget.maxOutputBytes, ...cost },
+    );
+  }
+  if (cost.bufferedPixelFrames > MAX_BUFFERED_PIXEL_FRAMES) {
+    throw new DynamicImageError(
+      'BUDGET_EXCEEDED',
+      `A boomerang holds the whole window to play it backwards: ${grouped(cost.bufferedPixelFrames)} pixel-frames (${size}), over the limit of ${grouped(MAX_BUFFERED_PIXEL_FRAMES)} (boomerang): lower the size, fps or duration`,
+      {
+        limit: 'boomerang',
+        figure: cost.bufferedPixelFrames,
+        max: MAX_BUFFERED_PIXEL_FRAMES,
+        ...cost,
+      },
     );
   }
 }

@@ -17,11 +17,12 @@ function even(n: number): number {
 }
 
 /**
- * Output size from the displayed size. One side given: the other follows the aspect ratio.
+ * Output size from the displayed size. One side given: the other follows the aspect ratio. With
+ * `sizeMode: 'longSide'`, width is the long side and height the short one: a portrait source turns the box.
  * No side exceeds 4096. WebP sizes are even: lossy WebP stores 4:2:0 chroma, and odd edges smear.
  */
 export function resolveOutputGeometry(
-  template: Pick<Template, 'format' | 'width' | 'height'>,
+  template: Pick<Template, 'format' | 'width' | 'height' | 'sizeMode'>,
   probe: SourceProbe,
 ): OutputGeometry {
   const video = probe.video;
@@ -34,17 +35,21 @@ export function resolveOutputGeometry(
   const displayHeight = quarterTurn ? scaledWidth : video.height;
   const aspect = displayWidth / displayHeight;
 
+  const portrait = template.sizeMode === 'longSide' && displayHeight > displayWidth;
+  const asked = portrait
+    ? { width: template.height, height: template.width }
+    : { width: template.width, height: template.height };
   let width: number;
   let height: number;
-  if (template.width !== undefined && template.height !== undefined) {
-    width = template.width;
-    height = template.height;
-  } else if (template.width !== undefined) {
-    width = template.width;
-    height = template.width / aspect;
-  } else if (template.height !== undefined) {
-    height = template.height;
-    width = template.height * aspect;
+  if (asked.width !== undefined && asked.height !== undefined) {
+    width = asked.width;
+    height = asked.height;
+  } else if (asked.width !== undefined) {
+    width = asked.width;
+    height = asked.width / aspect;
+  } else if (asked.height !== undefined) {
+    height = asked.height;
+    width = asked.height * aspect;
   } else {
     width = displayWidth;
     height = displayHeight;

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './file-name.js';
 export * from './geometry.js';
 export * from './plan.js';
+export * from './playback.js';
 export * from './probe.js';
 export * from './signature.js';
 export * from './template.js';

@@ -14,6 +14,8 @@ export interface DynamicImagePlan {
   timing: FrameTiming;
   /** The encoder backend and its settings, from the template's profile. */
   encoder: EncoderChoice;
+  /** Plays in all, 0 = forever (core's playback.ts writes it per format). */
+  loopCount: number;
 }
 
 /** Everything the encoder needs, decided before ffmpeg starts; over the budget, when one is given, it is BUDGET_EXCEEDED. */
@@ -27,15 +29,22 @@ export function planDynamicImage(
   if (!probe.video) throw new DynamicImageError('AUDIO_ONLY');
   const window = capWindow(resolveCaptureWindow(template, probe), maxWindowSeconds);
   const geometry = resolveOutputGeometry(template, probe);
-  const timing = resolveFrameTiming(template.format, template.fps, window);
+  const timing = resolveFrameTiming(template.format, template.fps, window, template);
   const encoder = chooseEncoder(template.format, template.profile, template.version);
-  const plan = { format: template.format, window, geometry, timing, encoder };
+  const loopCount = template.loopCount ?? 0;
+  const plan = { format: template.format, window, geometry, timing, encoder, loopCount };
   if (budget) checkBudget(costOfPlan(plan), budget);
   return plan;
 }
 
 export const costOfPlan = (plan: DynamicImagePlan): PlanCost =>
-  planCost(plan.format, plan.geometry.width, plan.geometry.height, plan.timing.frameCount);
+  planCost(
+    plan.format,
+    plan.geometry.width,
+    plan.geometry.height,
+    plan.timing.frameCount,
+    plan.timing.boomerang ? plan.timing.sampledFrames : 0,
+  );
 
 /** A job may carry the CMS's budget; a worker applies the lower of it and its own, limit by limit. */
 export function effectiveBudget(own: PlanBudget, job?: Partial<PlanBudget>): PlanBudget {

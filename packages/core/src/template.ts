@@ -15,6 +15,10 @@ export const TEMPLATE_LIMITS = {
   timeMax: MAX_TIME_SECONDS,
   /** GIF delays are whole centiseconds and browsers stretch delays under 2 cs. */
   gifMaxPlayableFps: 50,
+  /** GIF's loop field and WebP's ANIM loop count are 16-bit. */
+  loopCountMax: 65535,
+  speedMin: 0.25,
+  speedMax: 4,
 } as const;
 
 /**
@@ -25,6 +29,9 @@ export const TEMPLATE_VERSION = 2;
 export const TEMPLATE_VERSIONS = [1, 2] as const;
 export const FORMATS = ['gif', 'webp'] as const;
 export const CAPTURE_METHODS = ['byDuration', 'trimBeginEnd'] as const;
+/** `widthHeight`: width and height are the output's; `longSide`: width is the long side, height the short. */
+export const SIZE_MODES = ['widthHeight', 'longSide'] as const;
+export type SizeMode = (typeof SIZE_MODES)[number];
 export type DynamicImageFormat = (typeof FORMATS)[number];
 export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
 
@@ -32,6 +39,8 @@ export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
 export const CAPTURE_METHOD_FIELD = { byDuration: 'duration', trimBeginEnd: 'trimEnd' } as const;
 
 const size = z.number().int().min(TEMPLATE_LIMITS.sizeMin).max(TEMPLATE_LIMITS.sizeMax);
+/** Hundredths at most: the rate ffmpeg is given (fps × speed) stays an exact fraction. */
+const speed = z.number().min(TEMPLATE_LIMITS.speedMin).max(TEMPLATE_LIMITS.speedMax).multipleOf(0.01);
 
 const templateFields = {
   version: z.literal(TEMPLATE_VERSIONS).default(TEMPLATE_VERSION),
@@ -51,6 +60,16 @@ const templateFields = {
   setAsDefaultThumbnail: z.boolean().default(false),
   /** What the encoder aims for; absent means `balanced` (or, on a version 1 template, its old settings). */
   profile: z.enum(ENCODER_PROFILES).optional(),
+  // Playback and orientation (issue 16): optional, and absent means what a template without them always
+  // made, so older templates and their snapshots stay as they were (no version bump).
+  /** Plays in all, 0 = forever (absent: forever). Written per format by core's playback.ts. */
+  loopCount: z.number().int().min(0).max(TEMPLATE_LIMITS.loopCountMax).optional(),
+  /** Playback speed apart from sampling: frame delays are 1 / (fps × speed) (absent: 1). */
+  speed: speed.optional(),
+  /** Forward, then backward without repeating the end frames (absent: false). */
+  boomerang: z.boolean().optional(),
+  /** How width and height are read (absent: widthHeight). */
+  sizeMode: z.enum(SIZE_MODES).optional(),
 };
 
 function checkCaptureMethod(
@@ -134,6 +153,7 @@ export const VALIDATION_MESSAGES = {
   oneOfList: '{field} must be one of {values}; got {value}',
   integerUpTo: '{field} must be an integer in (0, {max}]; got {value}',
   integerBetween: '{field} must be an integer in [{min}, {max}]; got {value}',
+  speed: '{field} must be a number from {min} to {max} with at most two decimals; got {value}',
   timeType: `{field} ${TIME_RULE_TEXT.type}; got {value}`,
   timeRange: '{field} must be within [0, {max}] seconds; got {value}',
   timePrecision: `{field} ${TIME_RULE_TEXT.precision}; got {value}`,
@@ -210,6 +230,9 @@ const formatText: RuleText = ['oneOf', { first: FORMATS[0], second: FORMATS[1] }
 const methodText: RuleText = ['oneOf', { first: CAPTURE_METHODS[0], second: CAPTURE_METHODS[1] }];
 const versionText: RuleText = ['oneOf', { first: TEMPLATE_VERSIONS[0], second: TEMPLATE_VERSIONS[1] }];
 const profileText: RuleText = ['oneOfList', { values: ENCODER_PROFILES.join(', ') }];
+const loopText: RuleText = ['integerBetween', { min: 0, max: L.loopCountMax }];
+const speedText: RuleText = ['speed', { min: L.speedMin, max: L.speedMax }];
+const sizeModeText: RuleText = ['oneOf', { first: SIZE_MODES[0], second: SIZE_MODES[1] }];
 const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   name: {
     length: ['length', { min: L.nameMin, max: L.nameMax }],
@@ -224,6 +247,10 @@ const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   setAsDefaultThumbnail: { type: ['boolean'] },
   version: { enum: versionText, type: versionText },
   profile: { enum: profileText, type: profileText },
+  loopCount: { '*': loopText },
+  speed: { '*': speedText },
+  boomerang: { type: ['boolean'] },
+  sizeMode: { enum: sizeModeText, type: sizeModeText },
 };
 const TIME_TEXT: Record<string, RuleText> = {
   type: ['timeType'],
@@ -358,6 +385,10 @@ export const overrideParamsSchema = z.strictObject({
   trimEnd: timeSchema.optional(),
   setAsDefaultThumbnail: z.boolean().optional(),
   profile: templateFields.profile,
+  loopCount: templateFields.loopCount,
+  speed: templateFields.speed,
+  boomerang: templateFields.boomerang,
+  sizeMode: templateFields.sizeMode,
 });
 export type OverrideParams = z.input<typeof overrideParamsSchema>;
 

@@ -55,6 +55,7 @@ describe('plan cost', () => {
       frames,
       pixelFrames: pf,
       outputBytes: bytes,
+      bufferedPixelFrames: 0,
     });
   });
 

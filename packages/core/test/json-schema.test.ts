@@ -45,6 +45,15 @@ const CASES: Array<[string, Record<string, unknown>, boolean]> = [
   ['start "24:00:00"', { ...byDuration, start: '24:00:00' }, false],
   ['an unknown field', { ...byDuration, loop: 3 }, false],
   ['setAsDefaultThumbnail "yes"', { ...byDuration, setAsDefaultThumbnail: 'yes' }, false],
+  ['loopCount 0', { ...byDuration, loopCount: 0 }, true],
+  ['loopCount 65536', { ...byDuration, loopCount: 65536 }, false],
+  ['speed 0.35', { ...byDuration, speed: 0.35 }, true],
+  ['speed 1.1', { ...byDuration, speed: 1.1 }, true],
+  ['speed 1.005', { ...byDuration, speed: 1.005 }, false],
+  ['speed 0.2', { ...byDuration, speed: 0.2 }, false],
+  ['boomerang true', { ...byDuration, boomerang: true }, true],
+  ['sizeMode longSide', { ...byDuration, sizeMode: 'longSide' }, true],
+  ['sizeMode tall', { ...byDuration, sizeMode: 'tall' }, false],
 ];
 
 const withoutUndefined = (input: Record<string, unknown>) =>

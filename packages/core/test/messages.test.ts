@@ -93,6 +93,44 @@ const cases: Array<[unknown, Partial<ValidationIssue>]> = [
     },
   ],
   [
+    { ...v, loopCount: -1 },
+    {
+      rule: 'range',
+      messageId: 'integerBetween',
+      params: { min: 0, max: 65535 },
+      message: 'loopCount must be an integer in [0, 65535]; got -1',
+    },
+  ],
+  [
+    { ...v, speed: 8 },
+    {
+      rule: 'range',
+      messageId: 'speed',
+      params: { min: 0.25, max: 4 },
+      message: 'speed must be a number from 0.25 to 4 with at most two decimals; got 8',
+    },
+  ],
+  [
+    { ...v, speed: 1.005 },
+    {
+      rule: 'precision',
+      messageId: 'speed',
+      message: 'speed must be a number from 0.25 to 4 with at most two decimals; got 1.005',
+    },
+  ],
+  [
+    { ...v, boomerang: 'yes' },
+    { rule: 'type', messageId: 'boolean', message: 'boomerang must be a boolean; got "yes"' },
+  ],
+  [
+    { ...v, sizeMode: 'height' },
+    {
+      rule: 'enum',
+      messageId: 'oneOf',
+      message: 'sizeMode must be widthHeight or longSide; got "height"',
+    },
+  ],
+  [
     { ...v, version: 3 },
     { messageId: 'oneOf', params: { first: 1, second: 2 }, message: 'version must be 1 or 2; got 3' },
   ],

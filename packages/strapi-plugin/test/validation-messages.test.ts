@@ -44,6 +44,7 @@ const inputs: unknown[] = [
   { ...v, name: 42, start: 90000, duration: 0 },
   { ...v, start: 1.0001 },
   { ...v, start: '25:00:00', width: 64.5 },
+  { ...v, loopCount: -1, speed: 1.005, boomerang: 'yes', sizeMode: 'tall' },
 ];
 
 const workflowInputs: unknown[] = [

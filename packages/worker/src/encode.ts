@@ -1,5 +1,6 @@
 import {
   chooseEncoder,
+  containerLoopCount,
   type DynamicImagePlan,
   type FfmpegGifSettings,
   type FfmpegWebpSettings,
@@ -74,17 +75,41 @@ const seconds = (s: number) => s.toFixed(3);
  */
 export type SeekMode = 'input' | 'decode';
 
+/** A rate as ffmpeg reads it exactly: core keeps rates in hundredths (fps × speed). */
+const rate = (n: number) => (Number.isInteger(n) ? String(n) : `${Math.round(n * 100)}/100`);
+
+/**
+ * Forward, then backward without repeating either end (n + n − 2 frames). `reverse` holds every frame
+ * of the window until the last, which core's budget bounds (MAX_BUFFERED_PIXEL_FRAMES); the reversed
+ * branch starts from zero so concat places it right after the forward one. Labels are the graph's own.
+ */
+function boomerang(frames: number): string {
+  if (frames <= 2) return '';
+  return `,split[bmf][bmb];[bmb]reverse,trim=start_frame=1:end_frame=${frames - 1},setpts=PTS-STARTPTS[bmr];[bmf][bmr]concat=n=2:v=1:a=0`;
+}
+
 function frameChain(plan: DynamicImagePlan, seek: SeekMode): string {
   const { width, height } = plan.geometry;
+  const timing = plan.timing;
   // Filters see timestamps from zero (ffmpeg takes the source's start time off), as -ss counts them.
   const cut =
     seek === 'decode'
       ? `trim=start=${seconds(plan.window.start)}:end=${seconds(plan.window.start + plan.window.duration)},setpts=PTS-STARTPTS,`
       : '';
+  // Speed apart from sampling: timestamps divided by the speed, then sampled at the playback rate, take
+  // the frames fps=sampleFps would, already spaced to play at fps × speed (GIF and WebP delays follow).
+  const sample =
+    timing.speed === 1 ? `fps=${rate(timing.fps)}` : `setpts=PTS/${timing.speed},fps=${rate(timing.fps)}`;
   // fps first so scaling only touches kept frames; setsar=1 because the size is already the displayed one.
   // trim caps the frames: an input -t lets through the first frame past the window, and with one frame
   // an hour fps would fill the gap with thousands of copies, all held by the palette split.
-  return `${cut}fps=${plan.timing.fps},trim=end_frame=${plan.timing.frameCount},scale=${width}:${height}:flags=lanczos,setsar=1`;
+  const chain = `${cut}${sample},trim=end_frame=${timing.sampledFrames},scale=${width}:${height}:flags=lanczos,setsar=1`;
+  return timing.boomerang ? `${chain}${boomerang(timing.sampledFrames)}` : chain;
+}
+
+/** ffmpeg's `-loop` for the plan's plays: the gif muxer's -1 leaves the loop block out (one play). */
+function loopOption(plan: DynamicImagePlan): string[] {
+  return ['-loop', String(containerLoopCount(plan.format, plan.loopCount) ?? -1)];
 }
 
 export function usesTwoPassPalette(plan: DynamicImagePlan, settings: EncodeSettings): boolean {
@@ -175,8 +200,7 @@ export function buildEncodeRuns(
             String(webp.quality),
             '-compression_level',
             String(webp.compressionLevel),
-            '-loop',
-            '0',
+            ...loopOption(plan),
             '-f',
             'webp',
             '-y',
@@ -188,7 +212,7 @@ export function buildEncodeRuns(
   }
   const gif = ffmpegGif(plan, settings);
   const paletteUse = `paletteuse=dither=${gif.dither}:diff_mode=rectangle`;
-  const gifOutput = ['-map', '[out]', ...commonOutput(settings), '-loop', '0', '-f', 'gif', '-y'];
+  const gifOutput = ['-map', '[out]', ...commonOutput(settings), ...loopOption(plan), '-f', 'gif', '-y'];
   if (!usesTwoPassPalette(plan, settings)) {
     return {
       runs: [

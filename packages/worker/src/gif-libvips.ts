@@ -15,6 +15,8 @@ export interface LibvipsGifTarget {
   fps: number;
   /** Frames the window should hold: shared evenly between the chunks encoded at once. */
   frameCount: number;
+  /** Plays in all, 0 = forever: libvips counts as people do (1 writes no loop block, N the field N − 1). */
+  loop: number;
   /** Where the GIF is written, chunk by chunk. */
   file: string;
   maxOutputBytes: number;
@@ -116,7 +118,7 @@ export function libvipsGifWriter(
         dither: settings.dither,
         interFrameMaxError: settings.interFrameMaxError,
         interPaletteMaxError: settings.interPaletteMaxError,
-        loop: 0,
+        loop: target.loop,
         delay,
         // The frame count is part of the contract (one frame per 1/fps): duplicates stay frames.
         keepDuplicateFrames: true,

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
+  containerLoopCount,
   DEFAULT_PLAN_BUDGET,
   DynamicImageError,
   type DynamicImageJobData,
@@ -14,6 +15,7 @@ import {
   type PlanBudget,
   pathInFolder,
   planDynamicImage,
+  playsFromContainer,
 } from '@dynamic-image/core';
 import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
 import type { FfmpegBinaries } from './binaries.js';
@@ -99,7 +101,11 @@ export function verifyAnimation(info: AnimationInfo, plan: DynamicImagePlan, std
       `size ${info.width}x${info.height}, expected ${plan.geometry.width}x${plan.geometry.height}`,
     );
   }
-  if (info.loopCount !== 0) problems.push(`loop count ${info.loopCount ?? 'absent'}, expected 0 (forever)`);
+  const loop = containerLoopCount(plan.format, plan.loopCount);
+  if (info.loopCount !== loop) {
+    const plays = plan.loopCount === 0 ? 'forever' : `${plan.loopCount} plays`;
+    problems.push(`loop count ${info.loopCount ?? 'absent'}, expected ${loop ?? 'absent'} (${plays})`);
+  }
   const expected = plan.timing.frameCount;
   // libwebp merges identical consecutive frames into one longer frame, so WebP may hold fewer.
   const minFrames = plan.format === 'gif' ? expected - 1 : 1;
@@ -107,7 +113,8 @@ export function verifyAnimation(info: AnimationInfo, plan: DynamicImagePlan, std
     problems.push(`${info.frameCount} frames, expected about ${expected}`);
   }
   const toleranceMs = plan.timing.averageDelayMs + 10;
-  const durationMs = plan.window.duration * 1000;
+  // What one play lasts: the window over the speed, twice less a frame each way for a boomerang.
+  const durationMs = plan.timing.playSeconds * 1000;
   if (Math.abs(info.durationMs - durationMs) > toleranceMs) {
     problems.push(`plays ${info.durationMs} ms, expected ${Math.round(durationMs)} ms`);
   }
@@ -242,6 +249,7 @@ export async function runPipeline<T>(
                       ...plan.geometry,
                       fps: plan.timing.fps,
                       frameCount: plan.timing.frameCount,
+                      loop: plan.loopCount,
                       file,
                       maxOutputBytes: budget.maxOutputBytes,
                       signal,
@@ -354,7 +362,9 @@ export async function runPipeline<T>(
       frameCount: info.frameCount,
       duration: info.durationMs / 1000,
       bytes: bytes.length,
-      loop: 0,
+      loop: playsFromContainer(plan.format, info.loopCount),
+      speed: plan.timing.speed,
+      boomerang: plan.timing.boomerang,
       window: plan.window,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       encoder: encoderReport(plan, job.template, settings, optimized),

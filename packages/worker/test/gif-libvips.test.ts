@@ -129,7 +129,7 @@ describe('joining chunks', () => {
     );
     const file = join(await mkdtemp(join(workDir, 'stitch-')), 'bands.gif');
     const writer = libvipsGifWriter(
-      { width: w, height: h, fps: 10, frameCount: 11, file, maxOutputBytes: 1 << 20 },
+      { width: w, height: h, fps: 10, frameCount: 11, loop: 0, file, maxOutputBytes: 1 << 20 },
       { effort: 7, dither: 0, interFrameMaxError: 0, interPaletteMaxError: 3 },
       { chunkBytes: 4 * w * h * 4, parallel: 2 },
     );
@@ -176,7 +176,7 @@ describe('joining chunks', () => {
     for (let i = 0; i < noise.length; i++) noise[i] = i % 4 === 3 ? 255 : (i * 2654435761) >>> 24;
     const file = join(await mkdtemp(join(workDir, 'cap-')), 'noise.gif');
     const writer = libvipsGifWriter(
-      { width: w, height: h, fps: 10, frameCount: 6, file, maxOutputBytes: 20_000 },
+      { width: w, height: h, fps: 10, frameCount: 6, loop: 0, file, maxOutputBytes: 20_000 },
       { effort: 1, dither: 1, interFrameMaxError: 0, interPaletteMaxError: 3 },
       { chunkBytes: 3 * w * h * 4, parallel: 1 },
     );

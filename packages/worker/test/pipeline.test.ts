@@ -4,7 +4,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chooseEncoder, DynamicImageError, type TemplateInput } from '@dynamic-image/core';
+import {
+  chooseEncoder,
+  DynamicImageError,
+  resolveFrameTiming,
+  type TemplateInput,
+} from '@dynamic-image/core';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
@@ -347,15 +352,9 @@ describe('encoder and verification failures', () => {
       rotation: 0 as const,
       sampleAspectRatio: 1,
     },
-    timing: {
-      requestedFps: 10,
-      fps: 10,
-      frameCount: 20,
-      averageDelayMs: 100,
-      delayUnitMs: 10 as const,
-      capped: false,
-    },
+    timing: resolveFrameTiming('gif', 10, { start: 0, end: 2, duration: 2 }),
     encoder: chooseEncoder('gif', undefined),
+    loopCount: 0,
   };
   const good = {
     format: 'gif' as const,
@@ -369,6 +368,7 @@ describe('encoder and verification failures', () => {
   it.each([
     ['a wrong size', { ...good, width: 300 }, 'OUTPUT_INVALID'],
     ['no loop', { ...good, loopCount: null }, 'OUTPUT_INVALID'],
+    ['a loop field of 3 plays when forever was planned', { ...good, loopCount: 2 }, 'OUTPUT_INVALID'],
     ['the wrong format', { ...good, format: 'webp' as const }, 'OUTPUT_INVALID'],
     ['too few frames: the source ended early', { ...good, frameCount: 8, durationMs: 800 }, 'DAMAGED_SOURCE'],
   ])('an output with %s fails verification', (_, info, code) => {

@@ -17,7 +17,11 @@ export const jobResultSchema = z.looseObject({
   frameCount: z.number().int().positive(),
   duration: z.number().nonnegative(),
   bytes: z.number().int().positive(),
-  loop: z.literal(0),
+  /** Plays in all, 0 = forever, read from the file's container. */
+  loop: z.number().int().min(0).max(65535),
+  /** Playback speed and boomerang, as made; an older worker sends neither. */
+  speed: z.number().positive().optional(),
+  boomerang: z.boolean().optional(),
   window: z.object({ start: z.number(), end: z.number(), duration: z.number() }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   timings: z.object({
@@ -49,7 +53,12 @@ export interface DynamicImageResult {
   /** Seconds the animation plays, from its frame delays. */
   duration: number;
   bytes: number;
-  loop: 0;
+  /** Plays in all, 0 = forever: what the file's container says (GIF and WebP count differently). */
+  loop: number;
+  /** Playback speed apart from sampling (1 unless the template set one). */
+  speed?: number;
+  /** Forward then backward. */
+  boomerang?: boolean;
   window: CaptureWindow;
   sha256: string;
   timings: { fetchMs: number; probeMs: number; encodeMs: number; verifyMs: number; totalMs: number };

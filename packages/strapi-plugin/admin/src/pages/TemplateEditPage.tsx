@@ -24,6 +24,14 @@ import { Check } from '@strapi/icons';
 import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
+import {
+  PLAYBACK_DEFAULTS,
+  PLAYBACK_FIELDS,
+  PlaybackFields,
+  type PlaybackValues,
+  playbackInput,
+  playbackValues,
+} from '../components/PlaybackFields';
 import { PreviewPanel } from '../components/PreviewPanel';
 import { ProfileSelect } from '../components/ProfileSelect';
 import { LoadError } from '../components/States';
@@ -35,7 +43,7 @@ import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
-interface FormValues {
+interface FormValues extends PlaybackValues {
   name: string;
   format: 'gif' | 'webp';
   fps: number | undefined;
@@ -61,6 +69,7 @@ const EMPTY: FormValues = {
   trimEnd: '',
   setAsDefaultThumbnail: false,
   profile: DEFAULT_ENCODER_PROFILE,
+  ...PLAYBACK_DEFAULTS,
 };
 
 /** What the API receives, built exactly as core validates it. */
@@ -75,6 +84,7 @@ export function toTemplateInput(values: FormValues): Record<string, unknown> {
     start: timeInput(values.start) ?? 0,
     setAsDefaultThumbnail: values.setAsDefaultThumbnail,
     profile: values.profile,
+    ...playbackInput(values),
   };
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
   input[own] = timeInput(values[own]);
@@ -95,6 +105,7 @@ function fromTemplate(tpl: Template): FormValues {
     trimEnd: tpl.trimEnd == null ? '' : String(tpl.trimEnd),
     setAsDefaultThumbnail: tpl.setAsDefaultThumbnail === true,
     profile: tpl.profile ?? DEFAULT_ENCODER_PROFILE,
+    ...playbackValues(tpl),
   };
 }
 
@@ -154,6 +165,7 @@ export function TemplateEditPage() {
       } else {
         // A cleared field is sent as null so the stored value goes too.
         const patch: Record<string, unknown> = { width: null, height: null, duration: null, trimEnd: null };
+        for (const field of PLAYBACK_FIELDS) patch[field] = null;
         await put(`/dynamic-image/templates/${templateId}`, { ...patch, ...input });
         toggleNotification({ type: 'success', message: t('templates.saved', 'Template saved') });
       }
@@ -194,6 +206,9 @@ export function TemplateEditPage() {
   if (!loaded) return <Page.Loading />;
 
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
+  // Issues of fields the form shows are shown at the field; the rest below the form.
+  const shown = ['name', 'format', 'profile', 'fps', 'width', 'height', 'captureMethod', 'start', own];
+  const elsewhere = issues.filter((i) => ![...shown, ...PLAYBACK_FIELDS].includes(i.field));
   const gifTooFast = values.format === 'gif' && (values.fps ?? 0) > TEMPLATE_LIMITS.gifMaxPlayableFps;
   const sizeHint = (side: 'width' | 'height') => {
     const other = side === 'width' ? values.height : values.width;
@@ -355,6 +370,12 @@ export function TemplateEditPage() {
                     <Field.Hint />
                   </Field.Root>
                 </Grid.Item>
+                <PlaybackFields
+                  values={values}
+                  set={(key, value) => set(key, value as FormValues[typeof key])}
+                  errorFor={errorFor}
+                  disabled={!canWrite}
+                />
                 <Grid.Item col={12} direction="column" alignItems="stretch">
                   <Field.Root name="captureMethod" error={errorFor('captureMethod')}>
                     <Field.Label>{t('field.captureMethod', 'Capture window')}</Field.Label>
@@ -402,44 +423,15 @@ export function TemplateEditPage() {
                   </Field.Root>
                 </Grid.Item>
               </Grid.Root>
-              {issues.some(
-                (i) =>
-                  ![
-                    'name',
-                    'format',
-                    'profile',
-                    'fps',
-                    'width',
-                    'height',
-                    'captureMethod',
-                    'start',
-                    own,
-                  ].includes(i.field),
-              ) &&
-                (submitted || touched.size > 0) && (
-                  <Box paddingTop={4}>
-                    {issues
-                      .filter(
-                        (i) =>
-                          ![
-                            'name',
-                            'format',
-                            'profile',
-                            'fps',
-                            'width',
-                            'height',
-                            'captureMethod',
-                            'start',
-                            own,
-                          ].includes(i.field),
-                      )
-                      .map((i) => (
-                        <Typography key={`${i.field}-${i.rule}`} tag="p" textColor="danger600" variant="pi">
-                          {issueMessage(i)}
-                        </Typography>
-                      ))}
-                  </Box>
-                )}
+              {elsewhere.length > 0 && (submitted || touched.size > 0) && (
+                <Box paddingTop={4}>
+                  {elsewhere.map((i) => (
+                    <Typography key={`${i.field}-${i.rule}`} tag="p" textColor="danger600" variant="pi">
+                      {issueMessage(i)}
+                    </Typography>
+                  ))}
+                </Box>
+              )}
             </Box>
             {canWrite && <PreviewPanel template={result.ok ? input : null} />}
           </Flex>

@@ -25,6 +25,11 @@ export interface Template {
   setAsDefaultThumbnail: boolean;
   /** Absent on templates saved before profiles (they are encoded as `balanced`). */
   profile?: 'balanced' | 'quality' | 'small' | 'fast' | null;
+  /** Playback and orientation: absent on templates that don't set them (core's defaults). */
+  loopCount?: number | null;
+  speed?: number | null;
+  boomerang?: boolean | null;
+  sizeMode?: 'widthHeight' | 'longSide' | null;
   updatedAt?: string;
 }
 

@@ -26,6 +26,10 @@ const FIELDS = [
   'trimEnd',
   'setAsDefaultThumbnail',
   'profile',
+  'loopCount',
+  'speed',
+  'boomerang',
+  'sizeMode',
 ] as const;
 
 export function toTemplate(row: Record<string, unknown>): TemplateRecord {
@@ -38,7 +42,7 @@ export function toTemplate(row: Record<string, unknown>): TemplateRecord {
     const value = row[field];
     if (value === null || value === undefined) continue;
     // Postgres decimals may come back as strings.
-    out[field] = ['start', 'duration', 'trimEnd'].includes(field) ? Number(value) : value;
+    out[field] = ['start', 'duration', 'trimEnd', 'speed'].includes(field) ? Number(value) : value;
   }
   return out as unknown as TemplateRecord;
 }
@@ -57,6 +61,11 @@ export function toRow(template: Template): Record<string, unknown> {
     trimEnd: template.trimEnd ?? null,
     setAsDefaultThumbnail: template.setAsDefaultThumbnail,
     profile: template.profile ?? null,
+    // Absent playback fields stay absent (null), so a template saved before them reads back unchanged.
+    loopCount: template.loopCount ?? null,
+    speed: template.speed ?? null,
+    boomerang: template.boomerang ?? null,
+    sizeMode: template.sizeMode ?? null,
   };
 }
 

@@ -60,6 +60,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.float('duration');
           t.float('trimEnd');
           t.nonNull.boolean('setAsDefaultThumbnail');
+          t.int('loopCount');
+          t.float('speed');
+          t.boolean('boomerang');
+          t.string('sizeMode');
         },
       });
       const Workflow = objectType({
