@@ -705,6 +705,33 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     const info = await api('GET', `/api/dynamic-image/videos/${job.videoId}`);
     expect(info.json.data.coverUrl).toBe(image.url);
 
+    // Beside the form, the side panel shows the video's dynamic images playing, the cover marked; another
+    // one is made the cover from there.
+    const panel = page.getByTestId('dynamic-images-panel');
+    const images = (await api('GET', `/api/dynamic-image/videos/${job.videoId}/dynamic-images`)).json
+      .data as Json[];
+    expect(images.length, 'the upload’s workflow and the publish’s rule each made one').toBeGreaterThan(1);
+    await expect.poll(() => panel.getByTestId('panel-image').count(), UI).toBe(images.length);
+    const card = (id: number) => panel.locator(`[data-testid="panel-image"][data-id="${id}"]`);
+    await expect.poll(() => card(image.dynamicImageId).getByTestId('panel-cover-badge').count(), UI).toBe(1);
+    // Decoded by the browser at its own size: the file itself, not a thumbnail of it.
+    await expect
+      .poll(
+        () =>
+          card(image.dynamicImageId)
+            .locator('img')
+            .evaluate((img: HTMLImageElement) => img.naturalWidth),
+        UI,
+      )
+      .toBe(image.width);
+    await shoot(page, '08d-content-manager-panel');
+    const other = images.find((i) => i.dynamicImageId !== image.dynamicImageId) as Json;
+    await card(other.dynamicImageId).getByRole('button', { name: 'Set as cover' }).click();
+    await expect
+      .poll(async () => (await api('GET', `/api/dynamic-image/videos/${job.videoId}`)).json.data.coverUrl, UI)
+      .toBe(other.url);
+    await expect.poll(() => card(other.dynamicImageId).getByTestId('panel-cover-badge').count(), UI).toBe(1);
+
     // Settings' delivery log shows the event delivered on its first attempt; Resend sends it once more.
     await page.goto(`${cms.url}${BASE}/settings`);
     await loaded(page, 'event-deliveries');

@@ -1,4 +1,5 @@
 import { Images } from '@strapi/icons';
+import { DynamicImagesPanel } from './components/DynamicImagesPanel';
 import { MENU_PERMISSIONS } from './permissions';
 import { PLUGIN_ID } from './pluginId';
 import en from './translations/en.json';
@@ -20,6 +21,14 @@ export default {
       Component: () => import('./pages/App'),
     });
     app.registerPlugin({ id: PLUGIN_ID, name: 'Dynamic images' });
+  },
+
+  bootstrap(app: { getPlugin(id: string): { apis?: Record<string, unknown> } | undefined }) {
+    // The Content Manager's API for side panels (Strapi 5); an older or trimmed admin without it gets none.
+    const addEditViewSidePanel = app.getPlugin('content-manager')?.apis?.addEditViewSidePanel as
+      | ((panels: unknown[]) => void)
+      | undefined;
+    addEditViewSidePanel?.([DynamicImagesPanel]);
   },
 
   async registerTrads({ locales }: { locales: string[] }) {
