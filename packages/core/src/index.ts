@@ -6,6 +6,7 @@ export * from './file-name.js';
 export * from './geometry.js';
 export * from './plan.js';
 export * from './probe.js';
+export * from './resolution-class.js';
 export * from './signature.js';
 export * from './template.js';
 export * from './time.js';
