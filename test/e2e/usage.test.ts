@@ -182,6 +182,14 @@ describe('usage report', () => {
     const admin = await call('GET', `/dynamic-image/usage?from=${m}&to=${m}`, undefined, adminToken);
     expect(admin.status, admin.text).toBe(200);
     expect(admin.json).toEqual(api.json);
+    const gql = await fetch(`${cms.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ dynamicImageUsage(from: "${m}", to: "${m}") }` }),
+    });
+    const answer = (await gql.json()) as Json;
+    expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+    expect(answer.data.dynamicImageUsage).toEqual(api.json.data);
   });
 
   it('refuses a wrong range or format, and is closed without a token', async () => {

@@ -7,7 +7,8 @@ import { Download, respond } from './respond';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** The usage report for `from`..`to` (`YYYY-MM`), as JSON or, with `format=csv`, a CSV file. */
-  report: respond(async (ctx) => {
+  // `find`, as a read: Strapi's read-only API tokens hold the content API's find and findOne.
+  find: respond(async (ctx) => {
     const q = ctx.query as Record<string, unknown>;
     const format = q.format ?? 'json';
     if (format !== 'json' && format !== 'csv')
