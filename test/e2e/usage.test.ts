@@ -119,6 +119,12 @@ describe('usage report', () => {
     expect(jobs.map((j) => j.state)).toEqual(['success', 'success', 'success']);
     const bySize = Object.fromEntries(jobs.map((j) => [j.templateId, [j.result.width, j.result.height]]));
     expect(bySize).toEqual({ [small]: [160, 90], [large]: [800, 450] });
+    // Each job records what it counts for: its output's class and seconds.
+    for (const job of jobs)
+      expect(job.usage, job.jobId).toEqual({
+        resolutionClass: job.templateId === small ? 'LD' : 'SD',
+        seconds: job.result.duration,
+      });
     const months = jobs.map(month).sort();
     const res = await call('GET', `/api/dynamic-image/usage?from=${months[0]}&to=${months.at(-1)}`);
     expect(res.status, res.text).toBe(200);

@@ -90,6 +90,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.string('encodeJobId');
           t.field('template', { type: 'JSON' });
           t.field('result', { type: 'JSON' });
+          t.field('usage', { type: 'JSON' });
           t.field('entry', { type: 'JSON' });
           t.boolean('created');
         },
