@@ -109,7 +109,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await expect.poll(() => menuLink.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await menuLink.first().click();
     await page.waitForURL(`**${BASE}/upload`);
-    await expect.poll(() => subNav(page).getByRole('link').count(), UI).toBe(7);
+    await expect.poll(() => subNav(page).getByRole('link').count(), UI).toBe(8);
     await page.getByText('Drop videos here').waitFor();
     await shoot(page, '01-upload-empty');
   });
@@ -299,6 +299,24 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
       expect.objectContaining({ templateId, errorCode: 'DAMAGED_SOURCE', origin: 'retry' }),
     ]);
     await shoot(page, '11a-videos-failed');
+  });
+
+  it('shows the month’s usage: the success counted by template and workflow, the failures not', async () => {
+    await subNav(page).getByRole('link', { name: 'Usage' }).click();
+    await page.waitForURL(`**${BASE}/usage`);
+    const done = (await api('GET', '/api/dynamic-image/jobs?state=success')).json.data[0] as Json;
+    const month = String(done.finishedAt).slice(0, 7);
+    await page.getByLabel('From month').fill(month);
+    await page.getByLabel('To month').fill(month);
+    const row = page.getByTestId('usage-row');
+    await expect.poll(() => row.count(), UI).toBe(1);
+    // Month, template, workflow, outputs, encodes, seconds, the one class's seconds (320 px wide: LD), size.
+    const seconds = (done.result.duration as number).toFixed(1);
+    await expect
+      .poll(() => row.locator('td').allTextContents(), UI)
+      .toEqual([month, 'hero_gif', 'hero', '1', '1', seconds, seconds, expect.stringMatching(/ KB$| B$/)]);
+    await expect.poll(() => page.locator('thead th').allTextContents(), UI).toContain('LD s');
+    await shoot(page, '08c-usage');
   });
 
   it('plays the animated result in the gallery, sets it as the cover and deletes it', async () => {
@@ -813,7 +831,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     await p.context().close();
   });
 
-  it('shows only the parts a role holds: jobs.read alone gives the Jobs page and nothing else', async () => {
+  it('shows only the parts a role holds: jobs.read alone gives the Jobs and Usage pages and nothing else', async () => {
     const role = await api(
       'POST',
       '/admin/roles',
@@ -835,7 +853,7 @@ describe('the admin panel for editors without the plugin’s permissions', () =>
     const { page: p, token } = await signedInAs(role.json.data.id, 'jo@example.com');
     await p.getByRole('link', { name: 'Dynamic images' }).first().click();
     await p.waitForURL(`**${BASE}/jobs`);
-    await expect.poll(() => subNav(p).getByRole('link').allTextContents(), UI).toEqual(['Jobs']);
+    await expect.poll(() => subNav(p).getByRole('link').allTextContents(), UI).toEqual(['Jobs', 'Usage']);
     await p.locator('[data-testid="job-row"]').first().waitFor();
     await p.goto(`${cms.url}${BASE}/templates`);
     await p.getByText("You don't have the permissions to access that content").first().waitFor();

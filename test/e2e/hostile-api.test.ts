@@ -729,8 +729,8 @@ describe('every route the plugin registers, against every kind of caller', () =>
 
   it('reads the route table from the built plugin', () => {
     const { admin, content } = pluginRoutes();
-    expect(admin.length).toBe(35);
-    expect(content.length).toBe(26);
+    expect(admin.length).toBe(36);
+    expect(content.length).toBe(27);
     // Every admin route is guarded first by one of the plugin's own actions; only the routes that read or
     // edit Strapi's webhooks (URLs with receivers' tokens) or post to them add Strapi's own webhooks permissions.
     for (const r of admin) {
@@ -912,6 +912,11 @@ const GRAPHQL_OPERATIONS: Array<{ field: string; handler: string; query: string 
     field: 'dynamicImages',
     handler: 'video.dynamicImages',
     query: '{ dynamicImages(videoId: "x") { dynamicImageId } }',
+  },
+  {
+    field: 'dynamicImageUsage',
+    handler: 'usage.find',
+    query: '{ dynamicImageUsage(from: "2026-01") }',
   },
   {
     field: 'createDynamicImageTemplate',

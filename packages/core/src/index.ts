@@ -7,6 +7,7 @@ export * from './geometry.js';
 export * from './plan.js';
 export * from './playback.js';
 export * from './probe.js';
+export * from './resolution-class.js';
 export * from './signature.js';
 export * from './template.js';
 export * from './time.js';

@@ -36,6 +36,7 @@ Object.assign(out, {
   'nav.templates': 'Templates',
   'nav.workflows': 'Workflows',
   'nav.settings': 'Settings',
+  'nav.usage': 'Usage',
   'jobs.origin.admin': 'One-off made in the admin',
   'jobs.origin.api': 'Submitted through the API',
   'jobs.origin.upload': 'On upload',

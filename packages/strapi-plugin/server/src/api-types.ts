@@ -78,3 +78,34 @@ export interface TemplateInUse {
   workflows?: Array<{ workflowId: string; name: string }>;
   autoThumbnails?: Array<{ uid: string; name: string }>;
 }
+
+/** One row of the usage report: a month's outputs of one template in one workflow (or none). */
+export interface UsageRow {
+  /** `YYYY-MM`, the month the jobs ended in. */
+  month: string;
+  templateId: string | null;
+  /** The template's name now; null once it is deleted. */
+  templateName: string | null;
+  /** Null for jobs not started by a workflow (one-offs, API jobs, retries of those). */
+  workflowId: string | null;
+  workflowName: string | null;
+  /** Successful jobs: each is an output of its own, a sharing one included. */
+  outputs: number;
+  /** Of those, the jobs that ran their encode (not sharing another job's). */
+  encodes: number;
+  /** The outputs' seconds (the result's duration), in all and by resolution class. */
+  seconds: number;
+  secondsByClass: Record<string, number>;
+  outputsByClass: Record<string, number>;
+  bytes: number;
+}
+
+/** The usage report for months `from` to `to`, both included. */
+export interface UsageReport {
+  from: string;
+  to: string;
+  /** The resolution classes, smallest first (core's `RESOLUTION_CLASSES`). */
+  classes: string[];
+  rows: UsageRow[];
+  totals: Omit<UsageRow, 'month' | 'templateId' | 'templateName' | 'workflowId' | 'workflowName'>;
+}

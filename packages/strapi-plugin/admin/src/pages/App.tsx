@@ -12,6 +12,7 @@ import { SettingsPage } from './SettingsPage';
 import { TemplateEditPage } from './TemplateEditPage';
 import { TemplatesPage } from './TemplatesPage';
 import { UploadPage } from './UploadPage';
+import { UsagePage } from './UsagePage';
 import { VideosPage } from './VideosPage';
 import { WorkflowEditPage } from './WorkflowEditPage';
 import { WorkflowsPage } from './WorkflowsPage';
@@ -28,6 +29,7 @@ const PAGES = [
     permissions: PERMISSIONS.imagesRead,
     section: 'media',
   },
+  { path: 'usage', label: ['nav.usage', 'Usage'], permissions: PERMISSIONS.jobsRead, section: 'media' },
   {
     path: 'templates',
     label: ['nav.templates', 'Templates'],
@@ -117,6 +119,14 @@ export default function App() {
           element={
             <Protected path="results">
               <ResultsPage />
+            </Protected>
+          }
+        />
+        <Route
+          path="usage"
+          element={
+            <Protected path="usage">
+              <UsagePage />
             </Protected>
           }
         />

@@ -6,6 +6,8 @@ export type {
   DynamicImage,
   SubmitJobRequest,
   TemplateInUse,
+  UsageReport,
+  UsageRow,
   Video,
   VideoFailure,
   VideoList,

@@ -3,6 +3,7 @@ import job from './job';
 import preview from './preview';
 import settings from './settings';
 import template from './template';
+import usage from './usage';
 import video from './video';
 import webhook from './webhook';
 import worker from './worker';
@@ -14,6 +15,7 @@ export default {
   preview,
   settings,
   template,
+  usage,
   video,
   webhook,
   worker,

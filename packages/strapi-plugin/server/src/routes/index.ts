@@ -40,6 +40,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'GET', path: '/jobs', handler: 'job.find', action: 'jobs.read' },
   { method: 'GET', path: '/jobs/:jobId', handler: 'job.findOne', action: 'jobs.read' },
   { method: 'POST', path: '/jobs/:jobId/retry', handler: 'job.retry', action: 'jobs.submit' },
+  // What the jobs made, for charging back: a read of the jobs.
+  { method: 'GET', path: '/usage', handler: 'usage.find', action: 'jobs.read' },
   { method: 'POST', path: '/upload', handler: 'video.upload', action: 'upload' },
   { method: 'GET', path: '/videos/:videoId', handler: 'video.info', action: 'dynamic-images.read' },
   {

@@ -8,6 +8,7 @@ import contentTypes from '../content-types';
 import { ApiError } from '../errors';
 import { OPERATIONS } from '../routes';
 import { callerOf } from './callers';
+import { monthRange } from './usage';
 
 // Every content type of the plugin, so a new one can't be left with shadow CRUD on.
 const UIDS = Object.keys(contentTypes).map((name) => `plugin::dynamic-image.${name}`);
@@ -93,6 +94,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.string('encodeJobId');
           t.field('template', { type: 'JSON' });
           t.field('result', { type: 'JSON' });
+          t.field('usage', { type: 'JSON' });
           t.field('entry', { type: 'JSON' });
           t.boolean('created');
         },
@@ -159,6 +161,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             type: 'DynamicImageVideoInfo',
             args: { videoId: nonNull(idArg()) },
             resolve: run((a: { videoId: string }) => svc('results').videoInfo(a.videoId)),
+          });
+          t.field('dynamicImageUsage', {
+            type: 'JSON',
+            args: { from: stringArg(), to: stringArg() },
+            resolve: run((a: { from?: string | null; to?: string | null }) =>
+              svc('usage').report(monthRange(a)),
+            ),
           });
           t.list.field('dynamicImages', {
             type: 'DynamicImage',
@@ -282,6 +291,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           'Query.dynamicImageJob': scopeOf('job.findOne'),
           'Query.dynamicImageVideoInfo': scopeOf('video.info'),
           'Query.dynamicImages': scopeOf('video.dynamicImages'),
+          'Query.dynamicImageUsage': scopeOf('usage.find'),
           'Mutation.createDynamicImageTemplate': scopeOf('template.create'),
           'Mutation.updateDynamicImageTemplate': scopeOf('template.update'),
           'Mutation.deleteDynamicImageTemplate': scopeOf('template.delete'),

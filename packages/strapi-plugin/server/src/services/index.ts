@@ -15,6 +15,7 @@ import signatures from './signatures';
 import status from './status';
 import templates from './templates';
 import uploads from './uploads';
+import usage from './usage';
 import videos from './videos';
 import workerReports from './worker-reports';
 import workflows from './workflows';
@@ -37,6 +38,7 @@ export default {
   status,
   templates,
   uploads,
+  usage,
   videos,
   workerReports,
   workflows,

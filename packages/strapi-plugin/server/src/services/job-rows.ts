@@ -1,6 +1,6 @@
 // A job row as the API, the events and the other services read it: its public shape, and the fields of its
 // `DynamicImageComplete`.
-import type { ErrorCode } from '@dynamic-image/core';
+import { type DynamicImageResult, type ErrorCode, resolutionClass } from '@dynamic-image/core';
 import { jsonColumn } from '../data/json';
 
 /** The entry a job was made for (auto-thumbnail on publish), so its result can go back to it. */
@@ -10,7 +10,14 @@ export interface JobEntry {
   locale: string | null;
 }
 
+/** What a successful job counts for in the usage report: its output's resolution class and seconds. */
+export function usageOf(result: DynamicImageResult | null) {
+  if (!result) return null;
+  return { resolutionClass: resolutionClass(result.width, result.height), seconds: result.duration };
+}
+
 export function presentJob(row: Record<string, unknown>) {
+  const result = jsonColumn<DynamicImageResult | null>(row.result) ?? null;
   return {
     jobId: row.jobId,
     state: row.state,
@@ -31,7 +38,8 @@ export function presentJob(row: Record<string, unknown>) {
     dynamicImageId: row.dynamicImageId ?? null,
     /** The job whose encode this one shares (the same bytes uploaded as another video), if any. */
     encodeJobId: row.encodeJobId ?? null,
-    result: jsonColumn(row.result) ?? null,
+    result,
+    usage: row.state === 'success' ? usageOf(result) : null,
     entry: jsonColumn<JobEntry | null>(row.entry) ?? null,
   };
 }
