@@ -738,7 +738,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
         () =>
           card(image.dynamicImageId)
             .locator('img')
-            .evaluate((img: HTMLImageElement) => img.naturalWidth),
+            .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
         UI,
       )
       .toBe(image.width);
