@@ -182,7 +182,8 @@ describe('sizeMode longSide', () => {
         (w, h, rotation, width) => {
           const g = geometry('longSide', probe(w, h, rotation), width);
           expect(Math.abs(Math.max(g.width, g.height) - width)).toBeLessThanOrEqual(1);
-          expect(g.width >= g.height).toBe(g.displayWidth >= g.displayHeight);
+          // The orientation is kept; a near-square source (255×254) may round to a square output.
+          if (g.width !== g.height) expect(g.width > g.height).toBe(g.displayWidth >= g.displayHeight);
         },
       ),
     );
