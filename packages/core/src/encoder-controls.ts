@@ -14,7 +14,7 @@ import {
 export const ENCODER_CONTROL_LIMITS = {
   webpQualityMin: 1,
   webpQualityMax: 100,
-  gifColorsMin: 2,
+  gifColorsMin: 4,
   gifColorsMax: 256,
   gifDitherMin: 0,
   gifDitherMax: 1,
@@ -27,7 +27,7 @@ export const encoderControlFields = {
   webpQuality: z.number().int().min(L.webpQualityMin).max(L.webpQualityMax).optional(),
   /** Lossless WebP: frames kept exactly as sampled and scaled (absent: false). */
   webpLossless: z.boolean().optional(),
-  /** Colours in the palette (per frame with libvips), 2–256 (absent: 256). */
+  /** Colours in the palette (per frame with libvips), 4–256 (absent: 256); ffmpeg 5.1 makes no smaller palette. */
   gifColors: z.number().int().min(L.gifColorsMin).max(L.gifColorsMax).optional(),
   /** Dither strength, 0 (none) to 1 (the most), in hundredths (absent: the profile's). */
   gifDither: z.number().min(L.gifDitherMin).max(L.gifDitherMax).multipleOf(0.01).optional(),
@@ -109,23 +109,25 @@ export const encoderControlsJsonSchema = [
 
 /**
  * ffmpeg's paletteuse for a strength: 0 is `none`; above, the ordered (Bayer) dither whose pattern grows
- * as its scale falls, 5 (the faintest, the profiles' own) to 0. Measured monotonic in bytes and SSIM.
+ * as its scale falls, from 5 (the faintest, the profiles' own) to 2 at 1 (ffmpeg's default scale).
+ * Scales 1 and 0 are left out: on a gradient their pattern takes luma SSIM to 0.73 and 0.53. Measured
+ * monotonic in the pattern's strength (docs/encoder-profiles.md), not in bytes.
  */
 export function ffmpegDither(strength: number): string {
   if (strength <= 0) return 'none';
-  return `bayer:bayer_scale=${Math.round(5 * (1 - Math.min(strength, 1)))}`;
+  return `bayer:bayer_scale=${5 - Math.round(3 * Math.min(strength, 1))}`;
 }
 
 function controlGif(choice: EncoderChoice, c: EncoderControls): EncoderChoice {
   if (choice.format !== 'gif') return choice;
   if (choice.backend === 'ffmpeg') {
     const settings: FfmpegGifSettings = { ...choice.settings };
-    if (c.gifColors !== undefined) settings.maxColors = c.gifColors;
+    if (c.gifColors !== undefined) settings.colors = c.gifColors;
     if (c.gifDither !== undefined) settings.dither = ffmpegDither(c.gifDither);
     return { ...choice, settings };
   }
   const settings: LibvipsGifSettings = { ...choice.settings };
-  if (c.gifColors !== undefined) settings.colours = c.gifColors;
+  if (c.gifColors !== undefined) settings.colors = c.gifColors;
   if (c.gifDither !== undefined) settings.dither = c.gifDither;
   return { ...choice, settings };
 }

@@ -20,8 +20,8 @@ export interface FfmpegGifSettings {
    * shortens the frame. Measured in docs/encoder-profiles.md.
    */
   optimize?: boolean;
-  /** palettegen's max_colors, 2–256; absent: 256 (a template's gifColors). */
-  maxColors?: number;
+  /** Colours in the palette, 4–256 (a template's gifColors); absent: 255 and the transparent entry. */
+  colors?: number;
 }
 
 /** libvips (through sharp): libimagequant per frame, cgif writing. */
@@ -34,8 +34,8 @@ export interface LibvipsGifSettings {
   interFrameMaxError: number;
   /** A frame reuses the previous or global palette when its own is within this distance. */
   interPaletteMaxError: number;
-  /** Palette size per frame, 2–256; absent: 256 (a template's gifColors). */
-  colours?: number;
+  /** Colours in each frame's palette, 4–256 (a template's gifColors); absent: 256. */
+  colors?: number;
 }
 
 export interface FfmpegWebpSettings {

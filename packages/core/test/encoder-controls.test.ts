@@ -41,12 +41,12 @@ const issuesOf = (input: unknown) => {
 
 describe('validation', () => {
   it.each([
-    [{ ...gif, gifColors: 1 }, 'gifColors', 'range', 'gifColors must be an integer in [2, 256]; got 1'],
+    [{ ...gif, gifColors: 3 }, 'gifColors', 'range', 'gifColors must be an integer in [4, 256]; got 3'],
     [
       { ...gif, gifColors: 16.5 },
       'gifColors',
       'integer',
-      'gifColors must be an integer in [2, 256]; got 16.5',
+      'gifColors must be an integer in [4, 256]; got 16.5',
     ],
     [
       { ...gif, gifDither: 1.5 },
@@ -87,7 +87,7 @@ describe('validation', () => {
   it('accepts every value in range, and no value outside (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: -5, max: 300 }), fc.integer({ min: -5, max: 120 }), (colors, quality) => {
-        expect(validateTemplate({ ...gif, gifColors: colors }).ok).toBe(colors >= 2 && colors <= 256);
+        expect(validateTemplate({ ...gif, gifColors: colors }).ok).toBe(colors >= 4 && colors <= 256);
         expect(validateTemplate({ ...webp, webpQuality: quality }).ok).toBe(quality >= 1 && quality <= 100);
       }),
     );
@@ -116,18 +116,18 @@ describe('resolveEncoderSettings', () => {
     [
       { ...gif, gifColors: 32 },
       'ffmpeg',
-      { statsMode: 'diff', dither: 'bayer:bayer_scale=5', optimize: true, maxColors: 32 },
+      { statsMode: 'diff', dither: 'bayer:bayer_scale=5', optimize: true, colors: 32 },
     ],
     [{ ...gif, gifDither: 0 }, 'ffmpeg', { statsMode: 'diff', dither: 'none', optimize: true }],
     [
       { ...gif, gifDither: 1, profile: 'fast' },
       'ffmpeg',
-      { statsMode: 'diff', dither: 'bayer:bayer_scale=0' },
+      { statsMode: 'diff', dither: 'bayer:bayer_scale=2' },
     ],
     [
       { ...gif, gifColors: 64, gifDither: 0.3, profile: 'quality' },
       'libvips',
-      { effort: 7, dither: 0.3, interFrameMaxError: 6, interPaletteMaxError: 3, colours: 64 },
+      { effort: 7, dither: 0.3, interFrameMaxError: 6, interPaletteMaxError: 3, colors: 64 },
     ],
     [
       { ...gif, gifDither: 0, profile: 'small' },
@@ -140,7 +140,7 @@ describe('resolveEncoderSettings', () => {
     [
       { ...gif, version: 1, gifColors: 8 },
       'ffmpeg',
-      { statsMode: 'diff', dither: 'bayer:bayer_scale=5', maxColors: 8 },
+      { statsMode: 'diff', dither: 'bayer:bayer_scale=5', colors: 8 },
     ],
   ] as const)('%j → %s %j', (input, backend, settings) => {
     const encoder = planDynamicImage(parseTemplate(input), probe).encoder;
@@ -158,14 +158,23 @@ describe('resolveEncoderSettings', () => {
     });
   });
 
-  it("maps strength to ffmpeg's Bayer scale monotonically: 0 none, up to 1 the largest pattern (scale 0)", () => {
+  it("maps strength to ffmpeg's Bayer scale monotonically: 0 none, then scales 5 to 2", () => {
     const scale = (s: number) => (s === 0 ? 6 : Number(ffmpegDither(s).split('=')[1]));
     expect(ffmpegDither(0)).toBe('none');
+    expect([0.01, 0.16, 0.17, 0.5, 0.83, 0.84, 1].map(ffmpegDither)).toEqual([
+      'bayer:bayer_scale=5',
+      'bayer:bayer_scale=5',
+      'bayer:bayer_scale=4',
+      'bayer:bayer_scale=3',
+      'bayer:bayer_scale=3',
+      'bayer:bayer_scale=2',
+      'bayer:bayer_scale=2',
+    ]);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (a, b) => {
         const [lo, hi] = a <= b ? [a, b] : [b, a];
         expect(scale(hi / 100)).toBeLessThanOrEqual(scale(lo / 100));
-        expect(scale(hi / 100)).toBeGreaterThanOrEqual(0);
+        expect(scale(hi / 100)).toBeGreaterThanOrEqual(2);
       }),
     );
   });
@@ -179,7 +188,7 @@ describe('overrideParams', () => {
       gifDither: 0.5,
     });
     expect(() => applyOverrides(t, { gifColors: 300 })).toThrow(
-      /overrideParams\.gifColors must be an integer in \[2, 256\]/,
+      /overrideParams\.gifColors must be an integer in \[4, 256\]/,
     );
     expect(() => applyOverrides(t, { webpQuality: 50 })).toThrow(
       /overrideParams\.webpQuality applies to webp templates only, and format is gif/,
