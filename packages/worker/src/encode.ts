@@ -17,13 +17,14 @@ export interface EncodeSettings {
   chunks: ChunkLimits;
   threads: number;
   /**
-   * Overrides of the plan's ffmpeg settings, for experiments and tests; the plan's profile decides
-   * them otherwise (core's encoder.ts, where the reasons for each value are written).
+   * Overrides of the plan's ffmpeg settings, for experiments and tests, in ffmpeg's terms; the plan
+   * (the template's profile and encoder controls) decides them otherwise (core's encoder.ts and
+   * encoder-controls.ts, where the reasons for each value are written).
    */
-  gifDither?: string;
-  gifStatsMode?: 'diff' | 'full';
-  webpQuality?: number;
-  webpCompressionLevel?: number;
+  graphDither?: string;
+  graphStatsMode?: 'diff' | 'full';
+  libwebpQuality?: number;
+  libwebpCompressionLevel?: number;
 }
 
 export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
@@ -49,8 +50,8 @@ function ffmpegGif(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegGifS
       : // The libvips backend planned but unavailable: the graph every version 1 template gets.
         (chooseEncoder('gif', undefined, 1).settings as FfmpegGifSettings);
   const gif: FfmpegGifSettings = {
-    statsMode: settings.gifStatsMode ?? planned.statsMode,
-    dither: settings.gifDither ?? planned.dither,
+    statsMode: settings.graphStatsMode ?? planned.statsMode,
+    dither: settings.graphDither ?? planned.dither,
   };
   if (planned.colors !== undefined) gif.colors = planned.colors;
   return gif;
@@ -61,9 +62,10 @@ function ffmpegWebp(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegWeb
     plan.encoder.format === 'webp'
       ? plan.encoder.settings
       : (chooseEncoder('webp', undefined, 1).settings as FfmpegWebpSettings);
-  const compressionLevel = settings.webpCompressionLevel ?? planned.compressionLevel;
+  const compressionLevel = settings.libwebpCompressionLevel ?? planned.compressionLevel;
   if (planned.lossless) return { lossless: true, compressionLevel };
-  return { quality: settings.webpQuality ?? planned.quality ?? 75, compressionLevel };
+  // A lossy plan always carries its quality; 75 is libwebp's own default.
+  return { quality: settings.libwebpQuality ?? planned.quality ?? 75, compressionLevel };
 }
 
 const seconds = (s: number) => s.toFixed(3);

@@ -52,10 +52,10 @@ export function encoderReport(
   if (plan.encoder.backend === 'ffmpeg') {
     // The worker's own overrides (tests, experiments) are what ran.
     const overrides = {
-      gifDither: 'dither',
-      gifStatsMode: 'statsMode',
-      webpQuality: 'quality',
-      webpCompressionLevel: 'compressionLevel',
+      graphDither: 'dither',
+      graphStatsMode: 'statsMode',
+      libwebpQuality: 'quality',
+      libwebpCompressionLevel: 'compressionLevel',
     } as const;
     for (const [from, to] of Object.entries(overrides)) {
       const value = settings[from as keyof typeof overrides];
