@@ -56,7 +56,8 @@ const webpSettings = chooseEncoder('webp', undefined, 1).settings as FfmpegWebpS
 const settings = {
   gifStatsMode: gifSettings.statsMode,
   gifDither: gifSettings.dither,
-  webpQuality: webpSettings.quality,
+  // Lossy (only a template's webpLossless drops the quality), so always set.
+  webpQuality: webpSettings.quality as number,
   webpCompressionLevel: webpSettings.compressionLevel,
 };
 

@@ -175,6 +175,14 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByText('loopCount must be an integer in [0, 65535]; got -1', { exact: true }).waitFor();
     await plays.fill('2');
 
+    // An encoder control of the template's format (GIF), by core's rule; the WebP ones are not offered.
+    await page.getByText('Advanced encoder settings').waitFor();
+    expect(await page.locator('input[name="webpQuality"]').count()).toBe(0);
+    const colors = page.locator('input[name="gifColors"]');
+    await colors.fill('3');
+    await page.getByText('gifColors must be an integer in [4, 256]; got 3', { exact: true }).waitFor();
+    await colors.fill('16');
+
     await name.fill('hero_gif');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL((u) => /\/templates\/[0-9a-f]{32}$/.test(u.pathname));
@@ -187,10 +195,13 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
       width: 320,
       duration: 2,
       loopCount: 2,
+      gifColors: 16,
     });
     // The playback fields left at their defaults are not saved: the template is as one without them.
     expect(stored.json.data).not.toHaveProperty('speed');
     expect(stored.json.data).not.toHaveProperty('boomerang');
+    // Encoder controls left empty keep the profile's values and are not saved either.
+    expect(stored.json.data).not.toHaveProperty('gifDither');
     await shoot(page, '04-template-saved');
   });
 

@@ -1,11 +1,13 @@
 // What an editor meets through the content API of a real Strapi with its embedded worker: a workflow run
 // by its name (as upload and the settings take it), dynamic image URLs a reader elsewhere can fetch, and
-// the playback fields (plays, speed, boomerang, orientation) in a template and in overrideParams.
+// the playback fields (plays, speed, boomerang, orientation) and the encoder controls (WebP quality and
+// lossless, GIF colours and dither) in a template and in overrideParams.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSample, inspectAnimation, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gifFrameColors } from '../../packages/worker/test/support/gif-colors.js';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { waitUntil } from '../support/wait.js';
@@ -249,5 +251,72 @@ describe('the content API as an editor meets it', () => {
       loopCount: null,
       durationMs: 2000,
     });
+  });
+
+  it('takes the encoder controls in a template and in overrideParams; the result and the file say what was used', async () => {
+    const old = (await call('GET', `/api/dynamic-image/templates/${templateId}`)).json.data as Json;
+    for (const field of ['webpQuality', 'webpLossless', 'gifColors', 'gifDither'])
+      expect(old).not.toHaveProperty(field);
+
+    const base = { format: 'webp', fps: 5, width: 160, captureMethod: 'byDuration', duration: 1 };
+    const created = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_webp_q40',
+      ...base,
+      webpQuality: 40,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const webpTemplate = created.json.data.templateId as string;
+    expect((await call('GET', `/api/dynamic-image/templates/${webpTemplate}`)).json.data).toMatchObject({
+      webpQuality: 40,
+    });
+
+    // Refused with a coded reason: a GIF field on a WebP template, a range, lossless over a quality.
+    const wrong = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_wrong_colors',
+      ...base,
+      gifColors: 16,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error.details.issues).toMatchObject([
+      { field: 'gifColors', rule: 'notAllowed', messageId: 'formatOnly' },
+    ]);
+    for (const [overrideParams, field, messageId] of [
+      [{ format: 'gif', gifColors: 300 }, 'overrideParams.gifColors', 'integerBetween'],
+      [{ webpLossless: true }, 'webpQuality', 'losslessQuality'],
+    ] as const) {
+      const refused = await call('POST', '/api/dynamic-image/jobs', {
+        videoId,
+        templateId: webpTemplate,
+        overrideParams,
+      });
+      expect(refused.status, JSON.stringify(refused.json)).toBe(400);
+      expect(refused.json.error.details.issues).toMatchObject([{ field, messageId }]);
+    }
+
+    // As saved (WebP at q40), and overridden to a GIF of 8 colours without dither (the WebP field dropped).
+    const asSaved = await call('POST', '/api/dynamic-image/jobs', { videoId, templateId: webpTemplate });
+    const overridden = await call('POST', '/api/dynamic-image/jobs', {
+      videoId,
+      templateId: webpTemplate,
+      overrideParams: { format: 'gif', gifColors: 8, gifDither: 0 },
+    });
+    expect([asSaved.status, overridden.status], JSON.stringify([asSaved.json, overridden.json])).toEqual([
+      201, 201,
+    ]);
+    const [saved, over] = await Promise.all([
+      waitForJob(asSaved.json.data.jobId),
+      waitForJob(overridden.json.data.jobId),
+    ]);
+    expect(saved).toMatchObject({ state: 'success', result: { format: 'webp' } });
+    expect(saved.result.encoder).toMatchObject({ backend: 'ffmpeg', settings: { quality: 40 } });
+    expect(over).toMatchObject({ state: 'success', result: { format: 'gif' } });
+    expect(over.result.encoder).toMatchObject({ backend: 'ffmpeg', settings: { colors: 8, dither: 'none' } });
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    const image = images.find((i) => i.jobId === over.jobId) as Json;
+    const gif = new Uint8Array(await (await fetch(image.url as string)).arrayBuffer());
+    const colors = gifFrameColors(gif).map((used) => used.size);
+    expect(colors.length).toBe(5);
+    expect(Math.max(...colors)).toBeLessThanOrEqual(8);
   });
 });

@@ -20,6 +20,8 @@ export interface FfmpegGifSettings {
    * shortens the frame. Measured in docs/encoder-profiles.md.
    */
   optimize?: boolean;
+  /** Colours in the palette, 4–256 (a template's gifColors); absent: 255 and the transparent entry. */
+  colors?: number;
 }
 
 /** libvips (through sharp): libimagequant per frame, cgif writing. */
@@ -32,11 +34,16 @@ export interface LibvipsGifSettings {
   interFrameMaxError: number;
   /** A frame reuses the previous or global palette when its own is within this distance. */
   interPaletteMaxError: number;
+  /** Colours in each frame's palette, 4–256 (a template's gifColors); absent: 256. */
+  colors?: number;
 }
 
 export interface FfmpegWebpSettings {
-  quality: number;
+  /** libwebp's lossy quality; absent only on a lossless WebP. */
+  quality?: number;
   compressionLevel: number;
+  /** A template's webpLossless: frames kept exactly (absent: lossy). */
+  lossless?: true;
 }
 
 export type EncoderChoice =

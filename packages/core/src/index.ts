@@ -1,6 +1,7 @@
 export * from './budget.js';
 export * from './contract/index.js';
 export * from './encoder.js';
+export * from './encoder-controls.js';
 export * from './errors.js';
 export * from './file-name.js';
 export * from './geometry.js';

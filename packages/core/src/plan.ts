@@ -1,5 +1,6 @@
 import { checkBudget, type PlanBudget, type PlanCost, planCost } from './budget.js';
-import { chooseEncoder, type EncoderChoice } from './encoder.js';
+import type { EncoderChoice } from './encoder.js';
+import { resolveEncoderSettings } from './encoder-controls.js';
 import { DynamicImageError } from './errors.js';
 import { type OutputGeometry, resolveOutputGeometry } from './geometry.js';
 import type { SourceProbe } from './probe.js';
@@ -12,7 +13,7 @@ export interface DynamicImagePlan {
   window: CaptureWindow;
   geometry: OutputGeometry;
   timing: FrameTiming;
-  /** The encoder backend and its settings, from the template's profile. */
+  /** The encoder backend and its settings, from the template's profile and its own encoder controls. */
   encoder: EncoderChoice;
   /** Plays in all, 0 = forever (core's playback.ts writes it per format). */
   loopCount: number;
@@ -30,7 +31,7 @@ export function planDynamicImage(
   const window = capWindow(resolveCaptureWindow(template, probe), maxWindowSeconds);
   const geometry = resolveOutputGeometry(template, probe);
   const timing = resolveFrameTiming(template.format, template.fps, window, template);
-  const encoder = chooseEncoder(template.format, template.profile, template.version);
+  const encoder = resolveEncoderSettings(template);
   const loopCount = template.loopCount ?? 0;
   const plan = { format: template.format, window, geometry, timing, encoder, loopCount };
   if (budget) checkBudget(costOfPlan(plan), budget);

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { ENCODER_PROFILES } from './encoder.js';
+import {
+  checkEncoderControls,
+  ENCODER_CONTROL_FORMAT,
+  ENCODER_CONTROL_LIMITS,
+  ENCODER_CONTROLS,
+  encoderControlFields,
+  encoderControlsJsonSchema,
+} from './encoder-controls.js';
 import { DynamicImageError } from './errors.js';
 import { MAX_TIME_SECONDS, TIME_RULE_TEXT, timeSchema } from './time.js';
 
@@ -70,6 +78,8 @@ const templateFields = {
   boomerang: z.boolean().optional(),
   /** How width and height are read (absent: widthHeight). */
   sizeMode: z.enum(SIZE_MODES).optional(),
+  // Fine encoder controls (issue 16), each over its profile's value; same rule: absent changes nothing.
+  ...encoderControlFields,
 };
 
 function checkCaptureMethod(
@@ -115,12 +125,16 @@ function checkCaptureMethod(
   }
 }
 
-export const templateInputSchema = z
-  .strictObject(templateFields)
-  .superRefine((value, ctx) => checkCaptureMethod(value, ctx, ''), {
+export const templateInputSchema = z.strictObject(templateFields).superRefine(
+  (value, ctx) => {
+    checkCaptureMethod(value, ctx, '');
+    checkEncoderControls(value, ctx, '');
+  },
+  {
     // Also when other fields fail, so one answer lists every problem.
     when: () => true,
-  });
+  },
+);
 
 export type TemplateInput = z.input<typeof templateInputSchema>;
 export type Template = z.output<typeof templateInputSchema>;
@@ -154,6 +168,9 @@ export const VALIDATION_MESSAGES = {
   integerUpTo: '{field} must be an integer in (0, {max}]; got {value}',
   integerBetween: '{field} must be an integer in [{min}, {max}]; got {value}',
   speed: '{field} must be a number from {min} to {max} with at most two decimals; got {value}',
+  formatOnly: '{field} applies to {fieldFormat} templates only, and format is {format}; got {value}',
+  losslessQuality: '{field} is not allowed with webpLossless (a lossless WebP has no quality); got {value}',
+  dither: '{field} must be a number from {min} to {max} with at most two decimals; got {value}',
   timeType: `{field} ${TIME_RULE_TEXT.type}; got {value}`,
   timeRange: '{field} must be within [0, {max}] seconds; got {value}',
   timePrecision: `{field} ${TIME_RULE_TEXT.precision}; got {value}`,
@@ -233,6 +250,10 @@ const profileText: RuleText = ['oneOfList', { values: ENCODER_PROFILES.join(', '
 const loopText: RuleText = ['integerBetween', { min: 0, max: L.loopCountMax }];
 const speedText: RuleText = ['speed', { min: L.speedMin, max: L.speedMax }];
 const sizeModeText: RuleText = ['oneOf', { first: SIZE_MODES[0], second: SIZE_MODES[1] }];
+const C = ENCODER_CONTROL_LIMITS;
+const webpQualityText: RuleText = ['integerBetween', { min: C.webpQualityMin, max: C.webpQualityMax }];
+const gifColorsText: RuleText = ['integerBetween', { min: C.gifColorsMin, max: C.gifColorsMax }];
+const gifDitherText: RuleText = ['dither', { min: C.gifDitherMin, max: C.gifDitherMax }];
 const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   name: {
     length: ['length', { min: L.nameMin, max: L.nameMax }],
@@ -251,6 +272,10 @@ const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   speed: { '*': speedText },
   boomerang: { type: ['boolean'] },
   sizeMode: { enum: sizeModeText, type: sizeModeText },
+  webpQuality: { '*': webpQualityText },
+  webpLossless: { type: ['boolean'] },
+  gifColors: { '*': gifColorsText },
+  gifDither: { '*': gifDitherText },
 };
 const TIME_TEXT: Record<string, RuleText> = {
   type: ['timeType'],
@@ -389,6 +414,7 @@ export const overrideParamsSchema = z.strictObject({
   speed: templateFields.speed,
   boomerang: templateFields.boomerang,
   sizeMode: templateFields.sizeMode,
+  ...encoderControlFields,
 });
 export type OverrideParams = z.input<typeof overrideParamsSchema>;
 
@@ -405,6 +431,10 @@ export function applyOverrides(template: Template, overrides: unknown): Template
     const stale = CAPTURE_METHOD_FIELD[template.captureMethod];
     if (o[stale] === undefined) delete merged[stale];
   }
+  // Switching format drops the old format's encoder controls, unless the overrides give them (refused then).
+  if (o.format && o.format !== template.format)
+    for (const key of ENCODER_CONTROLS)
+      if (ENCODER_CONTROL_FORMAT[key] !== o.format && o[key] === undefined) delete merged[key];
   for (const key of ['duration', 'trimEnd', 'width', 'height'] as const)
     if (merged[key] === undefined) delete merged[key];
   const result = templateInputSchema.safeParse(merged);
@@ -457,5 +487,5 @@ export const templateJsonSchema: Record<string, unknown> = {
     string,
     unknown
   >),
-  allOf: captureMethodJsonSchema,
+  allOf: [...captureMethodJsonSchema, ...encoderControlsJsonSchema],
 };

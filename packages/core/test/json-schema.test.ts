@@ -54,6 +54,25 @@ const CASES: Array<[string, Record<string, unknown>, boolean]> = [
   ['boomerang true', { ...byDuration, boomerang: true }, true],
   ['sizeMode longSide', { ...byDuration, sizeMode: 'longSide' }, true],
   ['sizeMode tall', { ...byDuration, sizeMode: 'tall' }, false],
+  ['gifColors 4, gifDither 0.35 on a GIF', { ...byDuration, gifColors: 4, gifDither: 0.35 }, true],
+  ['gifColors 257', { ...byDuration, gifColors: 257 }, false],
+  ['gifColors 3', { ...byDuration, gifColors: 3 }, false],
+  ['gifDither 0.355', { ...byDuration, gifDither: 0.355 }, false],
+  ['webpQuality on a GIF', { ...byDuration, webpQuality: 80 }, false],
+  ['webpQuality 100 on a WebP', { ...byDuration, format: 'webp', webpQuality: 100 }, true],
+  ['webpQuality 0', { ...byDuration, format: 'webp', webpQuality: 0 }, false],
+  ['gifColors on a WebP', { ...byDuration, format: 'webp', gifColors: 16 }, false],
+  ['webpLossless on a WebP', { ...byDuration, format: 'webp', webpLossless: true }, true],
+  [
+    'webpLossless with webpQuality',
+    { ...byDuration, format: 'webp', webpLossless: true, webpQuality: 9 },
+    false,
+  ],
+  [
+    'webpLossless false with webpQuality',
+    { ...byDuration, format: 'webp', webpLossless: false, webpQuality: 9 },
+    true,
+  ],
 ];
 
 const withoutUndefined = (input: Record<string, unknown>) =>
@@ -85,6 +104,10 @@ describe('the exported JSON Schema', () => {
             duration: time,
             trimEnd: time,
             setAsDefaultThumbnail: fc.boolean(),
+            webpQuality: fc.integer({ min: 0, max: 101 }),
+            webpLossless: fc.boolean(),
+            gifColors: fc.integer({ min: 1, max: 257 }),
+            gifDither: fc.oneof(fc.double({ min: -0.1, max: 1.1, noNaN: true }), fc.constant(0.35)),
           },
           { requiredKeys: ['name', 'format', 'fps', 'captureMethod'] },
         ),

@@ -119,6 +119,32 @@ const cases: Array<[unknown, Partial<ValidationIssue>]> = [
     },
   ],
   [
+    { ...v, gifDither: 1.5 },
+    {
+      rule: 'range',
+      messageId: 'dither',
+      params: { min: 0, max: 1 },
+      message: 'gifDither must be a number from 0 to 1 with at most two decimals; got 1.5',
+    },
+  ],
+  [
+    { ...v, webpQuality: 50 },
+    {
+      rule: 'notAllowed',
+      messageId: 'formatOnly',
+      params: { format: 'gif', fieldFormat: 'webp' },
+      message: 'webpQuality applies to webp templates only, and format is gif; got 50',
+    },
+  ],
+  [
+    { ...v, format: 'webp', webpLossless: true, webpQuality: 50 },
+    {
+      rule: 'notAllowed',
+      messageId: 'losslessQuality',
+      message: 'webpQuality is not allowed with webpLossless (a lossless WebP has no quality); got 50',
+    },
+  ],
+  [
     { ...v, boomerang: 'yes' },
     { rule: 'type', messageId: 'boolean', message: 'boomerang must be a boolean; got "yes"' },
   ],

@@ -45,6 +45,8 @@ const inputs: unknown[] = [
   { ...v, start: 1.0001 },
   { ...v, start: '25:00:00', width: 64.5 },
   { ...v, loopCount: -1, speed: 1.005, boomerang: 'yes', sizeMode: 'tall' },
+  { ...v, gifColors: 3, gifDither: 1.5, webpQuality: 50 },
+  { ...v, format: 'webp', webpLossless: true, webpQuality: 50 },
 ];
 
 const workflowInputs: unknown[] = [

@@ -17,13 +17,14 @@ export interface EncodeSettings {
   chunks: ChunkLimits;
   threads: number;
   /**
-   * Overrides of the plan's ffmpeg settings, for experiments and tests; the plan's profile decides
-   * them otherwise (core's encoder.ts, where the reasons for each value are written).
+   * Overrides of the plan's ffmpeg settings, for experiments and tests, in ffmpeg's terms; the plan
+   * (the template's profile and encoder controls) decides them otherwise (core's encoder.ts and
+   * encoder-controls.ts, where the reasons for each value are written).
    */
-  gifDither?: string;
-  gifStatsMode?: 'diff' | 'full';
-  webpQuality?: number;
-  webpCompressionLevel?: number;
+  graphDither?: string;
+  graphStatsMode?: 'diff' | 'full';
+  libwebpQuality?: number;
+  libwebpCompressionLevel?: number;
 }
 
 export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
@@ -48,10 +49,12 @@ function ffmpegGif(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegGifS
       ? plan.encoder.settings
       : // The libvips backend planned but unavailable: the graph every version 1 template gets.
         (chooseEncoder('gif', undefined, 1).settings as FfmpegGifSettings);
-  return {
-    statsMode: settings.gifStatsMode ?? planned.statsMode,
-    dither: settings.gifDither ?? planned.dither,
+  const gif: FfmpegGifSettings = {
+    statsMode: settings.graphStatsMode ?? planned.statsMode,
+    dither: settings.graphDither ?? planned.dither,
   };
+  if (planned.colors !== undefined) gif.colors = planned.colors;
+  return gif;
 }
 
 function ffmpegWebp(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegWebpSettings {
@@ -59,10 +62,10 @@ function ffmpegWebp(plan: DynamicImagePlan, settings: EncodeSettings): FfmpegWeb
     plan.encoder.format === 'webp'
       ? plan.encoder.settings
       : (chooseEncoder('webp', undefined, 1).settings as FfmpegWebpSettings);
-  return {
-    quality: settings.webpQuality ?? planned.quality,
-    compressionLevel: settings.webpCompressionLevel ?? planned.compressionLevel,
-  };
+  const compressionLevel = settings.libwebpCompressionLevel ?? planned.compressionLevel;
+  if (planned.lossless) return { lossless: true, compressionLevel };
+  // A lossy plan always carries its quality; 75 is libwebp's own default.
+  return { quality: settings.libwebpQuality ?? planned.quality ?? 75, compressionLevel };
 }
 
 const seconds = (s: number) => s.toFixed(3);
@@ -182,11 +185,15 @@ export function buildEncodeRuns(
   const chain = frameChain(plan, seek);
   if (plan.format === 'webp') {
     const webp = ffmpegWebp(plan, settings);
+    // Lossless keeps the frames' RGB: yuv420p would halve the colour resolution before libwebp sees it.
+    // Lossy stays on yuv420p, which libwebp's lossy mode encodes anyway. Without -quality, a lossless
+    // libwebp spends its default effort (75).
+    const mode = webp.lossless ? ['-lossless', '1'] : ['-lossless', '0', '-quality', String(webp.quality)];
     return {
       runs: [
         {
           inputs: [input],
-          complexFilter: `[0:v]${chain},${FRAME_COUNTER},format=yuv420p[out]`,
+          complexFilter: `[0:v]${chain},${FRAME_COUNTER},format=${webp.lossless ? 'bgra' : 'yuv420p'}[out]`,
           output,
           outputOptions: [
             '-map',
@@ -194,10 +201,7 @@ export function buildEncodeRuns(
             ...commonOutput(settings),
             '-c:v',
             'libwebp_anim',
-            '-lossless',
-            '0',
-            '-quality',
-            String(webp.quality),
+            ...mode,
             '-compression_level',
             String(webp.compressionLevel),
             ...loopOption(plan),
@@ -212,13 +216,15 @@ export function buildEncodeRuns(
   }
   const gif = ffmpegGif(plan, settings);
   const paletteUse = `paletteuse=dither=${gif.dither}:diff_mode=rectangle`;
+  // A template's gifColors: palettegen counts the entry it keeps for transparency among its max_colors.
+  const colors = gif.colors === undefined ? '' : `:max_colors=${Math.min(gif.colors + 1, 256)}`;
   const gifOutput = ['-map', '[out]', ...commonOutput(settings), ...loopOption(plan), '-f', 'gif', '-y'];
   if (!usesTwoPassPalette(plan, settings)) {
     return {
       runs: [
         {
           inputs: [input],
-          complexFilter: `[0:v]${chain},${FRAME_COUNTER},split[a][b];[a]palettegen=stats_mode=${gif.statsMode}[p];[b][p]${paletteUse}[out]`,
+          complexFilter: `[0:v]${chain},${FRAME_COUNTER},split[a][b];[a]palettegen=stats_mode=${gif.statsMode}${colors}[p];[b][p]${paletteUse}[out]`,
           output,
           outputOptions: gifOutput,
           progress: SINGLE_PASS_GIF,
@@ -230,7 +236,7 @@ export function buildEncodeRuns(
     runs: [
       {
         inputs: [input],
-        complexFilter: `[0:v]${chain},${FRAME_COUNTER},palettegen=stats_mode=${gif.statsMode}[out]`,
+        complexFilter: `[0:v]${chain},${FRAME_COUNTER},palettegen=stats_mode=${gif.statsMode}${colors}[out]`,
         output: palettePath,
         outputOptions: ['-map', '[out]', ...commonOutput(settings), '-y'],
         progress: COUNTED,

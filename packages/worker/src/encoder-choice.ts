@@ -2,9 +2,11 @@
 // names the backend; when the libvips backend can't load here (sharp has no prebuilt binary for this
 // platform), the job falls back to the ffmpeg graph and the report says so.
 import {
+  applyEncoderControls,
   chooseEncoder,
   DEFAULT_ENCODER_PROFILE,
   type DynamicImagePlan,
+  type EncoderControls,
   type EncoderReport,
   type Template,
 } from '@dynamic-image/core';
@@ -17,7 +19,11 @@ export type EncodePlan = DynamicImagePlan & {
   fallback?: string;
 };
 
-export async function withAvailableBackend(plan: DynamicImagePlan): Promise<EncodePlan> {
+export async function withAvailableBackend(
+  plan: DynamicImagePlan,
+  /** The template's encoder controls, which the fallback graph keeps (colours, dither). */
+  controls: EncoderControls = {},
+): Promise<EncodePlan> {
   if (plan.encoder.backend !== 'libvips') return plan;
   try {
     await loadSharp();
@@ -25,7 +31,7 @@ export async function withAvailableBackend(plan: DynamicImagePlan): Promise<Enco
   } catch (err) {
     return {
       ...plan,
-      encoder: chooseEncoder(plan.format, undefined, 1),
+      encoder: applyEncoderControls(chooseEncoder(plan.format, undefined, 1), controls),
       fallback: `libvips unavailable: ${(err as Error).message.split('\n')[0]?.slice(0, 120)}`,
     };
   }
@@ -46,10 +52,10 @@ export function encoderReport(
   if (plan.encoder.backend === 'ffmpeg') {
     // The worker's own overrides (tests, experiments) are what ran.
     const overrides = {
-      gifDither: 'dither',
-      gifStatsMode: 'statsMode',
-      webpQuality: 'quality',
-      webpCompressionLevel: 'compressionLevel',
+      graphDither: 'dither',
+      graphStatsMode: 'statsMode',
+      libwebpQuality: 'quality',
+      libwebpCompressionLevel: 'compressionLevel',
     } as const;
     for (const [from, to] of Object.entries(overrides)) {
       const value = settings[from as keyof typeof overrides];

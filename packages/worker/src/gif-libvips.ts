@@ -118,6 +118,8 @@ export function libvipsGifWriter(
         dither: settings.dither,
         interFrameMaxError: settings.interFrameMaxError,
         interPaletteMaxError: settings.interPaletteMaxError,
+        // A template's gifColors (libvips' default: 256).
+        ...(settings.colors === undefined ? {} : { colors: settings.colors }),
         loop: target.loop,
         delay,
         // The frame count is part of the contract (one frame per 1/fps): duplicates stay frames.

@@ -227,6 +227,7 @@ export async function runPipeline<T>(
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
     const plan = await withAvailableBackend(
       planDynamicImage(job.template, probe, budget, job.maxWindowSeconds),
+      job.template,
     );
     const probeMs = performance.now() - probeStarted;
 

@@ -316,7 +316,7 @@ describe('encoder and verification failures', () => {
           tmpDir,
           sourcePolicy: { allowFile: true },
           timeoutSeconds: 60,
-          encodeSettings: { ...DEFAULT_ENCODE_SETTINGS, gifDither: 'no_such_dither' },
+          encodeSettings: { ...DEFAULT_ENCODE_SETTINGS, graphDither: 'no_such_dither' },
         },
         async () => undefined,
       ),

@@ -25,6 +25,14 @@ import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@str
 import * as React from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import {
+  ENCODER_CONTROL_DEFAULTS,
+  ENCODER_CONTROL_FIELDS,
+  EncoderControlFields,
+  type EncoderControlValues,
+  encoderControlInput,
+  encoderControlValues,
+} from '../components/EncoderControlFields';
+import {
   PLAYBACK_DEFAULTS,
   PLAYBACK_FIELDS,
   PlaybackFields,
@@ -43,7 +51,7 @@ import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
-interface FormValues extends PlaybackValues {
+interface FormValues extends PlaybackValues, EncoderControlValues {
   name: string;
   format: 'gif' | 'webp';
   fps: number | undefined;
@@ -70,6 +78,7 @@ const EMPTY: FormValues = {
   setAsDefaultThumbnail: false,
   profile: DEFAULT_ENCODER_PROFILE,
   ...PLAYBACK_DEFAULTS,
+  ...ENCODER_CONTROL_DEFAULTS,
 };
 
 /** What the API receives, built exactly as core validates it. */
@@ -85,6 +94,7 @@ export function toTemplateInput(values: FormValues): Record<string, unknown> {
     setAsDefaultThumbnail: values.setAsDefaultThumbnail,
     profile: values.profile,
     ...playbackInput(values),
+    ...encoderControlInput(values, values.format),
   };
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
   input[own] = timeInput(values[own]);
@@ -106,6 +116,7 @@ function fromTemplate(tpl: Template): FormValues {
     setAsDefaultThumbnail: tpl.setAsDefaultThumbnail === true,
     profile: tpl.profile ?? DEFAULT_ENCODER_PROFILE,
     ...playbackValues(tpl),
+    ...encoderControlValues(tpl),
   };
 }
 
@@ -208,7 +219,9 @@ export function TemplateEditPage() {
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
   // Issues of fields the form shows are shown at the field; the rest below the form.
   const shown = ['name', 'format', 'profile', 'fps', 'width', 'height', 'captureMethod', 'start', own];
-  const elsewhere = issues.filter((i) => ![...shown, ...PLAYBACK_FIELDS].includes(i.field));
+  const elsewhere = issues.filter(
+    (i) => ![...shown, ...PLAYBACK_FIELDS, ...ENCODER_CONTROL_FIELDS].includes(i.field),
+  );
   const gifTooFast = values.format === 'gif' && (values.fps ?? 0) > TEMPLATE_LIMITS.gifMaxPlayableFps;
   const sizeHint = (side: 'width' | 'height') => {
     const other = side === 'width' ? values.height : values.width;
@@ -371,6 +384,13 @@ export function TemplateEditPage() {
                   </Field.Root>
                 </Grid.Item>
                 <PlaybackFields
+                  values={values}
+                  set={(key, value) => set(key, value as FormValues[typeof key])}
+                  errorFor={errorFor}
+                  disabled={!canWrite}
+                />
+                <EncoderControlFields
+                  format={values.format}
                   values={values}
                   set={(key, value) => set(key, value as FormValues[typeof key])}
                   errorFor={errorFor}

@@ -32,6 +32,11 @@ export interface Template {
   speed?: number | null;
   boomerang?: boolean | null;
   sizeMode?: 'widthHeight' | 'longSide' | null;
+  /** Encoder controls: absent on templates that leave them to the profile. */
+  webpQuality?: number | null;
+  webpLossless?: boolean | null;
+  gifColors?: number | null;
+  gifDither?: number | null;
   updatedAt?: string;
 }
 

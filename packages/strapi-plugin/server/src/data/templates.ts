@@ -30,6 +30,10 @@ const FIELDS = [
   'speed',
   'boomerang',
   'sizeMode',
+  'webpQuality',
+  'webpLossless',
+  'gifColors',
+  'gifDither',
 ] as const;
 
 export function toTemplate(row: Record<string, unknown>): TemplateRecord {
@@ -42,7 +46,9 @@ export function toTemplate(row: Record<string, unknown>): TemplateRecord {
     const value = row[field];
     if (value === null || value === undefined) continue;
     // Postgres decimals may come back as strings.
-    out[field] = ['start', 'duration', 'trimEnd', 'speed'].includes(field) ? Number(value) : value;
+    out[field] = ['start', 'duration', 'trimEnd', 'speed', 'gifDither'].includes(field)
+      ? Number(value)
+      : value;
   }
   return out as unknown as TemplateRecord;
 }
@@ -66,6 +72,10 @@ export function toRow(template: Template): Record<string, unknown> {
     speed: template.speed ?? null,
     boomerang: template.boomerang ?? null,
     sizeMode: template.sizeMode ?? null,
+    webpQuality: template.webpQuality ?? null,
+    webpLossless: template.webpLossless ?? null,
+    gifColors: template.gifColors ?? null,
+    gifDither: template.gifDither ?? null,
   };
 }
 

@@ -65,6 +65,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.float('speed');
           t.boolean('boomerang');
           t.string('sizeMode');
+          t.int('webpQuality');
+          t.boolean('webpLossless');
+          t.int('gifColors');
+          t.float('gifDither');
         },
       });
       const Workflow = objectType({
