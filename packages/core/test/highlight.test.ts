@@ -65,7 +65,13 @@ describe('chooseHighlight properties', () => {
           expect(start + duration).toBeLessThanOrEqual(span + 1e-9);
           const inFade = fadeFromBlack(samples);
           const allowed = inFade.some((fade, i) => !fade && i / rate + duration <= span);
-          if (allowed) expect(inFade[Math.round(start * rate)]).toBe(false);
+          if (allowed) {
+            expect(inFade[Math.round(start * rate)]).toBe(false);
+            // Independently of fadeFromBlack: never on a black sample.
+            expect(samples[Math.round(start * rate)]?.luma).toBeGreaterThanOrEqual(
+              HIGHLIGHT_LIMITS.blackLuma,
+            );
+          }
         },
       ),
     );

@@ -30,11 +30,12 @@ import { encoderReport, withAvailableBackend } from './encoder-choice.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { libvipsGifWriter, OutputTooLarge } from './gif-libvips.js';
 import { type OptimizeOutcome, optimizeGif } from './gif-optimize.js';
+import { findHighlight } from './highlight.js';
 import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { runFraction } from './progress.js';
 import type { ProcessLimits } from './sandbox.js';
-import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
+import { checkSourceAddress, type ResolvedSource, resolveSource, type SourcePolicy } from './source.js';
 import type { SourceBudget } from './source-budget.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
 
@@ -76,6 +77,26 @@ function stageProgress(stage: JobProgress['stage'], fraction: number): number {
   };
   const [from, to] = spans[stage];
   return Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction)));
+}
+
+/** The chosen start of a `start: "auto"` job: its window's length (a preview's cut included) placed on the action. */
+async function autoStart(
+  job: DynamicImageJobData,
+  source: ResolvedSource,
+  sourceDuration: number,
+  options: PipelineOptions,
+  run: { timeoutMs: number; signal: AbortSignal },
+): Promise<number> {
+  const duration = Math.min(
+    job.template.duration ?? sourceDuration,
+    job.maxWindowSeconds ?? Number.POSITIVE_INFINITY,
+  );
+  // Read through the job's gateway, like every other pass over the source.
+  const choice = await findHighlight(options.binaries, source, sourceDuration, duration, {
+    ...run,
+    limits: options.limits,
+  });
+  return choice.start;
 }
 
 function encodeFailure(err: FfmpegError, deadlinePassed: boolean): DynamicImageError {
@@ -225,9 +246,18 @@ export async function runPipeline<T>(
       throw err;
     });
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
+    const auto = job.template.start === 'auto';
+    const start = auto
+      ? await autoStart(job, source, probe.duration, options, { timeoutMs: remaining(), signal }).catch(
+          (err) => {
+            throw err instanceof FfmpegError ? encodeFailure(err, deadlineController.signal.aborted) : err;
+          },
+        )
+      : job.template.start;
     const plan = await withAvailableBackend(
-      planDynamicImage(job.template, probe, budget, job.maxWindowSeconds),
+      planDynamicImage({ ...job.template, start }, probe, budget, job.maxWindowSeconds),
     );
+    if (auto) plan.window = { ...plan.window, auto: true };
     const probeMs = performance.now() - probeStarted;
 
     // Fixed names inside the job's own folder: nothing a job carries becomes part of a path.

@@ -38,8 +38,8 @@ interface TemplateFlags {
   profile?: string;
 }
 
-// Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS"; core validates both.
-const time = (value: string) => (value.includes(':') ? value : Number(value));
+// Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS" (and a start "auto"); core validates them.
+const time = (value: string) => (value.includes(':') || value === 'auto' ? value : Number(value));
 const int = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value);
 
 function templateFromFlags(flags: TemplateFlags, output?: string): Template {
@@ -70,7 +70,7 @@ function addTemplateFlags(command: Command): Command {
     .option('--fps <fps>', 'frames per second, an integer in (0, 60]', '10')
     .option('--width <px>', 'output width in [128, 4096]; the height follows the aspect ratio')
     .option('--height <px>', 'output height in [128, 4096]; the width follows the aspect ratio')
-    .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS', '0')
+    .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS, or auto (the most active window)', '0')
     .option('--duration <time>', 'window length (capture by duration; default 3)')
     .option('--trim-end <time>', 'cut this much off the end instead (capture by trimming)')
     .option('--name <name>', 'template name', 'cli-template')
