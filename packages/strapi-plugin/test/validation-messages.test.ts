@@ -45,6 +45,7 @@ const inputs: unknown[] = [
   { ...v, start: 1.0001 },
   { ...v, start: '25:00:00', width: 64.5 },
   { ...v, loopCount: -1, speed: 1.005, boomerang: 'yes', sizeMode: 'tall' },
+  { ...v, captureMethod: 'trimBeginEnd', duration: undefined, trimEnd: 1, start: 'auto' },
 ];
 
 const workflowInputs: unknown[] = [
