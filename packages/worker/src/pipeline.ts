@@ -16,6 +16,7 @@ import {
   pathInFolder,
   planDynamicImage,
   playsFromContainer,
+  type SourceProbe,
 } from '@dynamic-image/core';
 import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
 import type { FfmpegBinaries } from './binaries.js';
@@ -83,10 +84,13 @@ function stageProgress(stage: JobProgress['stage'], fraction: number): number {
 async function autoStart(
   job: DynamicImageJobData,
   source: ResolvedSource,
-  sourceDuration: number,
+  probe: SourceProbe,
   options: PipelineOptions,
   run: { timeoutMs: number; signal: AbortSignal },
 ): Promise<number> {
+  // Without a video stream there is nothing to measure: planning then says AUDIO_ONLY.
+  if (!probe.video) return 0;
+  const sourceDuration = probe.duration;
   const duration = Math.min(
     job.template.duration ?? sourceDuration,
     job.maxWindowSeconds ?? Number.POSITIVE_INFINITY,
@@ -248,11 +252,9 @@ export async function runPipeline<T>(
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
     const auto = job.template.start === 'auto';
     const start = auto
-      ? await autoStart(job, source, probe.duration, options, { timeoutMs: remaining(), signal }).catch(
-          (err) => {
-            throw err instanceof FfmpegError ? encodeFailure(err, deadlineController.signal.aborted) : err;
-          },
-        )
+      ? await autoStart(job, source, probe, options, { timeoutMs: remaining(), signal }).catch((err) => {
+          throw err instanceof FfmpegError ? encodeFailure(err, deadlineController.signal.aborted) : err;
+        })
       : job.template.start;
     const plan = await withAvailableBackend(
       planDynamicImage({ ...job.template, start }, probe, budget, job.maxWindowSeconds),

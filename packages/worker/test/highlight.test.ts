@@ -10,7 +10,7 @@ import { inspectAnimation } from '../src/animation.js';
 import { deliverToFile } from '../src/delivery.js';
 import { parseActionSamples } from '../src/highlight.js';
 import { runPipeline } from '../src/pipeline.js';
-import { binaries, emptyDir, jobFor } from './support/helpers.js';
+import { binaries, emptyDir, jobFor, samples } from './support/helpers.js';
 
 const SIZE = 'size=320x180:rate=24';
 const still = (seconds: number) => `color=c=0x3060a0:${SIZE}:duration=${seconds}`;
@@ -80,6 +80,14 @@ describe('start "auto"', () => {
     expect(whole.result.window).toEqual({ start: 0, end: 2, duration: 2, auto: true });
     const fixed = await make(source, { start: 0.5, duration: 1 });
     expect(fixed.result.window).toEqual({ start: 0.5, end: 1.5, duration: 1 });
+  });
+});
+
+describe('start "auto" on a source without video', () => {
+  it('is AUDIO_ONLY, as a fixed start is', async () => {
+    await expect(make(samples['audio-only'], { duration: 1 })).rejects.toMatchObject({
+      code: 'AUDIO_ONLY',
+    });
   });
 });
 
