@@ -301,6 +301,18 @@ describe('start "auto"', () => {
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const highlight = created.json.data.templateId as string;
     expect((await call('GET', `/api/dynamic-image/templates/${highlight}`)).json.data.start).toBe('auto');
+    // GraphQL's start is a float: an automatic one reads 0, with startAuto.
+    const gql = await fetch(`${cms.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query ($id: String!) { dynamicImageTemplate(templateId: $id) { start startAuto } }',
+        variables: { id: highlight },
+      }),
+    });
+    expect(((await gql.json()) as Json).data).toEqual({
+      dynamicImageTemplate: { start: 0, startAuto: true },
+    });
     // Trimming the end has no room for an automatic start.
     const trim = await call('POST', '/api/dynamic-image/templates', {
       ...fields,
