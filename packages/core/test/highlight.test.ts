@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ActionSample, chooseHighlight, fadeFromBlack, HIGHLIGHT_LIMITS } from '../src/index.js';
+import {
+  type ActionSample,
+  capWindow,
+  chooseHighlight,
+  fadeFromBlack,
+  HIGHLIGHT_LIMITS,
+  parseTemplate,
+  resolveCaptureWindow,
+  submitCost,
+} from '../src/index.js';
 
 const still = (n: number, luma = 120): ActionSample[] =>
   Array.from({ length: n }, () => ({ scene: 0, luma }));
@@ -97,5 +106,37 @@ describe('chooseHighlight properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('an automatic start before and after the choice', () => {
+  const auto = parseTemplate({
+    name: 'auto-start',
+    format: 'gif',
+    fps: 10,
+    width: 320,
+    height: 180,
+    captureMethod: 'byDuration',
+    start: 'auto',
+    duration: 2,
+  });
+
+  it('has no window until the worker chose its start', () => {
+    expect(() => resolveCaptureWindow(auto, { duration: 10, startTime: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_TEMPLATE' }),
+    );
+  });
+
+  it('costs what a fixed start of the same duration costs', () => {
+    expect(submitCost(auto)).toEqual(submitCost({ ...auto, start: 5 }));
+  });
+
+  it('keeps its mark when a preview cuts the window', () => {
+    expect(capWindow({ start: 4, end: 9, duration: 5, auto: true }, 3)).toEqual({
+      start: 4,
+      end: 7,
+      duration: 3,
+      auto: true,
+    });
   });
 });
