@@ -94,7 +94,7 @@ function describeResult(path: string, r: DynamicImageResult): string {
   const kb = (r.bytes / 1024).toFixed(1);
   return (
     `${path}  ${r.format} ${r.width}x${r.height}  ${r.fps} fps  ${r.frameCount} frames  ${r.duration.toFixed(2)} s  ${kb} KiB  ` +
-    `(${r.encoder?.backend ?? 'ffmpeg'}; window ${r.window.start}–${r.window.end} s; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
+    `(${r.encoder?.backend ?? 'ffmpeg'}; window ${r.window.start}–${r.window.end} s${r.window.auto ? ' (chosen automatically)' : ''}; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
   );
 }
 
