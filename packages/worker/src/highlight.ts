@@ -5,8 +5,10 @@ import {
   type ActionSample,
   chooseHighlight,
   DynamicImageError,
+  type DynamicImageJobData,
   HIGHLIGHT_LIMITS,
   type HighlightChoice,
+  type SourceProbe,
 } from '@dynamic-image/core';
 import type { FfmpegBinaries } from './binaries.js';
 import { runFfmpeg } from './ffmpeg.js';
@@ -104,4 +106,24 @@ export async function findHighlight(
     },
   });
   return chooseHighlight(parseActionSamples(report), HIGHLIGHT_LIMITS.sampleRate, span, duration);
+}
+
+/**
+ * The start a `start: "auto"` job is planned with: its window's length (a preview's cut included) placed
+ * on the action, read through the job's gateway (`source`) like every other pass over the source.
+ */
+export async function autoStart(
+  binaries: FfmpegBinaries,
+  source: ResolvedSource,
+  probe: SourceProbe,
+  job: Pick<DynamicImageJobData, 'template' | 'maxWindowSeconds'>,
+  run: HighlightRun,
+): Promise<number> {
+  // Without a video stream there is nothing to measure: planning then says AUDIO_ONLY.
+  if (!probe.video) return 0;
+  const duration = Math.min(
+    job.template.duration ?? probe.duration,
+    job.maxWindowSeconds ?? Number.POSITIVE_INFINITY,
+  );
+  return (await findHighlight(binaries, source, probe.duration, duration, run)).start;
 }

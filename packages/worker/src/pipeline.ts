@@ -16,7 +16,6 @@ import {
   pathInFolder,
   planDynamicImage,
   playsFromContainer,
-  type SourceProbe,
 } from '@dynamic-image/core';
 import { AnimationFormatError, type AnimationInfo, inspectAnimation } from './animation.js';
 import type { FfmpegBinaries } from './binaries.js';
@@ -31,12 +30,12 @@ import { encoderReport, withAvailableBackend } from './encoder-choice.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { libvipsGifWriter, OutputTooLarge } from './gif-libvips.js';
 import { type OptimizeOutcome, optimizeGif } from './gif-optimize.js';
-import { findHighlight } from './highlight.js';
+import { autoStart } from './highlight.js';
 import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { runFraction } from './progress.js';
 import type { ProcessLimits } from './sandbox.js';
-import { checkSourceAddress, type ResolvedSource, resolveSource, type SourcePolicy } from './source.js';
+import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
 import type { SourceBudget } from './source-budget.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
 
@@ -78,29 +77,6 @@ function stageProgress(stage: JobProgress['stage'], fraction: number): number {
   };
   const [from, to] = spans[stage];
   return Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction)));
-}
-
-/** The chosen start of a `start: "auto"` job: its window's length (a preview's cut included) placed on the action. */
-async function autoStart(
-  job: DynamicImageJobData,
-  source: ResolvedSource,
-  probe: SourceProbe,
-  options: PipelineOptions,
-  run: { timeoutMs: number; signal: AbortSignal },
-): Promise<number> {
-  // Without a video stream there is nothing to measure: planning then says AUDIO_ONLY.
-  if (!probe.video) return 0;
-  const sourceDuration = probe.duration;
-  const duration = Math.min(
-    job.template.duration ?? sourceDuration,
-    job.maxWindowSeconds ?? Number.POSITIVE_INFINITY,
-  );
-  // Read through the job's gateway, like every other pass over the source.
-  const choice = await findHighlight(options.binaries, source, sourceDuration, duration, {
-    ...run,
-    limits: options.limits,
-  });
-  return choice.start;
 }
 
 function encodeFailure(err: FfmpegError, deadlinePassed: boolean): DynamicImageError {
@@ -252,7 +228,11 @@ export async function runPipeline<T>(
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
     const auto = job.template.start === 'auto';
     const start = auto
-      ? await autoStart(job, source, probe, options, { timeoutMs: remaining(), signal }).catch((err) => {
+      ? await autoStart(options.binaries, source, probe, job, {
+          timeoutMs: remaining(),
+          signal,
+          limits: options.limits,
+        }).catch((err) => {
           throw err instanceof FfmpegError ? encodeFailure(err, deadlineController.signal.aborted) : err;
         })
       : job.template.start;
