@@ -205,6 +205,43 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await shoot(page, '04-template-saved');
   });
 
+  it('chooses the start automatically with the toggle next to Start, by core’s rule', async () => {
+    await subNav(page).getByRole('link', { name: 'Templates' }).click();
+    await page.getByText('hero_gif').waitFor();
+    await page.getByRole('button', { name: 'Create template' }).first().click();
+    await page.waitForURL(`**${BASE}/templates/new`);
+    await page.locator('input[name="name"]').fill('auto_gif');
+    const start = page.locator('input[name="start"]');
+    await page.getByText('Choose the start automatically').click();
+    await expect.poll(() => start.isDisabled(), UI).toBe(true);
+    // Trimming the end leaves no room for an automatic start: core's message, at Start.
+    await page.getByText('From the start time to a trim at the end').click();
+    await page.locator('input[name="trimEnd"]').fill('1');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const refused = 'start "auto" needs captureMethod byDuration, not trimBeginEnd; got "auto"';
+    await page.getByText(refused, { exact: true }).waitFor();
+    await page.getByText('A duration from the start time').click();
+    await page.locator('input[name="duration"]').fill('2');
+    await expect.poll(() => page.getByText(refused, { exact: true }).count(), UI).toBe(0);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL((u) => /\/templates\/[0-9a-f]{32}$/.test(u.pathname));
+    const saved = page.url().split('/').pop() as string;
+    const stored = await api('GET', `/api/dynamic-image/templates/${saved}`);
+    expect(stored.json.data).toMatchObject({
+      name: 'auto_gif',
+      captureMethod: 'byDuration',
+      start: 'auto',
+      duration: 2,
+    });
+    // Read back into the form: the toggle on, the time field off.
+    await page.reload();
+    await expect.poll(() => page.locator('input[name="startAuto"]').isChecked(), UI).toBe(true);
+    await expect.poll(() => start.isDisabled(), UI).toBe(true);
+    await subNav(page).getByRole('link', { name: 'Templates' }).click();
+    await page.getByText('2 s, the most active').waitFor();
+    await shoot(page, '04b-template-auto-start');
+  });
+
   it('creates a workflow from that template', async () => {
     await subNav(page).getByRole('link', { name: 'Workflows' }).click();
     await page.getByText('No workflow yet').waitFor();

@@ -1,16 +1,20 @@
 // What an editor meets through the content API of a real Strapi with its embedded worker: a workflow run
 // by its name (as upload and the settings take it), dynamic image URLs a reader elsewhere can fetch, and
 // the playback fields (plays, speed, boomerang, orientation) and the encoder controls (WebP quality and
-// lossless, GIF colours and dither) in a template and in overrideParams.
+// lossless, GIF colours and dither) in a template and in overrideParams, and an automatic highlight (start
+// "auto") recorded in the job and the event.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { generateSample, inspectAnimation, resolveFfmpegBinaries } from '@dynamic-image/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gifFrameColors } from '../../packages/worker/test/support/gif-colors.js';
 import { startTestDatabase, type TestDatabase } from '../../packages/worker/test/support/postgres.js';
 import { bootstrapAccess, type RunningCms, startCms } from '../support/cms.js';
 import { waitUntil } from '../support/wait.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
 
 type Json = Record<string, any>;
 
@@ -22,6 +26,7 @@ let videoId: number;
 let workflowId: string;
 let templateId: string;
 let portraitId: number;
+let hooks: WebhookReceiver | undefined;
 
 async function call(method: string, path: string, body?: unknown, token = apiToken) {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -84,6 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await hooks?.close();
   await cms?.stop();
   await database?.stop();
 });
@@ -318,5 +324,104 @@ describe('the content API as an editor meets it', () => {
     const colors = gifFrameColors(gif).map((used) => used.size);
     expect(colors.length).toBe(5);
     expect(Math.max(...colors)).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('start "auto"', () => {
+  it('lands the window on the one active stretch, and the job and the event say so', async () => {
+    // Still for 3 s, the Game of Life for 1.5 s, still for 3 s.
+    const dir = await mkdtemp(join(tmpdir(), 'dynamic-image-highlight-'));
+    const file = join(dir, 'highlight.mp4');
+    const size = 'size=320x180:rate=24';
+    const still = `color=c=0x3060a0:${size}:duration=3,setsar=1`;
+    const life = `life=${size}:mold=10:ratio=0.5:life_color=0xf0e040,trim=duration=1.5,format=yuv420p,setsar=1`;
+    await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
+      ...[
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `${still}[a];${life}[b];${still}[c];[a][b][c]concat=n=3:v=1:a=0`,
+      ],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file],
+    ]);
+    const form = new FormData();
+    form.append('files', new Blob([await readFile(file)], { type: 'video/mp4' }), 'highlight.mp4');
+    const upload = await call('POST', '/api/upload', form);
+    expect(upload.status, JSON.stringify(upload.json)).toBe(201);
+    const highlightVideo = upload.json[0].id as number;
+    hooks = await startWebhookReceiver();
+    const webhook = await call(
+      'POST',
+      '/admin/webhooks',
+      { name: 'highlight', url: hooks.url, headers: {}, events: ['dynamic-image.complete'] },
+      adminToken,
+    );
+    expect(webhook.status, JSON.stringify(webhook.json)).toBe(201);
+
+    const fields = { format: 'gif', fps: 5, width: 160, captureMethod: 'byDuration', duration: 2 };
+    const created = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_highlight',
+      ...fields,
+      start: 'auto',
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const highlight = created.json.data.templateId as string;
+    expect((await call('GET', `/api/dynamic-image/templates/${highlight}`)).json.data.start).toBe('auto');
+    // GraphQL's start is a float: an automatic one reads 0, with startAuto.
+    const gql = await fetch(`${cms.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query ($id: String!) { dynamicImageTemplate(templateId: $id) { start startAuto } }',
+        variables: { id: highlight },
+      }),
+    });
+    expect(((await gql.json()) as Json).data).toEqual({
+      dynamicImageTemplate: { start: 0, startAuto: true },
+    });
+    // Trimming the end has no room for an automatic start.
+    const trim = await call('POST', '/api/dynamic-image/templates', {
+      ...fields,
+      name: 'editor_highlight_trim',
+      captureMethod: 'trimBeginEnd',
+      duration: undefined,
+      trimEnd: 1,
+      start: 'auto',
+    });
+    expect(trim.status).toBe(400);
+    expect(trim.json.error.details.issues).toMatchObject([{ field: 'start', messageId: 'autoStart' }]);
+
+    // The template as saved, and a fixed-start template told to choose by overrideParams.
+    const asSaved = await call('POST', '/api/dynamic-image/jobs', {
+      videoId: highlightVideo,
+      templateId: highlight,
+    });
+    const overridden = await call('POST', '/api/dynamic-image/jobs', {
+      videoId: highlightVideo,
+      templateId,
+      overrideParams: { start: 'auto', duration: 2 },
+    });
+    expect([asSaved.status, overridden.status], JSON.stringify([asSaved.json, overridden.json])).toEqual([
+      201, 201,
+    ]);
+    for (const sent of [asSaved, overridden]) {
+      const job = await waitForJob(sent.json.data.jobId);
+      expect(job.state, JSON.stringify(job)).toBe('success');
+      const window = job.result.window as Json;
+      expect(window).toMatchObject({ duration: 2, auto: true });
+      // The active stretch, 3–4.5 s, lies inside the window.
+      expect(window.start).toBeLessThanOrEqual(3);
+      expect(window.start + window.duration).toBeGreaterThanOrEqual(4.5);
+      const event = await hooks.waitFor((e) => (e as Json).JobId === job.jobId);
+      expect(event).toMatchObject({
+        Status: 'success',
+        WindowStart: window.start,
+        WindowDuration: 2,
+        WindowAuto: true,
+      });
+    }
   });
 });

@@ -80,9 +80,11 @@ export function planCost(
 export function submitCost(template: Template): PlanCost | null {
   if (template.captureMethod !== 'byDuration' || template.duration === undefined) return null;
   if (template.width === undefined || template.height === undefined) return null;
+  // An automatic start moves the window, never changes its length.
+  const start = template.start === 'auto' ? 0 : template.start;
   const window = {
-    start: template.start,
-    end: template.start + template.duration,
+    start,
+    end: start + template.duration,
     duration: template.duration,
   };
   const timing = resolveFrameTiming(template.format, template.fps, window, template);

@@ -5,6 +5,7 @@ export * from './encoder-controls.js';
 export * from './errors.js';
 export * from './file-name.js';
 export * from './geometry.js';
+export * from './highlight.js';
 export * from './plan.js';
 export * from './playback.js';
 export * from './probe.js';

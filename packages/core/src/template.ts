@@ -9,7 +9,7 @@ import {
   encoderControlsJsonSchema,
 } from './encoder-controls.js';
 import { DynamicImageError } from './errors.js';
-import { MAX_TIME_SECONDS, TIME_RULE_TEXT, timeSchema } from './time.js';
+import { MAX_TIME_SECONDS, TIME_RULE_TEXT, timeOrWordSchema, timeSchema } from './time.js';
 
 /** The limits of a template, in one place for the schema, the API and the admin UI. */
 export const TEMPLATE_LIMITS = {
@@ -50,6 +50,10 @@ const size = z.number().int().min(TEMPLATE_LIMITS.sizeMin).max(TEMPLATE_LIMITS.s
 /** Hundredths at most: the rate ffmpeg is given (fps × speed) stays an exact fraction. */
 const speed = z.number().min(TEMPLATE_LIMITS.speedMin).max(TEMPLATE_LIMITS.speedMax).multipleOf(0.01);
 
+/** The value of `start` that asks for an automatic highlight. */
+export const AUTO_START = 'auto';
+const startSchema = timeOrWordSchema(AUTO_START);
+
 const templateFields = {
   version: z.literal(TEMPLATE_VERSIONS).default(TEMPLATE_VERSION),
   name: z
@@ -62,7 +66,8 @@ const templateFields = {
   width: size.optional(),
   height: size.optional(),
   captureMethod: z.enum(CAPTURE_METHODS),
-  start: timeSchema.default(0),
+  /** A time, or `auto`: the worker chooses the most active window (highlight.ts; byDuration only). */
+  start: startSchema.default(0),
   duration: timeSchema.optional(),
   trimEnd: timeSchema.optional(),
   setAsDefaultThumbnail: z.boolean().default(false),
@@ -85,6 +90,7 @@ const templateFields = {
 function checkCaptureMethod(
   value: {
     captureMethod?: CaptureMethod | undefined;
+    start?: number | typeof AUTO_START | undefined;
     duration?: number | undefined;
     trimEnd?: number | undefined;
   },
@@ -112,6 +118,15 @@ function checkCaptureMethod(
       message: `${prefix}${other} is not allowed when captureMethod is ${method} (it belongs to ${otherMethod})`,
       params: { rule: 'notAllowed', messageId: 'notAllowed', params: { method, otherMethod } },
       input: value[other],
+    });
+  }
+  if (value.start === AUTO_START && method !== 'byDuration') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['start'],
+      message: `${prefix}start "auto" needs captureMethod byDuration (an automatic start has no end to trim from)`,
+      params: { rule: 'notAllowed', messageId: 'autoStart', params: { method } },
+      input: value.start,
     });
   }
   if (own === 'duration' && value.duration === 0) {
@@ -149,6 +164,7 @@ export const VALIDATION_MESSAGES = {
   notAllowed:
     '{field} is not allowed when captureMethod is {method} (it belongs to {otherMethod}); got {value}',
   greaterThanZero: '{field} must be greater than 0; got {value}',
+  autoStart: '{field} "auto" needs captureMethod byDuration, not {method}; got {value}',
   unknownField: '{field} is not a template field; got {value}',
   object: 'the template must be an object; got {value}',
   unknownWorkflowField: '{field} is not a workflow field; got {value}',
@@ -405,7 +421,7 @@ export const overrideParamsSchema = z.strictObject({
   width: size.optional(),
   height: size.optional(),
   captureMethod: templateFields.captureMethod.optional(),
-  start: timeSchema.optional(),
+  start: startSchema.optional(),
   duration: timeSchema.optional(),
   trimEnd: timeSchema.optional(),
   setAsDefaultThumbnail: z.boolean().optional(),
@@ -478,6 +494,8 @@ const captureMethodJsonSchema = Object.entries(CAPTURE_METHOD_FIELD).map(([metho
       },
     };
   }
+  // An automatic start is byDuration's alone.
+  if (own === 'trimEnd') then.properties = { start: { not: { const: AUTO_START } } };
   return { if: { properties: { captureMethod: { const: method } }, required: ['captureMethod'] }, then };
 });
 

@@ -42,10 +42,16 @@ export const TIME_RULE_TEXT: Record<TimeProblem, string> = {
   timeFormat: 'must be an hh:mm:ss[.SSS] string up to 23:59:59.999',
 };
 
-/** A time in seconds: a number or an `hh:mm:ss[.SSS]` string in, seconds out. */
-export const timeSchema = z
-  .union([z.number(), z.string()])
-  .transform((value, ctx) => {
+/** The JSON Schema of a time: both accepted forms with their limits. */
+export const TIME_JSON_SCHEMA = [
+  { type: 'number', minimum: 0, maximum: MAX_TIME_SECONDS, multipleOf: 0.001 },
+  { type: 'string', pattern: TIME_STRING.source },
+];
+
+/** Seconds from a time, or the issue it raises (`word`: one more accepted string, kept as it is). */
+function timeOr<W extends string>(word?: W) {
+  return (value: number | string, ctx: z.RefinementCtx): number | W => {
+    if (word !== undefined && value === word) return word;
     const read = readTime(value);
     if (read.ok) return read.seconds;
     ctx.addIssue({
@@ -55,11 +61,18 @@ export const timeSchema = z
       input: value,
     });
     return z.NEVER;
-  })
-  // The JSON Schema shows both accepted forms with their limits.
-  .meta({
-    anyOf: [
-      { type: 'number', minimum: 0, maximum: MAX_TIME_SECONDS, multipleOf: 0.001 },
-      { type: 'string', pattern: TIME_STRING.source },
-    ],
-  });
+  };
+}
+
+/** A time in seconds: a number or an `hh:mm:ss[.SSS]` string in, seconds out. */
+export const timeSchema = z
+  .union([z.number(), z.string()])
+  .transform(timeOr<never>())
+  .meta({ anyOf: TIME_JSON_SCHEMA });
+
+/** A time, or one word that stands for a time chosen later (template's `start: "auto"`). */
+export const timeOrWordSchema = <W extends string>(word: W) =>
+  z
+    .union([z.number(), z.string()])
+    .transform(timeOr(word))
+    .meta({ anyOf: [{ const: word }, ...TIME_JSON_SCHEMA] });

@@ -7,6 +7,8 @@ export interface CaptureWindow {
   start: number;
   end: number;
   duration: number;
+  /** Set when the start was chosen automatically (`start: "auto"`, highlight.ts). */
+  auto?: true;
 }
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
@@ -19,6 +21,13 @@ export function resolveCaptureWindow(
   template: Pick<Template, 'captureMethod' | 'start' | 'duration' | 'trimEnd'>,
   probe: Pick<SourceProbe, 'duration' | 'startTime'>,
 ): CaptureWindow {
+  if (template.start === 'auto') {
+    // The worker replaces it with the chosen start (highlight.ts) before it plans.
+    throw new DynamicImageError(
+      'INVALID_TEMPLATE',
+      'start "auto" must be chosen before the window is resolved',
+    );
+  }
   // Whole milliseconds throughout, so float noise can't make an empty window look non-empty.
   const sourceMs = Math.floor(probe.duration * 1000);
   const startMs = ms(template.start);
@@ -55,5 +64,5 @@ export function resolveCaptureWindow(
 export function capWindow(window: CaptureWindow, maxSeconds?: number): CaptureWindow {
   if (maxSeconds === undefined || !(maxSeconds > 0) || window.duration <= maxSeconds) return window;
   const endMs = ms(window.start) + Math.max(1, ms(maxSeconds));
-  return { start: window.start, end: endMs / 1000, duration: (endMs - ms(window.start)) / 1000 };
+  return { ...window, end: endMs / 1000, duration: (endMs - ms(window.start)) / 1000 };
 }

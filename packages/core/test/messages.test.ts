@@ -39,6 +39,15 @@ const cases: Array<[unknown, Partial<ValidationIssue>]> = [
     { rule: 'range', messageId: 'greaterThanZero', message: 'duration must be greater than 0; got 0' },
   ],
   [
+    { ...v, captureMethod: 'trimBeginEnd', duration: undefined, trimEnd: 1, start: 'auto' },
+    {
+      rule: 'notAllowed',
+      messageId: 'autoStart',
+      params: { method: 'trimBeginEnd' },
+      message: 'start "auto" needs captureMethod byDuration, not trimBeginEnd; got "auto"',
+    },
+  ],
+  [
     { ...v, colour: 'red' },
     { rule: 'unknownField', messageId: 'unknownField', message: 'colour is not a template field; got "red"' },
   ],

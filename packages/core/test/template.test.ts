@@ -106,6 +106,8 @@ describe('template rules', () => {
     ['start', '00:60:00', 'timeFormat'],
     ['start', '00:00:03.2500', 'timeFormat'],
     ['start', '3.5', 'timeFormat'],
+    ['start', 'auto', null],
+    ['start', 'AUTO', 'timeFormat'],
     ['duration', 0, 'range'],
     ['duration', 86400, 'range'],
     ['duration', true, 'type'],
@@ -113,6 +115,24 @@ describe('template rules', () => {
     const input = { ...valid, [field]: value };
     if (rule) expectIssue(input, field, rule);
     else expect(issuesOf(input)).toEqual([]);
+  });
+
+  it('keeps start "auto" for byDuration and refuses it when trimming the end', () => {
+    expect(parseTemplate({ ...valid, start: 'auto' }).start).toBe('auto');
+    const trim = { ...valid, captureMethod: 'trimBeginEnd', duration: undefined, trimEnd: 2, start: 'auto' };
+    expectIssue(trim, 'start', 'notAllowed');
+    expect(issuesOf(trim)[0]?.message).toBe(
+      'start "auto" needs captureMethod byDuration, not trimBeginEnd; got "auto"',
+    );
+  });
+
+  it('accepts start "auto" as an override, and refuses it over a trimBeginEnd template', () => {
+    const template = parseTemplate(valid);
+    expect(applyOverrides(template, { start: 'auto' }).start).toBe('auto');
+    const trim = parseTemplate({ ...valid, captureMethod: 'trimBeginEnd', duration: undefined, trimEnd: 1 });
+    expect(() => applyOverrides(trim, { start: 'auto' })).toThrow(
+      'overrideParams.start "auto" needs captureMethod byDuration, not trimBeginEnd; got "auto"',
+    );
   });
 
   it('normalises VOD time strings to seconds', () => {
@@ -174,6 +194,7 @@ describe('template rules', () => {
             t.fps > 0 &&
             t.fps <= 60 &&
             (t.width === undefined || (t.width >= 128 && t.width <= 4096)) &&
+            typeof t.start === 'number' &&
             t.start >= 0 &&
             t.start <= 86399.999 &&
             (t.captureMethod === 'byDuration'

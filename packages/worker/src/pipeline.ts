@@ -30,6 +30,7 @@ import { encoderReport, withAvailableBackend } from './encoder-choice.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { libvipsGifWriter, OutputTooLarge } from './gif-libvips.js';
 import { type OptimizeOutcome, optimizeGif } from './gif-optimize.js';
+import { autoStart } from './highlight.js';
 import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { runFraction } from './progress.js';
@@ -225,10 +226,21 @@ export async function runPipeline<T>(
       throw err;
     });
     const budget = effectiveBudget(options.budget ?? DEFAULT_PLAN_BUDGET, job.budget);
+    const auto = job.template.start === 'auto';
+    const start = auto
+      ? await autoStart(options.binaries, source, probe, job, {
+          timeoutMs: remaining(),
+          signal,
+          limits: options.limits,
+        }).catch((err) => {
+          throw err instanceof FfmpegError ? encodeFailure(err, deadlineController.signal.aborted) : err;
+        })
+      : job.template.start;
     const plan = await withAvailableBackend(
-      planDynamicImage(job.template, probe, budget, job.maxWindowSeconds),
+      planDynamicImage({ ...job.template, start }, probe, budget, job.maxWindowSeconds),
       job.template,
     );
+    if (auto) plan.window = { ...plan.window, auto: true };
     const probeMs = performance.now() - probeStarted;
 
     // Fixed names inside the job's own folder: nothing a job carries becomes part of a path.

@@ -38,8 +38,8 @@ interface TemplateFlags {
   profile?: string;
 }
 
-// Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS"; core validates both.
-const time = (value: string) => (value.includes(':') ? value : Number(value));
+// Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS" (and a start "auto"); core validates them.
+const time = (value: string) => (value.includes(':') || value === 'auto' ? value : Number(value));
 const int = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value);
 
 function templateFromFlags(flags: TemplateFlags, output?: string): Template {
@@ -70,7 +70,7 @@ function addTemplateFlags(command: Command): Command {
     .option('--fps <fps>', 'frames per second, an integer in (0, 60]', '10')
     .option('--width <px>', 'output width in [128, 4096]; the height follows the aspect ratio')
     .option('--height <px>', 'output height in [128, 4096]; the width follows the aspect ratio')
-    .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS', '0')
+    .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS, or auto (the most active window)', '0')
     .option('--duration <time>', 'window length (capture by duration; default 3)')
     .option('--trim-end <time>', 'cut this much off the end instead (capture by trimming)')
     .option('--name <name>', 'template name', 'cli-template')
@@ -94,7 +94,7 @@ function describeResult(path: string, r: DynamicImageResult): string {
   const kb = (r.bytes / 1024).toFixed(1);
   return (
     `${path}  ${r.format} ${r.width}x${r.height}  ${r.fps} fps  ${r.frameCount} frames  ${r.duration.toFixed(2)} s  ${kb} KiB  ` +
-    `(${r.encoder?.backend ?? 'ffmpeg'}; window ${r.window.start}–${r.window.end} s; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
+    `(${r.encoder?.backend ?? 'ffmpeg'}; window ${r.window.start}–${r.window.end} s${r.window.auto ? ' (chosen automatically)' : ''}; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
   );
 }
 

@@ -91,6 +91,25 @@ describe('dynamic-image CLI', () => {
     expect(inspectAnimation(await readFile(out))).toMatchObject({ format, width, height, loopCount: 0 });
   });
 
+  it('takes --start auto and says the window it chose', async () => {
+    const out = join(await emptyDir('cli-'), 'out.gif');
+    const r = await run([
+      'make',
+      samples.landscape,
+      '--width',
+      '160',
+      '--start',
+      'auto',
+      '--duration',
+      '1',
+      '-o',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/window \d+(\.\d+)?–\d+(\.\d+)? s \(chosen automatically\)/);
+    expect(inspectAnimation(await readFile(out))).toMatchObject({ format: 'gif', width: 160 });
+  });
+
   it.each([
     ['random-bytes', 'DAMAGED_SOURCE'],
     ['truncated-mp4', 'ABNORMAL_CONTAINER'],

@@ -22,7 +22,13 @@ export const jobResultSchema = z.looseObject({
   /** Playback speed and boomerang, as made; an older worker sends neither. */
   speed: z.number().positive().optional(),
   boomerang: z.boolean().optional(),
-  window: z.object({ start: z.number(), end: z.number(), duration: z.number() }),
+  /** `auto`: the start was chosen by the worker (template start "auto"). */
+  window: z.object({
+    start: z.number(),
+    end: z.number(),
+    duration: z.number(),
+    auto: z.literal(true).optional(),
+  }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   timings: z.object({
     fetchMs: z.number(),

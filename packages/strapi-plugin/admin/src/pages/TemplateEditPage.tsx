@@ -42,6 +42,7 @@ import {
 } from '../components/PlaybackFields';
 import { PreviewPanel } from '../components/PreviewPanel';
 import { ProfileSelect } from '../components/ProfileSelect';
+import { StartField, type StartValues } from '../components/StartField';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template } from '../utils/api';
@@ -51,14 +52,13 @@ import { useT } from '../utils/t';
 import { useCan } from '../utils/useCan';
 
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
-interface FormValues extends PlaybackValues, EncoderControlValues {
+interface FormValues extends PlaybackValues, EncoderControlValues, StartValues {
   name: string;
   format: 'gif' | 'webp';
   fps: number | undefined;
   width: number | undefined;
   height: number | undefined;
   captureMethod: 'byDuration' | 'trimBeginEnd';
-  start: string;
   duration: string;
   trimEnd: string;
   setAsDefaultThumbnail: boolean;
@@ -73,6 +73,7 @@ const EMPTY: FormValues = {
   height: undefined,
   captureMethod: 'byDuration',
   start: '0',
+  startAuto: false,
   duration: '3',
   trimEnd: '',
   setAsDefaultThumbnail: false,
@@ -90,7 +91,7 @@ export function toTemplateInput(values: FormValues): Record<string, unknown> {
     width: values.width,
     height: values.height,
     captureMethod: values.captureMethod,
-    start: timeInput(values.start) ?? 0,
+    start: values.startAuto ? 'auto' : (timeInput(values.start) ?? 0),
     setAsDefaultThumbnail: values.setAsDefaultThumbnail,
     profile: values.profile,
     ...playbackInput(values),
@@ -110,7 +111,8 @@ function fromTemplate(tpl: Template): FormValues {
     width: tpl.width ?? undefined,
     height: tpl.height ?? undefined,
     captureMethod: tpl.captureMethod,
-    start: String(tpl.start ?? 0),
+    start: tpl.start === 'auto' ? '0' : String(tpl.start ?? 0),
+    startAuto: tpl.start === 'auto',
     duration: tpl.duration == null ? '' : String(tpl.duration),
     trimEnd: tpl.trimEnd == null ? '' : String(tpl.trimEnd),
     setAsDefaultThumbnail: tpl.setAsDefaultThumbnail === true,
@@ -414,18 +416,13 @@ export function TemplateEditPage() {
                     <Field.Error />
                   </Field.Root>
                 </Grid.Item>
-                <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                  <Field.Root name="start" error={errorFor('start')} hint={genericHint('start')}>
-                    <Field.Label>{t('field.start', 'Start')}</Field.Label>
-                    <TextInput
-                      value={values.start}
-                      onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('start', e.target.value)}
-                      disabled={!canWrite}
-                    />
-                    <Field.Error />
-                    <Field.Hint />
-                  </Field.Root>
-                </Grid.Item>
+                <StartField
+                  values={values}
+                  set={(key, value) => set(key, value as FormValues[typeof key])}
+                  error={errorFor('start')}
+                  hint={genericHint('start')}
+                  disabled={!canWrite}
+                />
                 <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
                   <Field.Root name={own} key={own} error={errorFor(own)} hint={genericHint(own)} required>
                     <Field.Label>

@@ -54,15 +54,17 @@ export function TemplatesPage() {
           ? t('templates.size.height', '{height} high, width follows', { height: tpl.height })
           : t('templates.size.source', 'Source size');
   const window = (tpl: Template) =>
-    tpl.captureMethod === 'byDuration'
-      ? t('templates.window.byDuration', '{duration} s from {start}', {
-          duration: tpl.duration ?? 0,
-          start: formatTime(tpl.start ?? 0),
-        })
-      : t('templates.window.trim', 'From {start}, {trimEnd} s trimmed at the end', {
-          start: formatTime(tpl.start ?? 0),
-          trimEnd: tpl.trimEnd ?? 0,
-        });
+    tpl.start === 'auto'
+      ? t('templates.window.auto', '{duration} s, the most active', { duration: tpl.duration ?? 0 })
+      : tpl.captureMethod === 'byDuration'
+        ? t('templates.window.byDuration', '{duration} s from {start}', {
+            duration: tpl.duration ?? 0,
+            start: formatTime(tpl.start ?? 0),
+          })
+        : t('templates.window.trim', 'From {start}, {trimEnd} s trimmed at the end', {
+            start: formatTime(tpl.start ?? 0),
+            trimEnd: tpl.trimEnd ?? 0,
+          });
 
   return (
     <Page.Main>

@@ -21,7 +21,8 @@ export interface Template {
   width?: number | null;
   height?: number | null;
   captureMethod: 'byDuration' | 'trimBeginEnd';
-  start: number;
+  /** `auto`: the worker chooses the most active window. */
+  start: number | 'auto';
   duration?: number | null;
   trimEnd?: number | null;
   setAsDefaultThumbnail: boolean;

@@ -50,6 +50,8 @@ export function toTemplate(row: Record<string, unknown>): TemplateRecord {
       ? Number(value)
       : value;
   }
+  // `start: "auto"` is a flag beside the start column (a float), which then holds 0.
+  if (row.startAuto === true) out.start = 'auto';
   return out as unknown as TemplateRecord;
 }
 
@@ -62,7 +64,9 @@ export function toRow(template: Template): Record<string, unknown> {
     width: template.width ?? null,
     height: template.height ?? null,
     captureMethod: template.captureMethod,
-    start: template.start,
+    start: template.start === 'auto' ? 0 : template.start,
+    // Absent unless set, like the playback fields: older rows read back unchanged.
+    startAuto: template.start === 'auto' ? true : null,
     duration: template.duration ?? null,
     trimEnd: template.trimEnd ?? null,
     setAsDefaultThumbnail: template.setAsDefaultThumbnail,

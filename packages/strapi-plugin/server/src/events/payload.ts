@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { EncoderReport } from '@dynamic-image/core';
+import type { DynamicImageResult, EncoderReport } from '@dynamic-image/core';
 
 /** The event's name in Strapi's webhook store (what a webhook subscribes to). */
 export const COMPLETE_EVENT = 'dynamic-image.complete';
@@ -32,6 +32,23 @@ export interface DynamicImageCompleteEvent {
   EntryLocale?: string | null;
   /** The backend and settings that made the file, as the worker reported them (absent from older workers). */
   Encoder?: EncoderReport;
+  /** The window of the source the job used, in seconds (for `start: "auto"`, the one the worker chose). */
+  WindowStart?: number;
+  WindowDuration?: number;
+  /** Whether the window's start was chosen automatically (template `start: "auto"`). */
+  WindowAuto?: boolean;
+}
+
+/** The event's window fields from a job's result (none without a result). */
+export function windowEventFields(
+  result: Pick<DynamicImageResult, 'window'> | null | undefined,
+): Pick<DynamicImageCompleteEvent, 'WindowStart' | 'WindowDuration' | 'WindowAuto'> {
+  if (!result?.window) return {};
+  return {
+    WindowStart: result.window.start,
+    WindowDuration: result.window.duration,
+    WindowAuto: result.window.auto === true,
+  };
 }
 
 const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
@@ -68,6 +85,14 @@ export function toVodShape(event: DynamicImageCompleteEvent): Record<string, unk
       ? { EntryUid: event.EntryUid, EntryDocumentId: event.EntryDocumentId, EntryLocale: event.EntryLocale }
       : {}),
     ...(event.Encoder ? { Encoder: event.Encoder } : {}),
+    // VOD has no window fields; they stay at the top, as they are in the flat body.
+    ...(event.WindowStart === undefined
+      ? {}
+      : {
+          WindowStart: event.WindowStart,
+          WindowDuration: event.WindowDuration,
+          WindowAuto: event.WindowAuto,
+        }),
   };
 }
 

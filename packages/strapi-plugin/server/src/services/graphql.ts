@@ -57,7 +57,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.int('width');
           t.int('height');
           t.nonNull.string('captureMethod');
-          t.nonNull.float('start');
+          // A float in GraphQL: an automatic start reads 0 here, with startAuto true.
+          t.nonNull.float('start', {
+            resolve: (tpl: { start: number | 'auto' }) => (tpl.start === 'auto' ? 0 : tpl.start),
+          });
+          t.nonNull.boolean('startAuto', {
+            resolve: (tpl: { start: number | 'auto' }) => tpl.start === 'auto',
+          });
           t.float('duration');
           t.float('trimEnd');
           t.nonNull.boolean('setAsDefaultThumbnail');

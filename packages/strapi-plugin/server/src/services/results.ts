@@ -5,6 +5,7 @@ import { fallBackCover } from '../data/covers';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { ApiError, invalidParameter, jobStateConflict, notFound } from '../errors';
+import { windowEventFields } from '../events/payload';
 import {
   announceResult,
   discardResult,
@@ -148,6 +149,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       successEvent(dynamicImage, {
         ...entryEventFields(job.entry),
         ...(result.encoder ? { Encoder: result.encoder } : {}),
+        ...windowEventFields(result),
       }),
     );
     return { dynamicImage, created: true, event, file };

@@ -9,6 +9,7 @@ import type { Row } from '../data/content-jobs';
 import { jsonColumn } from '../data/json';
 import { withAdvisoryLock } from '../data/locks';
 import { endedMeanwhile, jobStateConflict } from '../errors';
+import { windowEventFields } from '../events/payload';
 import { getService } from '../utils/get-service';
 import type { PendingEvent } from './events';
 import { presentImage, successEventOf } from './image-rows';
@@ -109,6 +110,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         successEventOf(presentImage(strapi, own), {
           ...entryEventFields(job.entry),
           ...(result?.encoder ? { Encoder: result.encoder } : {}),
+          ...windowEventFields(result),
         }),
       );
     });
