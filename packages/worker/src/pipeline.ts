@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -38,6 +38,7 @@ import type { ProcessLimits } from './sandbox.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
 import type { SourceBudget } from './source-budget.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
+import { animateStillWebp } from './webp-still.js';
 
 export interface PipelineOptions {
   binaries: FfmpegBinaries;
@@ -331,7 +332,20 @@ export async function runPipeline<T>(
 
       report('verify', 0);
       const verifyStarted = performance.now();
-      const bytes = await readFile(file);
+      let bytes: Uint8Array = await readFile(file);
+      // A window where nothing moves comes out of libwebp as a still file: made an animation again.
+      const still =
+        plan.format === 'webp'
+          ? animateStillWebp(
+              bytes,
+              plan.timing.playSeconds * 1000,
+              containerLoopCount('webp', plan.loopCount) ?? 0,
+            )
+          : null;
+      if (still) {
+        bytes = still;
+        await writeFile(file, bytes);
+      }
       let info: AnimationInfo;
       try {
         // The window lies inside the declared duration, so no frame at all means the media isn't there.
