@@ -214,7 +214,7 @@ function targets(r: BenchResults): Target[] {
         )
         .join(
           '; ',
-        )}. gifski quantises every frame with libimagequant and dithers adaptively; ffmpeg 4.1's palettegen (median cut) makes one palette for the window.${best.length ? ` From the settings table: ${best.join('; ')}.` : ''} \`dither=none\` scores highest on luma SSIM, but bands visibly on skies and smooth gradients (checked by eye on the photographic clip), which SSIM does not see, so it is not our default for natural content. What would close it: a better quantiser than median cut (libimagequant, as gifski uses; or FFmpeg ≥ 6's OkLab palettegen, to be measured on the binary we would ship).`,
+        )}. gifski quantises every frame with libimagequant and dithers adaptively; ffmpeg's palettegen (median cut) makes one palette for the window (gifsicle then only recompresses it).${best.length ? ` From the settings table: ${best.join('; ')}.` : ''} \`dither=none\` scores highest on luma SSIM, but bands visibly on skies and smooth gradients (checked by eye on the photographic clip), which SSIM does not see, so it is not our default for natural content. What would close it: a better quantiser than median cut (libimagequant, as gifski uses; or FFmpeg ≥ 6's OkLab palettegen, to be measured on the binary we would ship).`,
       note: '',
     });
     const naive = gifVs.flatMap((v) => {
@@ -546,7 +546,7 @@ export function render(
     `- Window: ${WINDOW.duration} s from ${WINDOW.start} s, ${WINDOW.fps} fps, ${WINDOW.width} px wide, the same for every method. Times are the median of ${r.runs} runs, wall clock; RSS is the peak of the measured process (GNU time).`,
     `- Our defaults in this run: GIF \`palettegen=stats_mode=${s.gifStatsMode}\`, \`paletteuse=dither=${s.gifDither}:diff_mode=rectangle\`; WebP \`-quality ${s.webpQuality} -compression_level ${s.webpCompressionLevel}\`.`,
     `- Photographic content: ${r.photos ?? 'no photographs were available (not root, or no apt), so a procedural stand-in was used: a Mandelbrot zoom with grain'}.`,
-    '- Quality: SSIM and PSNR on luma against the reference frames (the source through the same fps and scale, stored losslessly in FFV1). GIFs are decoded by ffmpeg (exact: a GIF frame is an indexed image); WebP frames are decoded by libwebp through sharp, since ffmpeg 4.1 cannot decode animated WebP, and repeated by their delay to line up with the reference frame rate.',
+    '- Quality: SSIM and PSNR on luma against the reference frames (the source through the same fps and scale, stored losslessly in FFV1). GIFs are decoded by ffmpeg (exact: a GIF frame is an indexed image); WebP frames are decoded by libwebp through sharp, since neither ffmpeg 4.1 nor the Debian 5.1 here decodes animated WebP, and repeated by their delay to line up with the reference frame rate.',
     `- VMAF: ${r.vmaf ? `measured with ${r.vmaf}.` : "not measured: the static ffmpeg has libvmaf 1.x but no model file (it needs a model_path), Debian's ffmpeg 5.1 is built without libvmaf (only vmafmotion), and no Debian or npm package here ships the vmaf_v0.6.1 model."}`,
     `- Queue methods ran on ${r.queueDb ?? 'no database (skipped)'}; the CMS method on the built Strapi app with its embedded worker${r.cms ? '' : ' (skipped in this run)'}.`,
     `- The whole run took ${r.seconds.toFixed(0)} s.`,
