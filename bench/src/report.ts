@@ -294,7 +294,7 @@ function targets(r: BenchResults): Target[] {
   out.push({
     name: 'CMS overhead (upload → webhook, minus encode time) ≤ 1.0 s per job',
     figure: r.cms
-      ? `${fmt(r.cms.overheadS, 2)} s (${r.cms.clip}, median of ${r.cms.uploads ?? r.runs} uploads)`
+      ? `${fmt(r.cms.overheadS, 2)} s (${r.cms.clip}, ${(r.cms.uploads ?? r.runs) === 1 ? 'one upload' : `median of ${r.cms.uploads ?? r.runs} uploads`})`
       : 'not measured in this run',
     met: r.cms ? r.cms.overheadS <= 1.0 : null,
     why: r.cms?.parts
@@ -543,7 +543,7 @@ export function render(
     '',
     `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${r.loadAverage.toFixed(1)} when the run began (the cores are shared, so absolute times are noisy; ratios within the run are what count).`,
     `- ffmpeg: ${r.ffmpeg.version} (${r.ffmpeg.source}: ${r.ffmpeg.path.includes('@ffmpeg-installer') ? '@ffmpeg-installer/linux-x64' : r.ffmpeg.path}), the binary the worker uses.`,
-    `- Window: ${WINDOW.duration} s from ${WINDOW.start} s, ${WINDOW.fps} fps, ${WINDOW.width} px wide, the same for every method. Times are the median of ${r.runs} runs, wall clock; RSS is the peak of the measured process (GNU time).`,
+    `- Window: ${WINDOW.duration} s from ${WINDOW.start} s, ${WINDOW.fps} fps, ${WINDOW.width} px wide, the same for every method. Times are ${r.runs === 1 ? 'from one run each' : `the median of ${r.runs} runs`}, wall clock; RSS is the peak of the measured process (GNU time).`,
     `- Our defaults in this run: GIF \`palettegen=stats_mode=${s.gifStatsMode}\`, \`paletteuse=dither=${s.gifDither}:diff_mode=rectangle\`; WebP \`-quality ${s.webpQuality} -compression_level ${s.webpCompressionLevel}\`.`,
     `- Photographic content: ${r.photos ?? 'no photographs were available (not root, or no apt), so a procedural stand-in was used: a Mandelbrot zoom with grain'}.`,
     '- Quality: SSIM and PSNR on luma against the reference frames (the source through the same fps and scale, stored losslessly in FFV1). GIFs are decoded by ffmpeg (exact: a GIF frame is an indexed image); WebP frames are decoded by libwebp through sharp, since neither ffmpeg 4.1 nor the Debian 5.1 here decodes animated WebP, and repeated by their delay to line up with the reference frame rate.',
