@@ -3,17 +3,14 @@
 // by bytes, WebP quality by bytes, lossless WebP frame for frame against the source; the result reports
 // the settings used.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TemplateInput } from '@dynamic-image/core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deliverToFile } from '../src/delivery.js';
 import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../src/encode.js';
-import { runPipeline } from '../src/pipeline.js';
 import { gifFrameColors } from './support/gif-colors.js';
-import { binaries, emptyDir, jobFor } from './support/helpers.js';
+import { binaries, emptyDir, jobFor, makeToFile } from './support/helpers.js';
 
 const run = promisify(execFile);
 let gradient = '';
@@ -30,22 +27,8 @@ beforeAll(async () => {
 
 async function make(overrides: Partial<TemplateInput>, encodeSettings?: EncodeSettings) {
   const job = jobFor(gradient, { start: 0, duration: 1, width: 160, ...overrides });
-  const result = await runPipeline(
-    job,
-    {
-      binaries,
-      tmpDir: await emptyDir('tmp-'),
-      sourcePolicy: { allowFile: true },
-      timeoutSeconds: 120,
-      encodeSettings,
-    },
-    async (output) => {
-      await deliverToFile(job, output);
-      return output.result;
-    },
-  );
-  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
-  return { result, bytes: await readFile(job.delivery.path) };
+  const { result, bytes } = await makeToFile(job, { encodeSettings });
+  return { result, bytes };
 }
 
 const mostColors = (bytes: Buffer) => Math.max(...gifFrameColors(bytes).map((colors) => colors.size));

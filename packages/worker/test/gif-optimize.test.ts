@@ -7,9 +7,7 @@ import { promisify } from 'node:util';
 import type { TemplateInput } from '@dynamic-image/core';
 import { describe, expect, it } from 'vitest';
 import type { FfmpegBinaries } from '../src/binaries.js';
-import { deliverToFile } from '../src/delivery.js';
-import { runPipeline } from '../src/pipeline.js';
-import { binaries, emptyDir, jobFor, samples } from './support/helpers.js';
+import { binaries, emptyDir, jobFor, makeToFile, samples } from './support/helpers.js';
 
 const run = promisify(execFile);
 
@@ -18,22 +16,7 @@ async function make(
   withBinaries: FfmpegBinaries = binaries,
   source = samples.landscape,
 ) {
-  const job = jobFor(source, { width: 320, version: 2, ...overrides });
-  const result = await runPipeline(
-    job,
-    {
-      binaries: withBinaries,
-      tmpDir: await emptyDir('tmp-'),
-      sourcePolicy: { allowFile: true },
-      timeoutSeconds: 120,
-    },
-    async (output) => {
-      await deliverToFile(job, output);
-      return output.result;
-    },
-  );
-  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
-  return { result, path: job.delivery.path };
+  return makeToFile(jobFor(source, { width: 320, version: 2, ...overrides }), { binaries: withBinaries });
 }
 
 /** Every decoded frame's checksum, as ffmpeg sees them: equal lists are the same animation. */

@@ -1,16 +1,13 @@
 // Automatic highlight on generated videos: still stretches around one obviously active one, and a
 // fade from black; the window the job used must land on the action and never start in the fade.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TemplateInput } from '@dynamic-image/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
-import { deliverToFile } from '../src/delivery.js';
 import { parseActionSamples } from '../src/highlight.js';
-import { runPipeline } from '../src/pipeline.js';
-import { binaries, emptyDir, jobFor, samples } from './support/helpers.js';
+import { binaries, emptyDir, jobFor, makeToFile, samples } from './support/helpers.js';
 
 const SIZE = 'size=320x180:rate=24';
 const still = (seconds: number) => `color=c=0x3060a0:${SIZE}:duration=${seconds}`;
@@ -30,17 +27,8 @@ async function clip(file: string, parts: string[]): Promise<string> {
 }
 
 async function make(source: string, overrides: Partial<TemplateInput>) {
-  const job = jobFor(source, { width: 160, start: 'auto', ...overrides });
-  const result = await runPipeline(
-    job,
-    { binaries, tmpDir: await emptyDir('tmp-'), sourcePolicy: { allowFile: true }, timeoutSeconds: 120 },
-    async (output) => {
-      await deliverToFile(job, output);
-      return output.result;
-    },
-  );
-  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
-  return { result, info: inspectAnimation(await readFile(job.delivery.path)) };
+  const { result, bytes } = await makeToFile(jobFor(source, { width: 160, start: 'auto', ...overrides }));
+  return { result, info: inspectAnimation(bytes) };
 }
 
 let dir = '';

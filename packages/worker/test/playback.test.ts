@@ -1,34 +1,14 @@
-// Playback and orientation (issue 16), checked from the files themselves: the loop block in the container
-// (and libwebp's reading of it through sharp), the frame delays, the frame order of a boomerang, and the
-// output's orientation.
-import { readFile } from 'node:fs/promises';
 import { DynamicImageError, type TemplateInput } from '@dynamic-image/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
-import { deliverToFile } from '../src/delivery.js';
 import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../src/encode.js';
-import { runPipeline } from '../src/pipeline.js';
-import { binaries, emptyDir, jobFor, samples } from './support/helpers.js';
+import { jobFor, makeToFile, samples } from './support/helpers.js';
 
 async function make(source: string, overrides: Partial<TemplateInput>, encodeSettings?: EncodeSettings) {
-  const job = jobFor(source, { width: 160, ...overrides });
-  const result = await runPipeline(
-    job,
-    {
-      binaries,
-      tmpDir: await emptyDir('tmp-'),
-      sourcePolicy: { allowFile: true },
-      timeoutSeconds: 120,
-      encodeSettings,
-    },
-    async (output) => {
-      await deliverToFile(job, output);
-      return output.result;
-    },
-  );
-  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
-  const bytes = await readFile(job.delivery.path);
+  const { result, bytes } = await makeToFile(jobFor(source, { width: 160, ...overrides }), {
+    encodeSettings,
+  });
   return { result, bytes, info: inspectAnimation(bytes) };
 }
 

@@ -1,17 +1,14 @@
 // A window where nothing moves, as WebP: libwebp writes a still file, which the worker wraps, bitstream
 // untouched, in an animated container of one frame lasting the play, with the loop count asked for.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TemplateInput } from '@dynamic-image/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inspectAnimation } from '../src/animation.js';
-import { deliverToFile } from '../src/delivery.js';
-import { runPipeline } from '../src/pipeline.js';
 import { animateStillWebp } from '../src/webp-still.js';
-import { binaries, emptyDir, jobFor } from './support/helpers.js';
+import { binaries, emptyDir, jobFor, makeToFile } from './support/helpers.js';
 
 const run = promisify(execFile);
 
@@ -32,17 +29,7 @@ async function stillClip(): Promise<string> {
 }
 
 async function make(source: string, overrides: Partial<TemplateInput>) {
-  const job = jobFor(source, { format: 'webp', start: 0, duration: 2, ...overrides });
-  const result = await runPipeline(
-    job,
-    { binaries, tmpDir: await emptyDir('tmp-'), sourcePolicy: { allowFile: true }, timeoutSeconds: 120 },
-    async (output) => {
-      await deliverToFile(job, output);
-      return output.result;
-    },
-  );
-  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
-  return { result, bytes: await readFile(job.delivery.path) };
+  return makeToFile(jobFor(source, { format: 'webp', start: 0, duration: 2, ...overrides }));
 }
 
 describe('a still window as WebP', () => {

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type DynamicImageJobData, parseTemplate, type TemplateInput } from '@dynamic-image/core';
 import { inject } from 'vitest';
 import { resolveFfmpegBinaries } from '../../src/binaries.js';
+import { deliverToFile } from '../../src/delivery.js';
+import { type PipelineOptions, runPipeline } from '../../src/pipeline.js';
 
 export const binaries = resolveFfmpegBinaries();
 export const samples = inject('samples');
@@ -80,4 +82,27 @@ export async function ffmpegChildren(): Promise<string[]> {
     .split('\n')
     .filter((line) => /ffmpeg|ffprobe/.test(line))
     .map((l) => l.trim());
+}
+
+/**
+ * Runs a job (file delivery) through the whole pipeline, as a worker would, with local sources allowed and a
+ * fresh temporary folder: its result, and the delivered file's path and bytes.
+ */
+export async function makeToFile(job: DynamicImageJobData, options: Partial<PipelineOptions> = {}) {
+  const result = await runPipeline(
+    job,
+    {
+      binaries,
+      tmpDir: await emptyDir('tmp-'),
+      sourcePolicy: { allowFile: true },
+      timeoutSeconds: 120,
+      ...options,
+    },
+    async (output) => {
+      await deliverToFile(job, output);
+      return output.result;
+    },
+  );
+  if (job.delivery.kind !== 'file') throw new Error('file delivery expected');
+  return { result, path: job.delivery.path, bytes: await readFile(job.delivery.path) };
 }
