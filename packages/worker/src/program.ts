@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   type DynamicImageResult,
   parseTemplate,
@@ -9,8 +9,9 @@ import {
   TemplateValidationError,
   toDynamicImageError,
 } from '@dynamic-image/core';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { describeBinaries, ffmpegVersion, resolveFfmpegBinaries } from './binaries.js';
+import { addTemplateFlags, type TemplateFlags, templateFromFlags } from './cli-template-options.js';
 import { parseWorkerOptions, workerOptionsFromEnv } from './config.js';
 import { deliverToFile } from './delivery.js';
 import { runPipeline } from './pipeline.js';
@@ -25,57 +26,6 @@ const CLI_SOURCES = { allowFile: true, allowedNetworks: ['0.0.0.0/0', '::/0'] };
 
 const EXIT_INVALID = 2;
 const EXIT_FAILED = 1;
-
-interface TemplateFlags {
-  name: string;
-  format?: string;
-  fps: string;
-  width?: string;
-  height?: string;
-  start: string;
-  duration?: string;
-  trimEnd?: string;
-  profile?: string;
-}
-
-// Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS" (and a start "auto"); core validates them.
-const time = (value: string) => (value.includes(':') || value === 'auto' ? value : Number(value));
-const int = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value);
-
-function templateFromFlags(flags: TemplateFlags, output?: string): Template {
-  const fromExtension = output ? extname(output).slice(1).toLowerCase() : undefined;
-  const input: Record<string, unknown> = {
-    name: flags.name,
-    format: flags.format ?? (fromExtension === 'webp' ? 'webp' : 'gif'),
-    fps: int(flags.fps),
-    start: time(flags.start),
-  };
-  if (flags.profile !== undefined) input.profile = flags.profile;
-  if (flags.width !== undefined) input.width = int(flags.width);
-  if (flags.height !== undefined) input.height = int(flags.height);
-  if (flags.trimEnd !== undefined) {
-    input.captureMethod = 'trimBeginEnd';
-    input.trimEnd = time(flags.trimEnd);
-    if (flags.duration !== undefined) input.duration = time(flags.duration);
-  } else {
-    input.captureMethod = 'byDuration';
-    input.duration = time(flags.duration ?? '3');
-  }
-  return parseTemplate(input);
-}
-
-function addTemplateFlags(command: Command): Command {
-  return command
-    .addOption(new Option('--format <format>', 'gif or webp (default: from the output extension)'))
-    .option('--fps <fps>', 'frames per second, an integer in (0, 60]', '10')
-    .option('--width <px>', 'output width in [128, 4096]; the height follows the aspect ratio')
-    .option('--height <px>', 'output height in [128, 4096]; the width follows the aspect ratio')
-    .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS, or auto (the most active window)', '0')
-    .option('--duration <time>', 'window length (capture by duration; default 3)')
-    .option('--trim-end <time>', 'cut this much off the end instead (capture by trimming)')
-    .option('--name <name>', 'template name', 'cli-template')
-    .option('--profile <profile>', 'encoder profile: balanced (default), quality, small or fast');
-}
 
 function fail(err: unknown): never {
   if (err instanceof TemplateValidationError) {
