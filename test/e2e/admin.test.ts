@@ -454,6 +454,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await profile.click();
     await page.getByRole('option', { name: 'Small' }).click();
     await dialog.getByText('Fewest bytes that still look right').waitFor();
+    // The template form's playback and encoder fields (the template plays twice, in 16 colours).
+    await dialog.locator('input[name="loopCount"]').fill('3');
+    await dialog.locator('input[name="gifColors"]').fill('32');
     await dialog.getByRole('button', { name: 'Make it' }).click();
     await page.getByText('Job started').first().waitFor();
     await card.getByText('2 dynamic images').waitFor({ timeout: 60_000 });
@@ -465,9 +468,9 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
       templateId,
       workflowId: null,
       origin: 'admin',
-      overrideParams: { width: 160, fps: 5, profile: 'small' },
+      overrideParams: { width: 160, fps: 5, profile: 'small', loopCount: 3, gifColors: 32 },
       state: 'success',
-      result: { width: 160, fps: 5, encoder: { profile: 'small' } },
+      result: { width: 160, fps: 5, loop: 3, encoder: { profile: 'small', settings: { colors: 32 } } },
     });
     // The Jobs page tells where it came from.
     await subNav(page).getByRole('link', { name: 'Jobs' }).click();

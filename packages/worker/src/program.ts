@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
-  type DynamicImageResult,
   parseTemplate,
   QUEUE_NAMES,
   SESSION_NAMES,
@@ -9,73 +8,18 @@ import {
   TemplateValidationError,
   toDynamicImageError,
 } from '@dynamic-image/core';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { describeBinaries, ffmpegVersion, resolveFfmpegBinaries } from './binaries.js';
+import { CLI_SOURCES, make } from './cli-make.js';
+import { addTemplateFlags, type TemplateFlags, templateFromFlags } from './cli-template-options.js';
 import { parseWorkerOptions, workerOptionsFromEnv } from './config.js';
-import { deliverToFile } from './delivery.js';
-import { runPipeline } from './pipeline.js';
 import { probeSource } from './probe.js';
 import { generateSample, SAMPLE_KINDS, type SampleKind } from './samples.js';
 import { resolveSource } from './source.js';
 import { openSource } from './source-gateway.js';
 
-// `make` and `probe` run what the operator typed, so local files and the operator's own network are
-// fine; link-local addresses (cloud metadata) stay refused.
-const CLI_SOURCES = { allowFile: true, allowedNetworks: ['0.0.0.0/0', '::/0'] };
-
 const EXIT_INVALID = 2;
 const EXIT_FAILED = 1;
-
-interface TemplateFlags {
-  name: string;
-  format?: string;
-  fps: string;
-  width?: string;
-  height?: string;
-  start: string;
-  duration?: string;
-  trimEnd?: string;
-  profile?: string;
-}
-
-// Times may be seconds ("3.5") or VOD-style "hh:mm:ss.SSS" (and a start "auto"); core validates them.
-const time = (value: string) => (value.includes(':') || value === 'auto' ? value : Number(value));
-const int = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value);
-
-function templateFromFlags(flags: TemplateFlags, output?: string): Template {
-  const fromExtension = output ? extname(output).slice(1).toLowerCase() : undefined;
-  const input: Record<string, unknown> = {
-    name: flags.name,
-    format: flags.format ?? (fromExtension === 'webp' ? 'webp' : 'gif'),
-    fps: int(flags.fps),
-    start: time(flags.start),
-  };
-  if (flags.profile !== undefined) input.profile = flags.profile;
-  if (flags.width !== undefined) input.width = int(flags.width);
-  if (flags.height !== undefined) input.height = int(flags.height);
-  if (flags.trimEnd !== undefined) {
-    input.captureMethod = 'trimBeginEnd';
-    input.trimEnd = time(flags.trimEnd);
-    if (flags.duration !== undefined) input.duration = time(flags.duration);
-  } else {
-    input.captureMethod = 'byDuration';
-    input.duration = time(flags.duration ?? '3');
-  }
-  return parseTemplate(input);
-}
-
-function addTemplateFlags(command: Command): Command {
-  return command
-    .addOption(new Option('--format <format>', 'gif or webp (default: from the output extension)'))
-    .option('--fps <fps>', 'frames per second, an integer in (0, 60]', '10')
-    .option('--width <px>', 'output width in [128, 4096]; the height follows the aspect ratio')
-    .option('--height <px>', 'output height in [128, 4096]; the width follows the aspect ratio')
-    .option('--start <time>', 'window start, seconds or hh:mm:ss.SSS, or auto (the most active window)', '0')
-    .option('--duration <time>', 'window length (capture by duration; default 3)')
-    .option('--trim-end <time>', 'cut this much off the end instead (capture by trimming)')
-    .option('--name <name>', 'template name', 'cli-template')
-    .option('--profile <profile>', 'encoder profile: balanced (default), quality, small or fast');
-}
 
 function fail(err: unknown): never {
   if (err instanceof TemplateValidationError) {
@@ -88,72 +32,6 @@ function fail(err: unknown): never {
   process.exit(
     error.code === 'INVALID_TEMPLATE' || error.code === 'INVALID_JOB' ? EXIT_INVALID : EXIT_FAILED,
   );
-}
-
-function describeResult(path: string, r: DynamicImageResult): string {
-  const kb = (r.bytes / 1024).toFixed(1);
-  return (
-    `${path}  ${r.format} ${r.width}x${r.height}  ${r.fps} fps  ${r.frameCount} frames  ${r.duration.toFixed(2)} s  ${kb} KiB  ` +
-    `(${r.encoder?.backend ?? 'ffmpeg'}; window ${r.window.start}–${r.window.end} s${r.window.auto ? ' (chosen automatically)' : ''}; probe ${r.timings.probeMs} ms, encode ${r.timings.encodeMs} ms, verify ${r.timings.verifyMs} ms)`
-  );
-}
-
-async function make(
-  source: string,
-  output: string,
-  template: Template,
-  options: { json?: boolean; timeout: string },
-) {
-  const binaries = resolveFfmpegBinaries();
-  if (!options.json) console.error(describeBinaries(binaries));
-  else for (const warning of binaries.warnings) console.error(`WARNING: ${warning}`);
-  // The progress bar is loaded only for a terminal: scripts and the bench don't pay for it.
-  const bar =
-    process.stderr.isTTY && !options.json
-      ? new (await import('cli-progress')).SingleBar({
-          format: ' {bar} {percentage}% {stage}',
-          hideCursor: true,
-        })
-      : null;
-  bar?.start(100, 0, { stage: 'probe' });
-  const target = resolve(output);
-  try {
-    const result = await runPipeline(
-      {
-        version: 1,
-        jobId: `cli-${process.pid}-${Date.now()}`,
-        source: { url: source },
-        template,
-        delivery: { kind: 'file', path: target },
-      },
-      {
-        binaries,
-        tmpDir: process.env.DYNAMIC_IMAGE_TMP_DIR ?? (await import('node:os')).tmpdir(),
-        sourcePolicy: CLI_SOURCES,
-        timeoutSeconds: Number(options.timeout),
-        onProgress: (p) => bar?.update(p.percent, { stage: p.stage }),
-      },
-      async (out) => {
-        await deliverToFile(
-          {
-            version: 1,
-            jobId: 'cli',
-            source: { url: source },
-            template,
-            delivery: { kind: 'file', path: target },
-          },
-          out,
-        );
-        return out.result;
-      },
-    );
-    bar?.update(100, { stage: 'done' });
-    bar?.stop();
-    console.log(options.json ? JSON.stringify(result) : describeResult(output, result));
-  } catch (err) {
-    bar?.stop();
-    fail(err);
-  }
 }
 
 const program = new Command('dynamic-image')
@@ -176,7 +54,7 @@ addTemplateFlags(
     } catch (err) {
       fail(err);
     }
-    await make(source, flags.output, template, flags);
+    await make(source, flags.output, template, flags).catch(fail);
   },
 );
 

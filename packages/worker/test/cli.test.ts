@@ -110,6 +110,57 @@ describe('dynamic-image CLI', () => {
     expect(inspectAnimation(await readFile(out))).toMatchObject({ format: 'gif', width: 160 });
   });
 
+  it('takes the playback, orientation and encoder flags: a boomerang played 3 times at double speed, 8 colours', async () => {
+    const out = join(await emptyDir('cli-'), 'out.gif');
+    const r = await run([
+      'make',
+      samples['portrait-rotated'],
+      ...['--long-side', '--width', '320', '--fps', '10', '--start', '1', '--duration', '1'],
+      ...[
+        '--plays',
+        '3',
+        '--speed',
+        '2',
+        '--boomerang',
+        '--colors',
+        '8',
+        '--dither',
+        '0',
+        '--json',
+        '-o',
+        out,
+      ],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ loop: 3, speed: 2, fps: 20 });
+    expect(result.encoder.settings).toMatchObject({ colors: 8, dither: 'none' });
+    const file = inspectAnimation(await readFile(out));
+    // The long side is the width asked for, upright; a GIF's loop field counts the repeats after the first play.
+    expect(file).toMatchObject({ format: 'gif', width: 180, height: 320, loopCount: 2 });
+    // n frames forward and back make 2n − 2, each shown 5 cs (10 fps at speed 2).
+    expect(file.frameCount).toBe(18);
+    expect(file.durationMs).toBe(900);
+  });
+
+  it("refuses a bad new flag with core's message, exit code 2", async () => {
+    const r = await run(['make', samples.landscape, '--colors', '300', '-o', '/tmp/never.gif']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Invalid template:');
+    expect(r.stderr).toMatch(/gifColors: .*256/);
+    const lossless = await run([
+      'make',
+      samples.landscape,
+      '--lossless',
+      '--webp-quality',
+      '80',
+      '-o',
+      '/tmp/never.webp',
+    ]);
+    expect(lossless.code).toBe(2);
+    expect(lossless.stderr).toContain('webpQuality is not allowed with webpLossless');
+  });
+
   it.each([
     ['random-bytes', 'DAMAGED_SOURCE'],
     ['truncated-mp4', 'ABNORMAL_CONTAINER'],

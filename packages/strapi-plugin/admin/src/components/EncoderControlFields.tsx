@@ -1,70 +1,32 @@
-// The template form's advanced encoder settings (core's webpQuality, webpLossless, gifColors, gifDither):
-// each left empty keeps the profile's value, and only the current format's fields are shown and sent
-// (core refuses the other format's).
-import { ENCODER_CONTROL_FORMAT, ENCODER_CONTROL_LIMITS, ENCODER_CONTROLS } from '@dynamic-image/core';
+// The advanced encoder settings (core's webpQuality, webpLossless, gifColors, gifDither) of the template form
+// and of the one-off's overrides: each left empty keeps the profile's value (the template's, in overrides),
+// and only the current format's fields are shown (core refuses the other format's). Their values are in
+// utils/template-field-values.ts.
+import { ENCODER_CONTROL_LIMITS } from '@dynamic-image/core';
 import { Field, Grid, NumberInput, Toggle, Typography } from '@strapi/design-system';
 import type * as React from 'react';
 import { useT } from '../utils/t';
+import type { EncoderControlOverrides, EncoderControlValues } from '../utils/template-field-values';
 
-export interface EncoderControlValues {
-  webpQuality: number | undefined;
-  webpLossless: boolean;
-  gifColors: number | undefined;
-  gifDither: number | undefined;
-}
-
-export const ENCODER_CONTROL_DEFAULTS: EncoderControlValues = {
-  webpQuality: undefined,
-  webpLossless: false,
-  gifColors: undefined,
-  gifDither: undefined,
-};
-
-export const ENCODER_CONTROL_FIELDS = ENCODER_CONTROLS;
-
-/** The current format's fields that are set; a lossless WebP sends no quality (it has none). */
-export function encoderControlInput(
-  values: EncoderControlValues,
-  format: 'gif' | 'webp',
-): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  for (const field of ENCODER_CONTROLS) {
-    if (ENCODER_CONTROL_FORMAT[field] !== format) continue;
-    const value = values[field];
-    if (value === undefined || value === false) continue;
-    if (field === 'webpQuality' && values.webpLossless) continue;
-    input[field] = value;
-  }
-  return input;
-}
-
-export function encoderControlValues(
-  template: Partial<Record<keyof EncoderControlValues, unknown>>,
-): EncoderControlValues {
-  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
-  return {
-    webpQuality: number(template.webpQuality),
-    webpLossless: template.webpLossless === true,
-    gifColors: number(template.gifColors),
-    gifDither: number(template.gifDither),
-  };
-}
-
+/** The template form's fields, or with `inherited` (the template's values) an override form's. */
 export function EncoderControlFields({
   format,
   values,
   set,
   errorFor,
   disabled,
+  inherited,
 }: {
   format: 'gif' | 'webp';
-  values: EncoderControlValues;
-  set: <K extends keyof EncoderControlValues>(key: K, value: EncoderControlValues[K]) => void;
+  values: EncoderControlOverrides;
+  set: <K extends keyof EncoderControlOverrides>(key: K, value: EncoderControlOverrides[K]) => void;
   errorFor: (field: string) => string | undefined;
   disabled: boolean;
+  inherited?: EncoderControlValues | undefined;
 }) {
   const t = useT();
   const L = ENCODER_CONTROL_LIMITS;
+  const lossless = values.webpLossless ?? inherited?.webpLossless === true;
   const number = (
     field: 'webpQuality' | 'gifColors' | 'gifDither',
     label: string,
@@ -77,6 +39,7 @@ export function EncoderControlFields({
         <Field.Label>{label}</Field.Label>
         <NumberInput
           value={values[field]}
+          placeholder={inherited?.[field] === undefined ? undefined : String(inherited[field])}
           step={step}
           onValueChange={(v: number | undefined) => set(field, v)}
           disabled={disabled || off}
@@ -93,7 +56,9 @@ export function EncoderControlFields({
           {t('encoderControls.title', 'Advanced encoder settings')}
         </Typography>
         <Typography variant="pi" textColor="neutral600">
-          {t('encoderControls.hint', 'Empty: the profile’s value.')}
+          {inherited
+            ? t('encoderControls.hint.override', 'Empty: the template’s value, or else the profile’s.')
+            : t('encoderControls.hint', 'Empty: the profile’s value.')}
         </Typography>
       </Grid.Item>
       {format === 'gif' && [
@@ -125,7 +90,7 @@ export function EncoderControlFields({
             max: L.webpQualityMax,
           }),
           1,
-          values.webpLossless,
+          lossless,
         ),
         <Grid.Item key="webpLossless" col={4} s={12} direction="column" alignItems="stretch">
           <Field.Root
@@ -135,7 +100,7 @@ export function EncoderControlFields({
           >
             <Field.Label>{t('field.webpLossless', 'Lossless')}</Field.Label>
             <Toggle
-              checked={values.webpLossless}
+              checked={lossless}
               onLabel={t('common.yes', 'Yes')}
               offLabel={t('common.no', 'No')}
               onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('webpLossless', e.target.checked)}

@@ -1,12 +1,4 @@
-import {
-  applyOverrides,
-  CAPTURE_METHOD_FIELD,
-  type Template as CoreTemplate,
-  DEFAULT_ENCODER_PROFILE,
-  type EncoderProfile,
-  TemplateValidationError,
-  type ValidationIssue,
-} from '@dynamic-image/core';
+import { CAPTURE_METHOD_FIELD, DEFAULT_ENCODER_PROFILE, type ValidationIssue } from '@dynamic-image/core';
 import {
   Box,
   Button,
@@ -23,81 +15,21 @@ import {
 import { useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { errorOf, type SubmitJobRequest, type Template, type Video } from '../utils/api';
-import { timeInput } from '../utils/format';
 import { useIssueMessage } from '../utils/issues';
+import {
+  BLANK_OVERRIDES,
+  checkOverrides,
+  OVERRIDE_FIELDS,
+  type OverrideValues,
+  overrideParams,
+  templateStart,
+} from '../utils/one-off-overrides';
 import { useT } from '../utils/t';
+import { encoderControlValues, playbackValues } from '../utils/template-field-values';
+import { EncoderControlFields } from './EncoderControlFields';
+import { PlaybackFields } from './PlaybackFields';
 import { ProfileSelect } from './ProfileSelect';
-
-/** The overrides as typed; an empty field keeps the template's value. */
-interface Values {
-  format: 'template' | 'gif' | 'webp';
-  profile: 'template' | EncoderProfile;
-  fps: number | undefined;
-  width: number | undefined;
-  height: number | undefined;
-  start: string;
-  /** The template's own window field: duration (byDuration) or trimEnd (trimBeginEnd). */
-  time: string;
-  /** null: as the template says. */
-  cover: boolean | null;
-}
-
-const BLANK: Values = {
-  format: 'template',
-  profile: 'template',
-  fps: undefined,
-  width: undefined,
-  height: undefined,
-  start: '',
-  time: '',
-  cover: null,
-};
-
-const FIELDS = [
-  'format',
-  'profile',
-  'fps',
-  'width',
-  'height',
-  'start',
-  'duration',
-  'trimEnd',
-  'setAsDefaultThumbnail',
-];
-
-/** VOD's OverrideParams from the form: only what differs from the template. */
-function overrideParams(template: Template, values: Values): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (values.format !== 'template') out.format = values.format;
-  if (values.profile !== 'template') out.profile = values.profile;
-  for (const key of ['fps', 'width', 'height'] as const)
-    if (values[key] !== undefined) out[key] = values[key];
-  const start = timeInput(values.start);
-  if (start !== undefined) out.start = start;
-  const time = timeInput(values.time);
-  if (time !== undefined) out[CAPTURE_METHOD_FIELD[template.captureMethod]] = time;
-  if (values.cover !== null && values.cover !== template.setAsDefaultThumbnail)
-    out.setAsDefaultThumbnail = values.cover;
-  return out;
-}
-
-/** The stored template as core reads it: without its id, dates and cleared fields. */
-function coreTemplate(stored: Template & { createdAt?: string }): CoreTemplate {
-  const { templateId: _id, createdAt: _c, updatedAt: _u, ...fields } = stored;
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v != null)) as unknown as CoreTemplate;
-}
-
-/** Core's own check of the overrides, the one the API runs: no issues when they apply. */
-function check(template: Template | undefined, overrides: Record<string, unknown>): ValidationIssue[] {
-  if (!template) return [];
-  try {
-    applyOverrides(coreTemplate(template), overrides);
-    return [];
-  } catch (err) {
-    if (err instanceof TemplateValidationError) return err.issues;
-    throw err;
-  }
-}
+import { StartField } from './StartField';
 
 /** "Make dynamic image": one template, by name, with optional overrides, on one video; no workflow. */
 export function MakeDynamicImage({
@@ -116,13 +48,13 @@ export function MakeDynamicImage({
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const [templateId, setTemplateId] = React.useState<string | null>(null);
-  const [values, setValues] = React.useState<Values>(BLANK);
+  const [values, setValues] = React.useState<OverrideValues>(BLANK_OVERRIDES);
   const [serverIssues, setServerIssues] = React.useState<ValidationIssue[]>([]);
   const [sending, setSending] = React.useState(false);
   React.useEffect(() => {
     if (!video) return;
     setTemplateId(null);
-    setValues(BLANK);
+    setValues(BLANK_OVERRIDES);
     setServerIssues([]);
   }, [video]);
 
@@ -131,7 +63,7 @@ export function MakeDynamicImage({
     () => (template ? overrideParams(template, values) : {}),
     [template, values],
   );
-  const local = React.useMemo(() => check(template, overrides), [template, overrides]);
+  const local = React.useMemo(() => checkOverrides(template, overrides), [template, overrides]);
   const issues = [...local, ...serverIssues];
   const own = template ? CAPTURE_METHOD_FIELD[template.captureMethod] : 'duration';
   // Core names an override's issue overrideParams.<field>; the template's own fields keep their names.
@@ -140,8 +72,8 @@ export function MakeDynamicImage({
     const found = issues.filter((i) => fieldOf(i) === field);
     return found.length ? found.map(issueMessage).join('; ') : undefined;
   };
-  const elsewhere = issues.filter((i) => !FIELDS.includes(fieldOf(i)));
-  const set = <K extends keyof Values>(key: K, value: Values[K]) => {
+  const elsewhere = issues.filter((i) => !OVERRIDE_FIELDS.includes(fieldOf(i)));
+  const set = <K extends keyof OverrideValues>(key: K, value: OverrideValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
     setServerIssues([]);
   };
@@ -224,7 +156,7 @@ export function MakeDynamicImage({
                 <Field.Label>{t('field.format', 'Format')}</Field.Label>
                 <SingleSelect
                   value={values.format}
-                  onChange={(v: string | number) => set('format', v as Values['format'])}
+                  onChange={(v: string | number) => set('format', v as OverrideValues['format'])}
                   disabled={!template}
                 >
                   <SingleSelectOption value="template">
@@ -256,18 +188,14 @@ export function MakeDynamicImage({
             <Grid.Item col={6} direction="column" alignItems="stretch">
               {number('height', t('field.height', 'Height'))}
             </Grid.Item>
-            <Grid.Item col={6} direction="column" alignItems="stretch">
-              <Field.Root name="start" error={errorFor('start')}>
-                <Field.Label>{t('field.start', 'Start')}</Field.Label>
-                <TextInput
-                  value={values.start}
-                  placeholder={template ? String(template.start ?? 0) : ''}
-                  onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('start', e.target.value)}
-                  disabled={!template}
-                />
-                <Field.Error />
-              </Field.Root>
-            </Grid.Item>
+            <StartField
+              values={values}
+              set={(key, value) => set(key, value as OverrideValues[typeof key])}
+              error={errorFor('start')}
+              hint={undefined}
+              disabled={!template}
+              inherited={template && templateStart(template)}
+            />
             <Grid.Item col={6} direction="column" alignItems="stretch">
               <Field.Root name={own} key={own} error={errorFor(own)}>
                 <Field.Label>
@@ -297,6 +225,21 @@ export function MakeDynamicImage({
                 <Field.Error />
               </Field.Root>
             </Grid.Item>
+            <PlaybackFields
+              values={values}
+              set={(key, value) => set(key, value as OverrideValues[typeof key])}
+              errorFor={errorFor}
+              disabled={!template}
+              inherited={template && playbackValues(template)}
+            />
+            <EncoderControlFields
+              format={values.format === 'template' ? (template?.format ?? 'gif') : values.format}
+              values={values}
+              set={(key, value) => set(key, value as OverrideValues[typeof key])}
+              errorFor={errorFor}
+              disabled={!template}
+              inherited={template && encoderControlValues(template)}
+            />
             {elsewhere.length > 0 && (
               <Grid.Item col={12} direction="column" alignItems="stretch">
                 {elsewhere.map((i) => (

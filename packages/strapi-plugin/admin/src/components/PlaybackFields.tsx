@@ -1,61 +1,35 @@
-// The template form's playback and orientation fields (core's loopCount, speed, boomerang, sizeMode). Their
-// defaults are what a template without them makes, so the form sends a field only when it differs.
+// The playback and orientation fields (core's loopCount, speed, boomerang, sizeMode), of the template form and
+// of the one-off's overrides; their values are in utils/template-field-values.ts.
 import { SIZE_MODES, type SizeMode, TEMPLATE_LIMITS } from '@dynamic-image/core';
 import { Field, Grid, NumberInput, SingleSelect, SingleSelectOption, Toggle } from '@strapi/design-system';
 import type * as React from 'react';
 import { useT } from '../utils/t';
+import type { PlaybackOverrides, PlaybackValues } from '../utils/template-field-values';
 
-export interface PlaybackValues {
-  loopCount: number | undefined;
-  speed: number | undefined;
-  boomerang: boolean;
-  sizeMode: SizeMode;
-}
-
-export const PLAYBACK_DEFAULTS: PlaybackValues = {
-  loopCount: 0,
-  speed: 1,
-  boomerang: false,
-  sizeMode: 'widthHeight',
-};
-
-export const PLAYBACK_FIELDS = Object.keys(PLAYBACK_DEFAULTS) as Array<keyof PlaybackValues>;
-
-/** The fields that differ from their defaults, as core validates them (an emptied number is the default). */
-export function playbackInput(values: PlaybackValues): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  for (const field of PLAYBACK_FIELDS) {
-    const value = values[field];
-    if (value !== undefined && value !== PLAYBACK_DEFAULTS[field]) input[field] = value;
-  }
-  return input;
-}
-
-export function playbackValues(template: Partial<Record<keyof PlaybackValues, unknown>>): PlaybackValues {
-  return {
-    loopCount: (template.loopCount as number | null | undefined) ?? PLAYBACK_DEFAULTS.loopCount,
-    speed: (template.speed as number | null | undefined) ?? PLAYBACK_DEFAULTS.speed,
-    boomerang: template.boomerang === true,
-    sizeMode: (template.sizeMode as SizeMode | null | undefined) ?? PLAYBACK_DEFAULTS.sizeMode,
-  };
-}
-
+/**
+ * The template form's fields, or with `inherited` (the template's values) an override form's: a number
+ * left empty shows the template's, and the orientation offers "as the template".
+ */
 export function PlaybackFields({
   values,
   set,
   errorFor,
   disabled,
+  inherited,
 }: {
-  values: PlaybackValues;
-  set: <K extends keyof PlaybackValues>(key: K, value: PlaybackValues[K]) => void;
+  values: PlaybackOverrides;
+  set: <K extends keyof PlaybackOverrides>(key: K, value: PlaybackOverrides[K]) => void;
   errorFor: (field: string) => string | undefined;
   disabled: boolean;
+  inherited?: PlaybackValues | undefined;
 }) {
   const t = useT();
   const modes: Record<SizeMode, string> = {
     widthHeight: t('field.sizeMode.widthHeight', 'Width and height as set'),
     longSide: t('field.sizeMode.longSide', 'Width is the long side (portrait videos stay portrait)'),
   };
+  const placeholder = (field: 'loopCount' | 'speed') =>
+    inherited?.[field] === undefined ? undefined : String(inherited[field]);
   return (
     <>
       <Grid.Item col={3} s={6} direction="column" alignItems="stretch">
@@ -67,6 +41,7 @@ export function PlaybackFields({
           <Field.Label>{t('field.loopCount', 'Plays')}</Field.Label>
           <NumberInput
             value={values.loopCount}
+            placeholder={placeholder('loopCount')}
             onValueChange={(v: number | undefined) => set('loopCount', v)}
             disabled={disabled}
           />
@@ -87,6 +62,7 @@ export function PlaybackFields({
           <Field.Label>{t('field.speed', 'Speed')}</Field.Label>
           <NumberInput
             value={values.speed}
+            placeholder={placeholder('speed')}
             step={0.25}
             onValueChange={(v: number | undefined) => set('speed', v)}
             disabled={disabled}
@@ -103,7 +79,7 @@ export function PlaybackFields({
         >
           <Field.Label>{t('field.boomerang', 'Boomerang')}</Field.Label>
           <Toggle
-            checked={values.boomerang}
+            checked={values.boomerang ?? inherited?.boomerang === true}
             onLabel={t('common.yes', 'Yes')}
             offLabel={t('common.no', 'No')}
             onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('boomerang', e.target.checked)}
@@ -118,9 +94,16 @@ export function PlaybackFields({
           <Field.Label>{t('field.sizeMode', 'Orientation')}</Field.Label>
           <SingleSelect
             value={values.sizeMode}
-            onChange={(v: string | number) => set('sizeMode', v as SizeMode)}
+            onChange={(v: string | number) => set('sizeMode', v as PlaybackOverrides['sizeMode'])}
             disabled={disabled}
           >
+            {inherited && (
+              <SingleSelectOption value="template">
+                {t('videos.make.asTemplate', 'As the template ({value})', {
+                  value: modes[inherited.sizeMode],
+                })}
+              </SingleSelectOption>
+            )}
             {SIZE_MODES.map((mode) => (
               <SingleSelectOption key={mode} value={mode}>
                 {modes[mode]}

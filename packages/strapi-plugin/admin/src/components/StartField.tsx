@@ -1,28 +1,29 @@
 import { Field, Flex, Grid, TextInput, Toggle } from '@strapi/design-system';
 import type * as React from 'react';
 import { useT } from '../utils/t';
+import type { StartOverrides, StartValues } from '../utils/template-field-values';
 
-export interface StartValues {
-  start: string;
-  /** `start: "auto"`: the worker chooses the most active window (byDuration only). */
-  startAuto: boolean;
-}
-
-/** The template's Start: a time, or "Choose the start automatically" (then the time is not used). */
+/**
+ * The template's Start: a time, or "Choose the start automatically" (then the time is not used). With
+ * `inherited` (the template's), an override form's: the time left empty shows the template's.
+ */
 export function StartField({
   values,
   set,
   error,
   hint,
   disabled,
+  inherited,
 }: {
-  values: StartValues;
-  set: <K extends keyof StartValues>(key: K, value: StartValues[K]) => void;
+  values: StartOverrides;
+  set: <K extends keyof StartOverrides>(key: K, value: StartOverrides[K]) => void;
   error: string | undefined;
   hint: string | undefined;
   disabled: boolean;
+  inherited?: StartValues | undefined;
 }) {
   const t = useT();
+  const auto = values.startAuto ?? inherited?.startAuto === true;
   return (
     <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
       <Flex direction="column" alignItems="stretch" gap={2}>
@@ -30,7 +31,7 @@ export function StartField({
           name="start"
           error={error}
           hint={
-            values.startAuto
+            auto
               ? t(
                   'field.startAuto.hint',
                   'The window of the requested duration where the video has the most action; never inside a fade from black',
@@ -40,10 +41,16 @@ export function StartField({
         >
           <Field.Label>{t('field.start', 'Start')}</Field.Label>
           <TextInput
-            value={values.startAuto ? '' : values.start}
-            placeholder={values.startAuto ? t('field.startAuto.placeholder', 'Automatic') : undefined}
+            value={auto ? '' : values.start}
+            placeholder={
+              auto
+                ? t('field.startAuto.placeholder', 'Automatic')
+                : inherited && !inherited.startAuto
+                  ? inherited.start
+                  : undefined
+            }
             onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('start', e.target.value)}
-            disabled={disabled || values.startAuto}
+            disabled={disabled || auto}
           />
           <Field.Error />
           <Field.Hint />
@@ -51,7 +58,7 @@ export function StartField({
         <Field.Root name="startAuto">
           <Field.Label>{t('field.startAuto', 'Choose the start automatically')}</Field.Label>
           <Toggle
-            checked={values.startAuto}
+            checked={auto}
             onLabel={t('common.yes', 'Yes')}
             offLabel={t('common.no', 'No')}
             onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('startAuto', e.target.checked)}

@@ -24,31 +24,30 @@ import { Check } from '@strapi/icons';
 import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
 import * as React from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import {
-  ENCODER_CONTROL_DEFAULTS,
-  ENCODER_CONTROL_FIELDS,
-  EncoderControlFields,
-  type EncoderControlValues,
-  encoderControlInput,
-  encoderControlValues,
-} from '../components/EncoderControlFields';
-import {
-  PLAYBACK_DEFAULTS,
-  PLAYBACK_FIELDS,
-  PlaybackFields,
-  type PlaybackValues,
-  playbackInput,
-  playbackValues,
-} from '../components/PlaybackFields';
+import { EncoderControlFields } from '../components/EncoderControlFields';
+import { PlaybackFields } from '../components/PlaybackFields';
 import { PreviewPanel } from '../components/PreviewPanel';
 import { ProfileSelect } from '../components/ProfileSelect';
-import { StartField, type StartValues } from '../components/StartField';
+import { StartField } from '../components/StartField';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
 import { errorOf, type Template } from '../utils/api';
 import { timeInput } from '../utils/format';
 import { useIssueMessage } from '../utils/issues';
 import { useT } from '../utils/t';
+import {
+  ENCODER_CONTROL_DEFAULTS,
+  ENCODER_CONTROL_FIELDS,
+  type EncoderControlValues,
+  encoderControlInput,
+  encoderControlValues,
+  PLAYBACK_DEFAULTS,
+  PLAYBACK_FIELDS,
+  type PlaybackValues,
+  playbackInput,
+  playbackValues,
+  type StartValues,
+} from '../utils/template-field-values';
 import { useCan } from '../utils/useCan';
 
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
