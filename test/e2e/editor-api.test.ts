@@ -334,7 +334,7 @@ describe('start "auto"', () => {
     const file = join(dir, 'highlight.mp4');
     const size = 'size=320x180:rate=24';
     const still = `color=c=0x3060a0:${size}:duration=3,setsar=1`;
-    const life = `life=${size}:mold=10:ratio=0.5:life_color=0xf0e040,trim=duration=1.5,format=yuv420p,setsar=1`;
+    const life = `life=${size}:mold=10:ratio=0.5:seed=42:life_color=0xf0e040,trim=duration=1.5,format=yuv420p,setsar=1`;
     await promisify(execFile)(resolveFfmpegBinaries().ffmpeg.path, [
       ...[
         '-v',
