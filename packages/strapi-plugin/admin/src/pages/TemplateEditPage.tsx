@@ -411,7 +411,11 @@ export function TemplateEditPage() {
                 />
                 <SizeBudgetField
                   value={values.maxKilobytes}
-                  set={(value) => set('maxKilobytes', value)}
+                  set={(value) => {
+                    set('maxKilobytes', value);
+                    // Typed in KB, checked by core as maxBytes: its issues show once this is typed in.
+                    setTouched((t) => new Set(t).add('maxBytes'));
+                  }}
                   errorFor={errorFor}
                   disabled={!canWrite}
                 />
