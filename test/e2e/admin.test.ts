@@ -183,6 +183,14 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
     await page.getByText('gifColors must be an integer in [4, 256]; got 3', { exact: true }).waitFor();
     await colors.fill('16');
 
+    // The size budget is typed in KB and checked as bytes by core's rule (1024 at least).
+    const budget = page.locator('input[name="maxBytes"]');
+    await budget.fill('0.5');
+    await page
+      .getByText('maxBytes must be an integer in [1024, 536870912]; got 512', { exact: true })
+      .waitFor();
+    await budget.fill('4096');
+
     await name.fill('hero_gif');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL((u) => /\/templates\/[0-9a-f]{32}$/.test(u.pathname));
@@ -196,6 +204,7 @@ describe('the admin panel in Chromium, on a real Strapi with its embedded worker
       duration: 2,
       loopCount: 2,
       gifColors: 16,
+      maxBytes: 4096 * 1024,
     });
     // The playback fields left at their defaults are not saved: the template is as one without them.
     expect(stored.json.data).not.toHaveProperty('speed');

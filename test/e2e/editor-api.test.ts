@@ -1,8 +1,8 @@
 // What an editor meets through the content API of a real Strapi with its embedded worker: a workflow run
 // by its name (as upload and the settings take it), dynamic image URLs a reader elsewhere can fetch, and
 // the playback fields (plays, speed, boomerang, orientation) and the encoder controls (WebP quality and
-// lossless, GIF colours and dither) in a template and in overrideParams, and an automatic highlight (start
-// "auto") recorded in the job and the event.
+// lossless, GIF colours and dither) and the size budget (maxBytes) in a template and in overrideParams, and
+// an automatic highlight (start "auto") recorded in the job and the event.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -324,6 +324,77 @@ describe('the content API as an editor meets it', () => {
     const colors = gifFrameColors(gif).map((used) => used.size);
     expect(colors.length).toBe(5);
     expect(Math.max(...colors)).toBeLessThanOrEqual(8);
+  });
+
+  it('takes a size budget (maxBytes) in a template and in overrideParams; the result reports what was lowered', async () => {
+    const base = { format: 'webp', fps: 10, width: 320, captureMethod: 'byDuration', duration: 1 };
+    const created = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_webp_budget',
+      ...base,
+      maxBytes: 512 * 1024,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const budgetTemplate = created.json.data.templateId as string;
+    expect((await call('GET', `/api/dynamic-image/templates/${budgetTemplate}`)).json.data).toMatchObject({
+      maxBytes: 512 * 1024,
+    });
+    const wrong = await call('POST', '/api/dynamic-image/templates', {
+      name: 'editor_wrong_budget',
+      ...base,
+      maxBytes: 100,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error.details.issues).toMatchObject([
+      { field: 'maxBytes', messageId: 'integerBetween' },
+    ]);
+    const refused = await call('POST', '/api/dynamic-image/jobs', {
+      videoId,
+      templateId: budgetTemplate,
+      overrideParams: { maxBytes: '20KB' },
+    });
+    expect(refused.status, JSON.stringify(refused.json)).toBe(400);
+    expect(refused.json.error.details.issues).toMatchObject([{ field: 'overrideParams.maxBytes' }]);
+
+    // As saved it fits at once; overridden to 60 % of that, it is made again with less, and fits.
+    const asSaved = await call('POST', '/api/dynamic-image/jobs', { videoId, templateId: budgetTemplate });
+    expect(asSaved.status, JSON.stringify(asSaved.json)).toBe(201);
+    const saved = await waitForJob(asSaved.json.data.jobId);
+    expect(saved).toMatchObject({ state: 'success' });
+    expect(saved.result.encoder.budget).toEqual({ maxBytes: 512 * 1024, attempts: 1, lowered: [] });
+    const maxBytes = Math.max(1024, Math.floor(saved.result.bytes * 0.6));
+    const overridden = await call('POST', '/api/dynamic-image/jobs', {
+      videoId,
+      templateId: budgetTemplate,
+      overrideParams: { maxBytes },
+    });
+    expect(overridden.status, JSON.stringify(overridden.json)).toBe(201);
+    const over = await waitForJob(overridden.json.data.jobId);
+    expect(over, JSON.stringify(over)).toMatchObject({ state: 'success' });
+    expect(over.result.bytes).toBeLessThanOrEqual(maxBytes);
+    expect(over.result.encoder.budget).toMatchObject({ maxBytes });
+    expect(over.result.encoder.budget.attempts).toBeGreaterThan(1);
+    expect(over.result.encoder.budget.lowered[0]).toBe('quality');
+    const images = (await call('GET', `/api/dynamic-image/videos/${videoId}/dynamic-images`)).json
+      .data as Json[];
+    const image = images.find((i) => i.jobId === over.jobId) as Json;
+    const file = new Uint8Array(await (await fetch(image.url as string)).arrayBuffer());
+    expect(file.length).toBeLessThanOrEqual(maxBytes);
+    expect(inspectAnimation(file)).toMatchObject({ width: over.result.width, height: over.result.height });
+
+    // At 160×90 and 5 fps, size and fps are at their floors: 1 KB is out of reach once quality is too.
+    const beyond = await call('POST', '/api/dynamic-image/jobs', {
+      videoId,
+      templateId: budgetTemplate,
+      overrideParams: { maxBytes: 1024, width: 160, fps: 5 },
+    });
+    expect(beyond.status, JSON.stringify(beyond.json)).toBe(201);
+    expect(await waitForJob(beyond.json.data.jobId)).toMatchObject({
+      state: 'failed',
+      errorCode: 'BUDGET_UNREACHABLE',
+      errorMessage: expect.stringMatching(
+        /^No output fits maxBytes 1024: the smallest of \d encodes was \d+ bytes .*quality 40/,
+      ),
+    });
   });
 });
 

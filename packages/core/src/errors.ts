@@ -9,6 +9,7 @@ export const ErrorCodes = {
   INVALID_JOB: 'INVALID_JOB',
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
   OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
+  BUDGET_UNREACHABLE: 'BUDGET_UNREACHABLE',
   ENCODE_FAILED: 'ENCODE_FAILED',
   OUTPUT_INVALID: 'OUTPUT_INVALID',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
@@ -56,6 +57,10 @@ export const errorCatalog: Record<ErrorCode, ErrorCatalogEntry> = {
   },
   OUTPUT_TOO_LARGE: {
     message: 'The encoded file grew past the configured byte cap; ffmpeg was stopped.',
+    retryable: false,
+  },
+  BUDGET_UNREACHABLE: {
+    message: "No output fits the template's maxBytes, with quality, fps and size lowered as far as allowed.",
     retryable: false,
   },
   ENCODE_FAILED: { message: 'ffmpeg failed to encode the dynamic image.', retryable: true },

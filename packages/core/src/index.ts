@@ -11,6 +11,7 @@ export * from './playback.js';
 export * from './probe.js';
 export * from './resolution-class.js';
 export * from './signature.js';
+export * from './size-budget.js';
 export * from './template.js';
 export * from './time.js';
 export * from './timing.js';

@@ -9,6 +9,7 @@ import {
   encoderControlsJsonSchema,
 } from './encoder-controls.js';
 import { DynamicImageError } from './errors.js';
+import { SIZE_BUDGET_LIMITS } from './size-budget.js';
 import { MAX_TIME_SECONDS, TIME_RULE_TEXT, timeOrWordSchema, timeSchema } from './time.js';
 
 /** The limits of a template, in one place for the schema, the API and the admin UI. */
@@ -85,6 +86,13 @@ const templateFields = {
   sizeMode: z.enum(SIZE_MODES).optional(),
   // Fine encoder controls (issue 16), each over its profile's value; same rule: absent changes nothing.
   ...encoderControlFields,
+  /** The most the file may weigh, in bytes: over it, quality, fps and size are lowered (size-budget.ts). */
+  maxBytes: z
+    .number()
+    .int()
+    .min(SIZE_BUDGET_LIMITS.maxBytesMin)
+    .max(SIZE_BUDGET_LIMITS.maxBytesMax)
+    .optional(),
 };
 
 function checkCaptureMethod(
@@ -269,6 +277,10 @@ const sizeModeText: RuleText = ['oneOf', { first: SIZE_MODES[0], second: SIZE_MO
 const C = ENCODER_CONTROL_LIMITS;
 const webpQualityText: RuleText = ['integerBetween', { min: C.webpQualityMin, max: C.webpQualityMax }];
 const gifColorsText: RuleText = ['integerBetween', { min: C.gifColorsMin, max: C.gifColorsMax }];
+const maxBytesText: RuleText = [
+  'integerBetween',
+  { min: SIZE_BUDGET_LIMITS.maxBytesMin, max: SIZE_BUDGET_LIMITS.maxBytesMax },
+];
 const gifDitherText: RuleText = ['dither', { min: C.gifDitherMin, max: C.gifDitherMax }];
 const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   name: {
@@ -292,6 +304,7 @@ const RULE_TEXT: Record<string, Record<string, RuleText>> = {
   webpLossless: { type: ['boolean'] },
   gifColors: { '*': gifColorsText },
   gifDither: { '*': gifDitherText },
+  maxBytes: { '*': maxBytesText },
 };
 const TIME_TEXT: Record<string, RuleText> = {
   type: ['timeType'],
@@ -431,6 +444,7 @@ export const overrideParamsSchema = z.strictObject({
   boomerang: templateFields.boomerang,
   sizeMode: templateFields.sizeMode,
   ...encoderControlFields,
+  maxBytes: templateFields.maxBytes,
 });
 export type OverrideParams = z.input<typeof overrideParamsSchema>;
 

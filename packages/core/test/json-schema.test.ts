@@ -65,6 +65,9 @@ const CASES: Array<[string, Record<string, unknown>, boolean]> = [
   ['webpQuality 100 on a WebP', { ...byDuration, format: 'webp', webpQuality: 100 }, true],
   ['webpQuality 0', { ...byDuration, format: 'webp', webpQuality: 0 }, false],
   ['gifColors on a WebP', { ...byDuration, format: 'webp', gifColors: 16 }, false],
+  ['maxBytes 1024', { ...byDuration, maxBytes: 1024 }, true],
+  ['maxBytes 1023', { ...byDuration, maxBytes: 1023 }, false],
+  ['maxBytes 2048.5', { ...byDuration, maxBytes: 2048.5 }, false],
   ['webpLossless on a WebP', { ...byDuration, format: 'webp', webpLossless: true }, true],
   [
     'webpLossless with webpQuality',
@@ -111,6 +114,7 @@ describe('the exported JSON Schema', () => {
             webpLossless: fc.boolean(),
             gifColors: fc.integer({ min: 1, max: 257 }),
             gifDither: fc.oneof(fc.double({ min: -0.1, max: 1.1, noNaN: true }), fc.constant(0.35)),
+            maxBytes: fc.integer({ min: 1000, max: 600 * 1024 * 1024 }),
           },
           { requiredKeys: ['name', 'format', 'fps', 'captureMethod'] },
         ),

@@ -47,6 +47,7 @@ const inputs: unknown[] = [
   { ...v, loopCount: -1, speed: 1.005, boomerang: 'yes', sizeMode: 'tall' },
   { ...v, gifColors: 3, gifDither: 1.5, webpQuality: 50 },
   { ...v, format: 'webp', webpLossless: true, webpQuality: 50 },
+  { ...v, maxBytes: 100 },
   { ...v, captureMethod: 'trimBeginEnd', duration: undefined, trimEnd: 1, start: 'auto' },
 ];
 

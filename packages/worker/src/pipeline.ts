@@ -12,6 +12,7 @@ import {
   effectiveBudget,
   JOB_CONTRACT_VERSION,
   type JobProgress,
+  nextBudgetAttempt,
   type PlanBudget,
   pathInFolder,
   planDynamicImage,
@@ -26,7 +27,7 @@ import {
   type EncodeSettings,
   type SeekMode,
 } from './encode.js';
-import { encoderReport, withAvailableBackend } from './encoder-choice.js';
+import { type EncodePlan, encoderReport, withAvailableBackend } from './encoder-choice.js';
 import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { libvipsGifWriter, OutputTooLarge } from './gif-libvips.js';
 import { type OptimizeOutcome, optimizeGif } from './gif-optimize.js';
@@ -35,6 +36,7 @@ import { ffmpegSizeLimit, watchOutputSize } from './output-cap.js';
 import { probeSource } from './probe.js';
 import { runFraction } from './progress.js';
 import type { ProcessLimits } from './sandbox.js';
+import { budgetUnreachable, firstBudgetAttempt, planBudgetAttempt } from './size-budget.js';
 import { checkSourceAddress, resolveSource, type SourcePolicy } from './source.js';
 import type { SourceBudget } from './source-budget.js';
 import { openSource, type SourceGateway } from './source-gateway.js';
@@ -237,8 +239,9 @@ export async function runPipeline<T>(
           throw err instanceof FfmpegError ? encodeFailure(err, deadlineController.signal.aborted) : err;
         })
       : job.template.start;
-    const plan = await withAvailableBackend(
-      planDynamicImage({ ...job.template, start }, probe, budget, job.maxWindowSeconds),
+    const template = { ...job.template, start };
+    let plan = await withAvailableBackend(
+      planDynamicImage(template, probe, budget, job.maxWindowSeconds),
       job.template,
     );
     if (auto) plan.window = { ...plan.window, auto: true };
@@ -249,8 +252,9 @@ export async function runPipeline<T>(
     let encodeMs = 0;
     let verifyMs = 0;
     let optimized: OptimizeOutcome | undefined;
-    const encodeWindow = async (seek: SeekMode) => {
+    const encodeWindow = async (plan: EncodePlan, seek: SeekMode) => {
       report('encode', 0);
+      optimized = undefined;
       const encodeStarted = performance.now();
       const { runs } =
         plan.encoder.backend === 'libvips'
@@ -366,18 +370,39 @@ export async function runPipeline<T>(
       verifyMs = performance.now() - verifyStarted;
       return { bytes, info };
     };
-    let encoded: Awaited<ReturnType<typeof encodeWindow>>;
-    try {
-      encoded = await encodeWindow('input');
-    } catch (err) {
-      // Input seeking lands past the only key frame of some sources (MPEG-TS has no index): no frame, or
-      // too few. Decoding from the start reaches the window whatever the key frames; a source that is
-      // really damaged fails again, with its own reason.
-      const unreached = err instanceof DynamicImageError && err.code === 'DAMAGED_SOURCE';
-      if (!unreached || plan.window.start === 0) throw err;
-      encoded = await encodeWindow('decode');
+    let seek: SeekMode = 'input';
+    const encodeOnce = async (plan: EncodePlan) => {
+      try {
+        return await encodeWindow(plan, seek);
+      } catch (err) {
+        // Input seeking lands past the only key frame of some sources (MPEG-TS has no index): no frame, or
+        // too few. Decoding from the start reaches the window whatever the key frames; a source that is
+        // really damaged fails again, with its own reason.
+        const unreached = err instanceof DynamicImageError && err.code === 'DAMAGED_SOURCE';
+        if (!unreached || plan.window.start === 0 || seek === 'decode') throw err;
+        seek = 'decode';
+        return await encodeWindow(plan, seek);
+      }
+    };
+    let encoded = await encodeOnce(plan);
+    // A size budget: encoded again with less (quality, then fps, then size) while the file is over it,
+    // each attempt chosen by core from the bytes measured; verified against the attempt's own plan.
+    const maxBytes = job.template.maxBytes;
+    let attempt = firstBudgetAttempt(plan, template);
+    let attempts = 1;
+    let smallest = { bytes: encoded.bytes.length, attempt };
+    while (maxBytes !== undefined && encoded.bytes.length > maxBytes) {
+      const next = nextBudgetAttempt(attempt, encoded.bytes.length, maxBytes, attempts);
+      if (!next) throw budgetUnreachable(maxBytes, attempts, smallest);
+      attempt = next;
+      plan = await planBudgetAttempt(job, template, attempt, probe, budget, plan.window);
+      encoded = await encodeOnce(plan);
+      attempts++;
+      if (encoded.bytes.length < smallest.bytes) smallest = { bytes: encoded.bytes.length, attempt };
     }
     const { bytes, info } = encoded;
+    const encoder = encoderReport(plan, job.template, settings, optimized);
+    if (maxBytes !== undefined) encoder.budget = { maxBytes, attempts, lowered: attempt.lowered };
 
     const result: DynamicImageResult = {
       version: JOB_CONTRACT_VERSION,
@@ -394,7 +419,7 @@ export async function runPipeline<T>(
       boomerang: plan.timing.boomerang,
       window: plan.window,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      encoder: encoderReport(plan, job.template, settings, optimized),
+      encoder,
       timings: {
         fetchMs: Math.round(fetchMs),
         probeMs: Math.round(probeMs),

@@ -3,6 +3,7 @@
 // the admin panel's browser bundle.
 import { z } from 'zod';
 import type { EncoderChoice } from '../encoder.js';
+import { BUDGET_LEVERS, type BudgetReport } from '../size-budget.js';
 import type { DynamicImageFormat } from '../template.js';
 import type { CaptureWindow } from '../window.js';
 import { ContractViolation, parseContract } from './violation.js';
@@ -43,6 +44,13 @@ export const jobResultSchema = z.looseObject({
       backend: z.string().min(1).max(32),
       profile: z.string().max(32).optional(),
       settings: z.record(z.string(), z.union([z.string().max(64), z.number(), z.boolean()])),
+      budget: z
+        .object({
+          maxBytes: z.number().int().positive(),
+          attempts: z.number().int().positive(),
+          lowered: z.array(z.enum(BUDGET_LEVERS)),
+        })
+        .optional(),
     })
     .optional(),
 });
@@ -80,6 +88,8 @@ export interface EncoderReport {
   backend: EncoderChoice['backend'];
   profile?: string;
   settings: Record<string, string | number | boolean>;
+  /** The template's size budget, when it has one: the encodes made and what was lowered to fit. */
+  budget?: BudgetReport;
 }
 
 /** The result header's value: the result as base64url JSON (a header carries no raw JSON safely). */

@@ -28,6 +28,14 @@ import { EncoderControlFields } from '../components/EncoderControlFields';
 import { PlaybackFields } from '../components/PlaybackFields';
 import { PreviewPanel } from '../components/PreviewPanel';
 import { ProfileSelect } from '../components/ProfileSelect';
+import {
+  SIZE_BUDGET_DEFAULTS,
+  SIZE_BUDGET_FIELDS,
+  SizeBudgetField,
+  type SizeBudgetValues,
+  sizeBudgetInput,
+  sizeBudgetValues,
+} from '../components/SizeBudgetField';
 import { StartField } from '../components/StartField';
 import { LoadError } from '../components/States';
 import { PERMISSIONS } from '../permissions';
@@ -51,7 +59,7 @@ import {
 import { useCan } from '../utils/useCan';
 
 /** The form's values as typed: numbers may be empty, times may be seconds or hh:mm:ss. */
-interface FormValues extends PlaybackValues, EncoderControlValues, StartValues {
+interface FormValues extends PlaybackValues, EncoderControlValues, SizeBudgetValues, StartValues {
   name: string;
   format: 'gif' | 'webp';
   fps: number | undefined;
@@ -79,6 +87,7 @@ const EMPTY: FormValues = {
   profile: DEFAULT_ENCODER_PROFILE,
   ...PLAYBACK_DEFAULTS,
   ...ENCODER_CONTROL_DEFAULTS,
+  ...SIZE_BUDGET_DEFAULTS,
 };
 
 /** What the API receives, built exactly as core validates it. */
@@ -95,6 +104,7 @@ export function toTemplateInput(values: FormValues): Record<string, unknown> {
     profile: values.profile,
     ...playbackInput(values),
     ...encoderControlInput(values, values.format),
+    ...sizeBudgetInput(values),
   };
   const own = CAPTURE_METHOD_FIELD[values.captureMethod];
   input[own] = timeInput(values[own]);
@@ -118,6 +128,7 @@ function fromTemplate(tpl: Template): FormValues {
     profile: tpl.profile ?? DEFAULT_ENCODER_PROFILE,
     ...playbackValues(tpl),
     ...encoderControlValues(tpl),
+    ...sizeBudgetValues(tpl),
   };
 }
 
@@ -221,7 +232,8 @@ export function TemplateEditPage() {
   // Issues of fields the form shows are shown at the field; the rest below the form.
   const shown = ['name', 'format', 'profile', 'fps', 'width', 'height', 'captureMethod', 'start', own];
   const elsewhere = issues.filter(
-    (i) => ![...shown, ...PLAYBACK_FIELDS, ...ENCODER_CONTROL_FIELDS].includes(i.field),
+    (i) =>
+      ![...shown, ...PLAYBACK_FIELDS, ...ENCODER_CONTROL_FIELDS, ...SIZE_BUDGET_FIELDS].includes(i.field),
   );
   const gifTooFast = values.format === 'gif' && (values.fps ?? 0) > TEMPLATE_LIMITS.gifMaxPlayableFps;
   const sizeHint = (side: 'width' | 'height') => {
@@ -394,6 +406,16 @@ export function TemplateEditPage() {
                   format={values.format}
                   values={values}
                   set={(key, value) => set(key, value as FormValues[typeof key])}
+                  errorFor={errorFor}
+                  disabled={!canWrite}
+                />
+                <SizeBudgetField
+                  value={values.maxKilobytes}
+                  set={(value) => {
+                    set('maxKilobytes', value);
+                    // Typed in KB, checked by core as maxBytes: its issues show once this is typed in.
+                    setTouched((t) => new Set(t).add('maxBytes'));
+                  }}
                   errorFor={errorFor}
                   disabled={!canWrite}
                 />

@@ -38,6 +38,8 @@ export interface Template {
   webpLossless?: boolean | null;
   gifColors?: number | null;
   gifDither?: number | null;
+  /** Size budget in bytes: absent on templates without one. */
+  maxBytes?: number | null;
   updatedAt?: string;
 }
 

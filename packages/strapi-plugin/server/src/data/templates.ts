@@ -34,6 +34,7 @@ const FIELDS = [
   'webpLossless',
   'gifColors',
   'gifDither',
+  'maxBytes',
 ] as const;
 
 export function toTemplate(row: Record<string, unknown>): TemplateRecord {
@@ -80,6 +81,7 @@ export function toRow(template: Template): Record<string, unknown> {
     webpLossless: template.webpLossless ?? null,
     gifColors: template.gifColors ?? null,
     gifDither: template.gifDither ?? null,
+    maxBytes: template.maxBytes ?? null,
   };
 }
 

@@ -75,6 +75,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           t.boolean('webpLossless');
           t.int('gifColors');
           t.float('gifDither');
+          t.int('maxBytes');
         },
       });
       const Workflow = objectType({
